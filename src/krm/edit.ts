@@ -1,0 +1,91 @@
+// Rewrite a changed item so that everything the function did not touch keeps its comments, key
+// order and quoting: parse the item's own text into a Document, then bring each node in line with
+// the new plain data, replacing only the nodes whose value changed.
+import { parseDocument, isMap, isSeq, isScalar, isPair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import type { Document, Node as YamlNode, Pair } from 'yaml';
+import { dedentItem, indentItem, PARSE_OPTIONS, isPlainObject } from './read.js';
+import { deepEqual } from '../util/json.js';
+
+export function rewriteItem(raw: string, indent: number, next: unknown): string {
+  const text = dedentItem(raw, indent);
+  const doc = parseDocument(text, PARSE_OPTIONS);
+  // New and changed scalars are quoted for YAML 1.1 readers (`on`, `2021-01-01`), as kyaml needs.
+  doc.setSchema('1.1');
+  doc.contents = syncNode(doc, doc.contents as YamlNode | null, next) as typeof doc.contents;
+  return indentItem(doc.toString({ lineWidth: 0, indentSeq: !usesCompactSequences(text) }), indent);
+}
+
+/** kpt's `compact` style puts a sequence's dashes at its key's indentation; keep whichever the item uses. */
+function usesCompactSequences(text: string): boolean {
+  const m = /^( *)[^\s#-][^\n]*:[ \t]*\n(?:\1 *#[^\n]*\n)*( *)- /m.exec(text);
+  return m !== null && m[1].length === m[2].length;
+}
+
+function syncNode(doc: Document, node: YamlNode | null, value: unknown): YamlNode {
+  if (node !== null && deepEqual(node.toJS(doc), value)) return node;
+  if (isMap(node) && isPlainObject(value)) return syncMap(doc, node, value);
+  if (isSeq(node) && Array.isArray(value)) return syncSeq(doc, node, value);
+  if (isScalar(node) && !isCollectionValue(value)) {
+    const fresh = new Scalar(value);
+    fresh.comment = node.comment;
+    fresh.commentBefore = node.commentBefore;
+    return fresh;
+  }
+  return doc.createNode(value) as YamlNode;
+}
+
+function isCollectionValue(v: unknown): boolean {
+  return typeof v === 'object' && v !== null;
+}
+
+function syncMap(doc: Document, node: YAMLMap, value: Record<string, unknown>): YAMLMap {
+  const kept: Pair[] = [];
+  const seen = new Set<string>();
+  for (const pair of node.items) {
+    const key = keyString(pair);
+    if (key === undefined || !(key in value) || seen.has(key)) continue;
+    seen.add(key);
+    pair.value = syncNode(doc, (pair.value as YamlNode | null) ?? null, value[key]);
+    kept.push(pair);
+  }
+  for (const [key, v] of Object.entries(value)) {
+    if (seen.has(key)) continue;
+    kept.push(doc.createPair(key, v) as Pair);
+  }
+  node.items = kept;
+  return node;
+}
+
+function keyString(pair: Pair): string | undefined {
+  if (!isPair(pair)) return undefined;
+  const k = pair.key as unknown;
+  if (isScalar(k)) return String(k.value);
+  return typeof k === 'string' ? k : undefined;
+}
+
+/** Sequences of named maps (containers, volumes, env, …) are matched by name, others by position. */
+function syncSeq(doc: Document, node: YAMLSeq, value: unknown[]): YAMLSeq {
+  const old = node.items as Array<YamlNode | null>;
+  const byName = new Map<string, number[]>();
+  old.forEach((item, i) => {
+    const name = nameOf(item);
+    if (name !== undefined) byName.set(name, [...(byName.get(name) ?? []), i]);
+  });
+  const used = new Set<number>();
+  node.items = value.map((v, i) => {
+    const name = isPlainObject(v) && typeof v.name === 'string' ? v.name : undefined;
+    let match: number | undefined;
+    if (name !== undefined) match = byName.get(name)?.find((j) => !used.has(j));
+    else if (i < old.length && nameOf(old[i]) === undefined && !used.has(i)) match = i;
+    if (match === undefined) return doc.createNode(v) as YamlNode;
+    used.add(match);
+    return syncNode(doc, old[match], v);
+  });
+  return node;
+}
+
+function nameOf(item: YamlNode | null): string | undefined {
+  if (!isMap(item)) return undefined;
+  const name = item.get('name');
+  return typeof name === 'string' ? name : undefined;
+}

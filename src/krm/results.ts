@@ -1,0 +1,60 @@
+// KRM function results (kpt's Result schema) and where they point.
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface ResourceRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+/** Where an object came from: the orchestrator's path/index annotations, if any. */
+export interface FileRef {
+  path: string;
+  index?: number;
+}
+
+export interface Result {
+  message: string;
+  severity: Severity;
+  resourceRef?: ResourceRef;
+  field?: { path: string; currentValue?: string; proposedValue?: string };
+  file?: FileRef;
+  tags?: Record<string, string>;
+}
+
+/** The object a result is about: enough to fill resourceRef and file. */
+export interface Subject {
+  resourceRef?: ResourceRef;
+  file?: FileRef;
+}
+
+export function result(
+  severity: Severity,
+  message: string,
+  subject?: Subject,
+  fieldPath?: string,
+  tags?: Record<string, string>,
+): Result {
+  const r: Result = { message, severity };
+  if (subject?.resourceRef) r.resourceRef = subject.resourceRef;
+  if (fieldPath) r.field = { path: fieldPath };
+  if (subject?.file) r.file = subject.file;
+  if (tags && Object.keys(tags).length > 0) r.tags = tags;
+  return r;
+}
+
+export function hasErrors(results: readonly Result[]): boolean {
+  return results.some((r) => r.severity === 'error');
+}
+
+/** One line per result, the way kpt prints them: `[error] apps/v1/Deployment/ns/name path: message`. */
+export function formatResult(r: Result): string {
+  const ref = r.resourceRef
+    ? `${r.resourceRef.apiVersion}/${r.resourceRef.kind}/${r.resourceRef.namespace ? r.resourceRef.namespace + '/' : ''}${r.resourceRef.name}`
+    : '';
+  const where = [ref, r.field?.path].filter(Boolean).join(' ');
+  const file = r.file ? ` (${r.file.path}${r.file.index ? `#${r.file.index}` : ''})` : '';
+  return `[${r.severity}]${where ? ' ' + where : ''}: ${r.message}${file}`;
+}

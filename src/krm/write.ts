@@ -1,0 +1,15 @@
+// Write the ResourceList: items as text (unchanged ones exactly as they came in), then results.
+import { stringify } from 'yaml';
+import type { Result } from './results.js';
+
+export function writeResourceList(apiVersion: string, itemTexts: readonly string[], results: readonly Result[]): string {
+  const head = `apiVersion: ${apiVersion}\nkind: ResourceList\n`;
+  const items = itemTexts.length === 0 ? 'items: []\n' : `items:\n${itemTexts.join('')}`;
+  const tail = results.length === 0 ? '' : toYaml({ results });
+  return head + items + tail;
+}
+
+/** Block-style YAML that YAML 1.1 readers (kyaml, PyYAML) read back as the same strings. */
+export function toYaml(value: unknown): string {
+  return stringify(value, { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false });
+}
