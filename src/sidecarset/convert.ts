@@ -1,0 +1,34 @@
+// v1alpha1 → v1beta1 SidecarSet conversion, as Kruise's conversion webhook does it (spec §1.1).
+import { deepClone } from '../util/json.js';
+import type { SidecarSet } from './types.js';
+
+export const SIDECARSET_V1ALPHA1 = 'apps.kruise.io/v1alpha1';
+export const SIDECARSET_V1BETA1 = 'apps.kruise.io/v1beta1';
+export const CUSTOM_VERSION_LABEL = 'apps.kruise.io/sidecarset-custom-version';
+const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+/** The storage-version (v1beta1) form of a SidecarSet; the input is not modified. */
+export function toV1beta1(s: SidecarSet): SidecarSet {
+  const converted = deepClone(s);
+  if (s.apiVersion !== SIDECARSET_V1ALPHA1) return converted;
+
+  converted.apiVersion = SIDECARSET_V1BETA1;
+  const spec = converted.spec ?? {};
+  converted.spec = spec;
+  // customVersion does not exist in v1alpha1 (the apiserver prunes it); only the label carries it.
+  delete spec.customVersion;
+  const { namespace } = spec;
+  delete spec.namespace;
+  if (typeof namespace === 'string' && namespace !== '') {
+    spec.namespaceSelector = { matchLabels: { [NAMESPACE_NAME_LABEL]: namespace } };
+  }
+  const labels = converted.metadata?.labels;
+  if (labels && Object.hasOwn(labels, CUSTOM_VERSION_LABEL)) {
+    const customVersion = labels[CUSTOM_VERSION_LABEL];
+    delete labels[CUSTOM_VERSION_LABEL];
+    if (typeof customVersion === 'string' && customVersion !== '') spec.customVersion = customVersion;
+    // Go omits an empty label map when serialising.
+    if (Object.keys(labels).length === 0) delete converted.metadata.labels;
+  }
+  return converted;
+}

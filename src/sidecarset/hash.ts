@@ -1,0 +1,39 @@
+// kruise.io/sidecarset-hash and kruise.io/sidecarset-hash-without-image (spec §4.1, §4.5).
+import { createHash } from 'node:crypto';
+import { goJson, goOrderSidecarContainer } from './go-json.js';
+import type { SidecarContainer, SidecarSetSpec } from './types.js';
+
+const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+/** k8s.io/apimachinery rand.SafeEncodeString: each character mapped by code point, so no vowels appear. */
+export function safeEncodeString(text: string): string {
+  let encoded = '';
+  for (const ch of text) encoded += SAFE_ALPHABET[ch.codePointAt(0)! % SAFE_ALPHABET.length];
+  return encoded;
+}
+
+function hashContainers(containers: SidecarContainer[] | undefined, initContainers: SidecarContainer[] | undefined): string {
+  // Keys in sorted order, as Go writes a map; an absent containers list is a nil slice, i.e. null.
+  const hashed: Record<string, unknown> = { containers: containers ? containers.map(goOrderSidecarContainer) : null };
+  // Classic init containers never count; one native sidecar (restartPolicy Always) brings them all in.
+  if (initContainers?.some((c) => (c as SidecarContainer | null)?.restartPolicy === 'Always')) {
+    hashed.initContainers = initContainers.map(goOrderSidecarContainer);
+  }
+  const digest = createHash('sha256').update(goJson(hashed), 'utf8').digest('hex');
+  return safeEncodeString(digest);
+}
+
+function withoutImage(containers: SidecarContainer[] | undefined): SidecarContainer[] | undefined {
+  return containers?.map((c) => ({ ...c, image: '' }));
+}
+
+/**
+ * Both SidecarSet hashes of an already defaulted spec. Throws GoDecodeError when a container holds a
+ * value Kruise's decoder would reject.
+ */
+export function sidecarSetHashes(spec: SidecarSetSpec): { hash: string; hashWithoutImage: string } {
+  return {
+    hash: hashContainers(spec.containers, spec.initContainers),
+    hashWithoutImage: hashContainers(withoutImage(spec.containers), withoutImage(spec.initContainers)),
+  };
+}
