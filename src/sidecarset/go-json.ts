@@ -372,23 +372,24 @@ function encodeContainer(kind: Kind, container: unknown, path: string): { encode
   return { encoded, findings };
 }
 
-function encodeOrThrow(kind: Kind, container: unknown): Record<string, unknown> {
-  const { encoded, findings } = encodeContainer(kind, container, '');
+function encodeOrThrow(kind: Kind, container: unknown, path: string): Record<string, unknown> {
+  const { encoded, findings } = encodeContainer(kind, container, path);
   if (findings.invalid.length > 0) throw new GoDecodeError(findings.invalid);
   return encoded as Record<string, unknown>;
 }
 
 /**
  * The SidecarContainer as Go would re-encode it: known keys only, Go order, omitempty applied,
- * quantities in their serialised form, IntOrString kinds kept. Throws GoDecodeError on ill-typed values.
+ * quantities in their serialised form, IntOrString kinds kept. Throws GoDecodeError on ill-typed
+ * values; `path` prefixes the paths in its messages.
  */
-export function goOrderSidecarContainer(c: SidecarContainer): Record<string, unknown> {
-  return encodeOrThrow(SIDECAR_CONTAINER, c);
+export function goOrderSidecarContainer(c: SidecarContainer, path = ''): Record<string, unknown> {
+  return encodeOrThrow(SIDECAR_CONTAINER, c, path);
 }
 
 /** Only the core Container part (what gets injected into a pod). Throws GoDecodeError on ill-typed values. */
-export function goOrderContainer(c: SidecarContainer): Container {
-  return encodeOrThrow(CONTAINER, c) as unknown as Container;
+export function goOrderContainer(c: SidecarContainer, path = ''): Container {
+  return encodeOrThrow(CONTAINER, c, path) as unknown as Container;
 }
 
 /** Paths (under `path`) of keys that Kruise's decoder silently drops: unknown or mis-cased. */

@@ -1,6 +1,6 @@
 // kruise.io/sidecarset-hash and kruise.io/sidecarset-hash-without-image (spec §4.1, §4.5).
 import { createHash } from 'node:crypto';
-import { goJson, goOrderSidecarContainer } from './go-json.js';
+import { GoDecodeError, goJson, goOrderSidecarContainer } from './go-json.js';
 import type { SidecarContainer, SidecarSetSpec } from './types.js';
 
 const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -12,19 +12,24 @@ export function safeEncodeString(text: string): string {
   return encoded;
 }
 
+function encodeList(containers: unknown, field: string): Record<string, unknown>[] | null {
+  if (containers === undefined || containers === null) return null;
+  if (!Array.isArray(containers)) throw new GoDecodeError([`spec.${field}: expected an array`]);
+  return containers.map((c: SidecarContainer, i) => goOrderSidecarContainer(c, `spec.${field}[${i}]`));
+}
+
 function hashContainers(containers: SidecarContainer[] | undefined, initContainers: SidecarContainer[] | undefined): string {
   // Keys in sorted order, as Go writes a map; an absent containers list is a nil slice, i.e. null.
-  const hashed: Record<string, unknown> = { containers: containers ? containers.map(goOrderSidecarContainer) : null };
+  const hashed: Record<string, unknown> = { containers: encodeList(containers, 'containers') };
+  const init = encodeList(initContainers, 'initContainers');
   // Classic init containers never count; one native sidecar (restartPolicy Always) brings them all in.
-  if (initContainers?.some((c) => (c as SidecarContainer | null)?.restartPolicy === 'Always')) {
-    hashed.initContainers = initContainers.map(goOrderSidecarContainer);
-  }
+  if (init?.some((c) => c.restartPolicy === 'Always')) hashed.initContainers = init;
   const digest = createHash('sha256').update(goJson(hashed), 'utf8').digest('hex');
   return safeEncodeString(digest);
 }
 
 function withoutImage(containers: SidecarContainer[] | undefined): SidecarContainer[] | undefined {
-  return containers?.map((c) => ({ ...c, image: '' }));
+  return Array.isArray(containers) ? containers.map((c) => ({ ...c, image: '' })) : containers;
 }
 
 /**

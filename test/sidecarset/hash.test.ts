@@ -155,10 +155,16 @@ describe('hash properties', () => {
     expect(spec).toEqual(base);
   });
 
-  it('throws GoDecodeError on values Kruise would not decode', () => {
-    expect(() => sidecarSetHashes({ containers: [{ name: 'a', resources: { limits: { cpu: 'lots' } } }] })).toThrow(
-      GoDecodeError,
-    );
+  it('throws GoDecodeError, with the field path, on values Kruise would not decode', () => {
+    const spec = { containers: [{ name: 'a' }], initContainers: [{ name: 'i', resources: { limits: { cpu: 'lots' } } }] };
+    expect(() => sidecarSetHashes(spec)).toThrow(GoDecodeError);
+    expect(() => sidecarSetHashes(spec)).toThrow(/^spec\.initContainers\[0\]\.resources\.limits\.cpu: /);
+    expect(() => sidecarSetHashes({ containers: 'x' as never })).toThrow(GoDecodeError);
+  });
+
+  it("hashes a null container element as Go's zero container", () => {
+    const zero = sidecarSetHashes({ containers: [{ name: '' }] });
+    expect(sidecarSetHashes({ containers: [null as never] })).toEqual(zero);
   });
 });
 

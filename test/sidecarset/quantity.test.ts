@@ -169,3 +169,39 @@ describe('milli precision', () => {
     expect(Quantity.parse('+1').roundUpToMilli().toString()).toBe('+1');
   });
 });
+
+describe('values and formats apimachinery asserts for ParseQuantity', () => {
+  // [input, mantissa, exponent, format]: the parsed value is mantissa × 10^exponent.
+  it.each([
+    ['0Ki', 0, 0, 'BinarySI'],
+    ['50k', 5, 4, 'DecimalSI'],
+    ['3Ei', '3458764513820540928', 0, 'BinarySI'],
+    ['100.035k', 100035, 0, 'DecimalSI'],
+    ['0.0005k', 5, -1, 'DecimalSI'],
+    ['0.5e-2', 5, -3, 'DecimalExponent'],
+    ['1.3E+6', 13, 5, 'DecimalExponent'],
+    ['1.01E', 101, 16, 'DecimalSI'],
+    ['3.001n', 4, -9, 'DecimalSI'],
+    ['1.1E-9', 2, -9, 'DecimalExponent'],
+    ['0.00000012354', 124, -9, 'DecimalSI'],
+    ['100.035Ki', 10243584, -2, 'BinarySI'],
+    ['0.025Ti', 274877906944, -1, 'BinarySI'],
+    ['0.000000000001Ki', 2, -9, 'DecimalSI'],
+    ['.0001k', 100, -3, 'DecimalSI'],
+    ['1.G', 1, 9, 'DecimalSI'],
+    ['-9.01', -901, -2, 'DecimalSI'],
+  ] as const)('%s', (input, mantissa, exponent, format) => {
+    const q = Quantity.parse(input);
+    expect(q.cmp(Quantity.parse(`${mantissa}e${exponent}`))).toBe(0);
+    expect(q.format).toBe(format);
+  });
+
+  it('saturates binary values at 2^63-1', () => {
+    expect(Quantity.parse('9Ei').toString()).toBe('9223372036854775807');
+    expect(Quantity.parse('9223372036854775807Ki').toString()).toBe('9223372036854775807');
+  });
+
+  it.each(['1.1.M', '1+1.0M', '0.1mi', '0.1am', 'aoeu', '.5i', '1i', '-3.01i', '-3.01e-'])('rejects %s', (input) => {
+    expect(() => Quantity.parse(input)).toThrow(QuantityParseError);
+  });
+});
