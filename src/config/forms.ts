@@ -1,0 +1,201 @@
+// functionConfig in any of its forms → rule sources and options.
+import { DEFAULT_OPTIONS, type Options } from './options.js';
+import { schemaErrors } from './validators.js';
+import { result, type Result, type Subject, type FileRef } from '../krm/results.js';
+import { subjectOf, pointerToPath } from '../krm/annotations.js';
+import { isPlainObject } from '../krm/read.js';
+import { deepClone } from '../util/json.js';
+
+export const CONFIG_API_VERSION = 'fn.kpt.dev/v1alpha1';
+export const CONFIG_KIND = 'InjectSidecarSets';
+
+/** A SidecarSet as found in the input, not yet validated. */
+export interface RuleSource {
+  object: unknown;
+  subject: Subject;
+  from: 'functionConfig' | 'items';
+}
+
+export interface Configuration {
+  options: Options;
+  rules: RuleSource[];
+  results: Result[];
+}
+
+export function isSidecarSet(obj: unknown): boolean {
+  return (
+    isPlainObject(obj) &&
+    obj.kind === 'SidecarSet' &&
+    typeof obj.apiVersion === 'string' &&
+    obj.apiVersion.startsWith('apps.kruise.io/')
+  );
+}
+
+/**
+ * @param configFile where the functionConfig came from when the caller knows it (command-line
+ *        mode, kustomize legacy plugin); results about SidecarSets in it point there.
+ */
+export function readConfiguration(
+  functionConfig: unknown,
+  hasFunctionConfig: boolean,
+  items: readonly unknown[],
+  configFile?: FileRef,
+  itemFiles?: readonly (FileRef | undefined)[],
+): Configuration {
+  const results: Result[] = [];
+  const fromItems = (): RuleSource[] =>
+    items.flatMap((object, i) =>
+      isSidecarSet(object) ? [{ object, subject: subjectOf(object, itemFiles?.[i]), from: 'items' as const }] : [],
+    );
+  const fromConfig = (objects: unknown[]): RuleSource[] =>
+    objects.map((object) => ({ object, subject: subjectOf(object, configFile), from: 'functionConfig' as const }));
+  const configSubject = subjectOf(functionConfig, configFile);
+
+  const itemsAreRules = (options: Options, why: string): Configuration => {
+    const rules = fromItems();
+    results.push(
+      result('info', `${why}: the ${rules.length} SidecarSet(s) among the items are the rules`, configSubject),
+    );
+    return { options, rules, results };
+  };
+
+  if (!hasFunctionConfig || functionConfig === null || functionConfig === undefined) {
+    return itemsAreRules(DEFAULT_OPTIONS, 'no functionConfig');
+  }
+  if (!isPlainObject(functionConfig)) {
+    results.push(result('error', 'functionConfig is not an object', configSubject));
+    return { options: DEFAULT_OPTIONS, rules: [], results };
+  }
+  const { apiVersion, kind } = functionConfig;
+
+  if (isSidecarSet(functionConfig)) {
+    return { options: DEFAULT_OPTIONS, rules: fromConfig([functionConfig]), results };
+  }
+  if ((kind === 'List' && apiVersion === 'v1') || kind === 'SidecarSetList') {
+    const list = functionConfig.items;
+    if (!Array.isArray(list)) {
+      results.push(result('error', `functionConfig ${kind} has no items list`, configSubject, 'items'));
+      return { options: DEFAULT_OPTIONS, rules: [], results };
+    }
+    list.forEach((obj, i) => {
+      if (!isSidecarSet(obj)) {
+        results.push(
+          result('error', `functionConfig ${kind} item ${i} is not an apps.kruise.io SidecarSet`, configSubject, `items[${i}]`),
+        );
+      }
+    });
+    return { options: DEFAULT_OPTIONS, rules: fromConfig(list.filter(isSidecarSet)), results };
+  }
+  if (kind === 'ConfigMap' && apiVersion === 'v1') {
+    const options = optionsFromConfigMap(functionConfig.data, configSubject, results);
+    return itemsAreRules(options, isPlainObject(functionConfig.data) && Object.keys(functionConfig.data).length > 0
+      ? 'ConfigMap functionConfig'
+      : 'empty ConfigMap functionConfig');
+  }
+  if (kind === CONFIG_KIND) {
+    const errors = schemaErrors('config', functionConfig);
+    for (const e of errors) {
+      results.push(
+        result('error', `invalid ${CONFIG_KIND} config: ${pointerToPath(e.pointer) || '(root)'} (${e.pointer || '/'}): ${e.message}`, configSubject, pointerToPath(e.pointer)),
+      );
+    }
+    if (errors.length > 0) return { options: DEFAULT_OPTIONS, rules: [], results };
+    const spec = isPlainObject(functionConfig.spec) ? functionConfig.spec : {};
+    const options = mergeOptions(spec);
+    const sets = Array.isArray(spec.sidecarSets) ? spec.sidecarSets : [];
+    if (sets.length === 0) return itemsAreRules({ ...options, sidecarSetsFromItems: true }, `${CONFIG_KIND} without sidecarSets`);
+    const rules = fromConfig(sets);
+    if (options.sidecarSetsFromItems) rules.push(...fromItems());
+    return { options, rules, results };
+  }
+  results.push(
+    result(
+      'error',
+      `functionConfig of unknown kind ${String(apiVersion)}/${String(kind)}: expected a SidecarSet, a List or SidecarSetList of SidecarSets, ${CONFIG_API_VERSION} ${CONFIG_KIND}, or a ConfigMap`,
+      configSubject,
+    ),
+  );
+  return { options: DEFAULT_OPTIONS, rules: [], results };
+}
+
+function mergeOptions(spec: Record<string, unknown>): Options {
+  const picked = deepClone(spec);
+  delete picked.sidecarSets;
+  const gates = isPlainObject(picked.featureGates) ? picked.featureGates : {};
+  return {
+    ...DEFAULT_OPTIONS,
+    ...(picked as Partial<Options>),
+    featureGates: { ...DEFAULT_OPTIONS.featureGates, ...(gates as Partial<Options['featureGates']>) },
+  };
+}
+
+type StringOption = (value: string, options: Options) => string | undefined;
+
+const enumOption =
+  <K extends keyof Options>(key: K, allowed: readonly string[]): StringOption =>
+  (value, options) => {
+    if (!allowed.includes(value)) return `must be one of ${allowed.join(', ')}`;
+    (options as unknown as Record<string, unknown>)[key] = value;
+    return undefined;
+  };
+
+const boolValue = (value: string): boolean | undefined =>
+  value === 'true' ? true : value === 'false' ? false : undefined;
+
+const boolOption =
+  (set: (options: Options, v: boolean) => void): StringOption =>
+  (value, options) => {
+    const b = boolValue(value);
+    if (b === undefined) return 'must be "true" or "false"';
+    set(options, b);
+    return undefined;
+  };
+
+/** The options that fit in a string, as `kpt fn eval -- key=value` sends them. */
+const CONFIGMAP_OPTIONS: Record<string, StringOption> = {
+  defaultNamespace: (v, o) => {
+    o.defaultNamespace = v;
+    return undefined;
+  },
+  undecidableNamespaceSelector: enumOption('undecidableNamespaceSelector', ['error', 'assumeNoMatch', 'assumeMatch']),
+  partialRevision: enumOption('partialRevision', ['error', 'latest', 'historic']),
+  missingServiceAccount: enumOption('missingServiceAccount', ['warning', 'error']),
+  sidecarSetsFromItems: boolOption((o, v) => (o.sidecarSetsFromItems = v)),
+  normalizeMergePatchOnFirstWrite: boolOption((o, v) => (o.normalizeMergePatchOnFirstWrite = v)),
+  EnableSortSidecarContainerByName: boolOption((o, v) => (o.featureGates.EnableSortSidecarContainerByName = v)),
+  SidecarSetPatchPodMetadataDefaultsAllowed: boolOption(
+    (o, v) => (o.featureGates.SidecarSetPatchPodMetadataDefaultsAllowed = v),
+  ),
+  SidecarSetServiceAccountInjection: boolOption((o, v) => (o.featureGates.SidecarSetServiceAccountInjection = v)),
+  injectionTimestamp: (v, o) => {
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(v)) return 'must be an RFC 3339 UTC time with seconds, e.g. 2025-03-01T08:09:10Z';
+    o.injectionTimestamp = v;
+    return undefined;
+  },
+  serviceAccountsManagedElsewhere: (v, o) => {
+    const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+    const bad = list.find((s) => !/^[^/]+\/[^/]+$/.test(s));
+    if (bad) return `entry ${JSON.stringify(bad)} is not namespace/name`;
+    o.serviceAccountsManagedElsewhere = list;
+    return undefined;
+  },
+};
+
+export const CONFIGMAP_KEYS = Object.keys(CONFIGMAP_OPTIONS);
+
+function optionsFromConfigMap(data: unknown, subject: Subject, results: Result[]): Options {
+  const options: Options = { ...deepClone(DEFAULT_OPTIONS), sidecarSetsFromItems: true };
+  if (!isPlainObject(data)) return options;
+  for (const [key, value] of Object.entries(data)) {
+    const apply = Object.prototype.hasOwnProperty.call(CONFIGMAP_OPTIONS, key) ? CONFIGMAP_OPTIONS[key] : undefined;
+    if (!apply) {
+      results.push(
+        result('error', `unknown option ${JSON.stringify(key)} in the ConfigMap functionConfig; known options: ${CONFIGMAP_KEYS.join(', ')}`, subject, `data.${key}`),
+      );
+      continue;
+    }
+    const problem = apply(String(value), options);
+    if (problem) results.push(result('error', `option ${key}=${JSON.stringify(String(value))}: ${problem}`, subject, `data.${key}`));
+  }
+  return options;
+}

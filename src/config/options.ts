@@ -1,0 +1,64 @@
+// The function's options: every knob of the InjectSidecarSets config kind, with its default.
+
+export type UndecidableNamespacePolicy = 'error' | 'assumeNoMatch' | 'assumeMatch';
+export type PartialRevisionPolicy = 'error' | 'latest' | 'historic';
+export type TokenScope = 'Pod' | 'Sidecars';
+
+/** An extra workload kind, like a kustomize fieldSpec: where its pod template lives. */
+export interface WorkloadKindSpec {
+  group: string; // '' for the core group
+  version?: string; // any version when absent
+  kind: string;
+  path: string; // slash-separated, e.g. 'spec/template' or 'spec/jobTemplate/spec/template'
+}
+
+export interface PatchMetadataWhitelistRule {
+  selector?: import('../sidecarset/types.js').LabelSelector;
+  allowedAnnotationKeyExprs: string[];
+}
+
+export interface Options {
+  /** Namespace of workloads without metadata.namespace (before falling back to `default`). */
+  defaultNamespace: string;
+  /** Labels of namespaces that are not among the items, for namespaceSelector. */
+  namespaceLabels: Record<string, Record<string, string>>;
+  /** What to do when a namespaceSelector cannot be decided from what is known. */
+  undecidableNamespaceSelector: UndecidableNamespacePolicy;
+  /** Extra workload kinds on top of the built-in table. */
+  workloadKinds: WorkloadKindSpec[];
+  /** Whether SidecarSets among the items are rules too (always true when the config carries none). */
+  sidecarSetsFromItems: boolean;
+  featureGates: {
+    EnableSortSidecarContainerByName: boolean;
+    SidecarSetPatchPodMetadataDefaultsAllowed: boolean;
+    SidecarSetServiceAccountInjection: boolean;
+  };
+  /** RFC 3339 UTC seconds; stands in for Kruise's admission time in the hash annotations. */
+  injectionTimestamp?: string;
+  partialRevision: PartialRevisionPolicy;
+  /** Emit merge(v, v) on the first MergePatchJson write so a second run is a fixed point. */
+  normalizeMergePatchOnFirstWrite: boolean;
+  /** Kruise's patchPodMetadata whitelist; off unless configured (or a kruise-configuration ConfigMap is among the items). */
+  patchMetadataWhitelist?: { rules: PatchMetadataWhitelistRule[] };
+  /** ServiceAccounts that exist but are not among the items: `namespace/name`. */
+  serviceAccountsManagedElsewhere: string[];
+  /** Severity of a ServiceAccount named by a SidecarSet but found nowhere. */
+  missingServiceAccount: 'warning' | 'error';
+}
+
+export const DEFAULT_OPTIONS: Options = {
+  defaultNamespace: 'default',
+  namespaceLabels: {},
+  undecidableNamespaceSelector: 'error',
+  workloadKinds: [],
+  sidecarSetsFromItems: false,
+  featureGates: {
+    EnableSortSidecarContainerByName: false,
+    SidecarSetPatchPodMetadataDefaultsAllowed: false,
+    SidecarSetServiceAccountInjection: true,
+  },
+  partialRevision: 'error',
+  normalizeMergePatchOnFirstWrite: true,
+  serviceAccountsManagedElsewhere: [],
+  missingServiceAccount: 'warning',
+};
