@@ -20,6 +20,8 @@ export interface ResourceListInput {
   /** Absent when the input has no functionConfig key (kpt render without config). */
   functionConfig?: unknown;
   hasFunctionConfig: boolean;
+  /** The functionConfig key and value as written, echoed back so that the output can be run again. */
+  functionConfigText?: string;
   /** Indentation of `-` markers for items the function writes from scratch. */
   itemIndent: number;
 }
@@ -107,8 +109,19 @@ function scanBlockResourceList(text: string): ResourceListInput | undefined {
     items: items.items,
     functionConfig: rest.functionConfig,
     hasFunctionConfig: 'functionConfig' in rest,
+    functionConfigText: topLevelBlock(lines, 'functionConfig'),
     itemIndent: items.indent,
   };
+}
+
+/** The lines of one top-level key and its value. */
+function topLevelBlock(lines: string[], key: string): string | undefined {
+  const start = lines.findIndex((l) => TOP_LEVEL_KEY.exec(l)?.[1] === key);
+  if (start === -1) return undefined;
+  let end = start + 1;
+  while (end < lines.length && !TOP_LEVEL_KEY.test(lines[end]) && !lines[end].startsWith('- ')) end++;
+  while (end > start + 1 && lines[end - 1].trim() === '') end--;
+  return lines.slice(start, end).join('\n') + '\n';
 }
 
 const ITEM_START = /^( *)-(?: |$)/;
@@ -240,6 +253,8 @@ function parseWholeResourceList(text: string): ResourceListInput {
     items,
     functionConfig: plain.functionConfig,
     hasFunctionConfig: 'functionConfig' in plain,
+    functionConfigText:
+      'functionConfig' in plain ? new Document({ functionConfig: plain.functionConfig }, { version: '1.1' }).toString({ lineWidth: 0 }) : undefined,
     itemIndent: 0,
   };
 }

@@ -2,11 +2,16 @@
 import { stringify } from 'yaml';
 import type { Result } from './results.js';
 
-export function writeResourceList(apiVersion: string, itemTexts: readonly string[], results: readonly Result[]): string {
+export function writeResourceList(
+  apiVersion: string,
+  itemTexts: readonly string[],
+  results: readonly Result[],
+  functionConfigText = '',
+): string {
   const head = `apiVersion: ${apiVersion}\nkind: ResourceList\n`;
   const items = itemTexts.length === 0 ? 'items: []\n' : `items:\n${itemTexts.join('')}`;
   const tail = results.length === 0 ? '' : toYaml({ results });
-  return head + items + tail;
+  return head + items + functionConfigText + tail;
 }
 
 /** Block-style YAML that YAML 1.1 readers (kyaml, PyYAML) read back as the same strings. */

@@ -1,0 +1,360 @@
+// The create path of the Kruise pod webhook (§3.0) on one pod template. Pure: a template and the
+// ordered, matched rules in; a new template, whether it changed, and problems out.
+import type { V1Container, V1EnvVar, V1LocalObjectReference, V1Volume } from '@kubernetes/client-node';
+import type { Rule } from '../sidecarset/rules.js';
+import type { SidecarContainer } from '../sidecarset/types.js';
+import type { Options } from '../config/options.js';
+import type { Severity } from '../krm/results.js';
+import type { PodTemplate } from '../workloads/locate.js';
+import { deepClone, deepEqual } from '../util/json.js';
+import { goOrderContainer } from '../sidecarset/go-json.js';
+import { applyPatchPodMetadata } from './pod-metadata.js';
+import { transferEnvs, mergeSidecarEnv, appendMissingEnvs } from './env.js';
+import { sharedMountsAndEnvs, mergeSidecarMounts, mergeSidecarDevices, isInjectedSidecar } from './shared-volumes.js';
+import { computeSidecarResources } from './resources-policy.js';
+import { hotUpgradeContainers, HOT_UPGRADE_SUFFIXES } from './hot-upgrade.js';
+import { mergeContainers, type BuiltContainer } from './containers.js';
+import {
+  EPOCH_TIMESTAMP,
+  HASH_ANNOTATION,
+  HASH_WITHOUT_IMAGE_ANNOTATION,
+  INJECTED_LIST_ANNOTATION,
+  WORKING_HOT_UPGRADE_ANNOTATION,
+  byteOrder,
+  encodeHashMap,
+  goMapJson,
+  parseHashAnnotation,
+  parseStringMap,
+  type HashMap,
+} from './bookkeeping.js';
+
+/** Something to report about the template; fieldPath is relative to the template. */
+export interface Problem {
+  severity: Severity;
+  message: string;
+  fieldPath?: string;
+  sidecarSets: string[];
+}
+
+export interface InjectContext {
+  options: Options;
+  /** LimitRange objects of the pod's namespace, when among the items. */
+  limitRanges?: unknown[];
+  /** imagePullSecrets of the pod's ServiceAccount, when that ServiceAccount is among the items. */
+  serviceAccountPullSecrets?: (serviceAccountName: string) => V1LocalObjectReference[] | undefined;
+}
+
+export interface InjectOutcome {
+  template: PodTemplate;
+  changed: boolean;
+  problems: Problem[];
+  /** Names of the containers and init containers put into the pod, for the summary result. */
+  injected: string[];
+}
+
+export function injectTemplate(original: PodTemplate, rules: readonly Rule[], ctx: InjectContext): InjectOutcome {
+  const problems: Problem[] = [];
+  const unchanged = (): InjectOutcome => ({ template: original, changed: false, problems, injected: [] });
+  const pod = deepClone(original);
+  const metadata = (pod.metadata = { ...(pod.metadata ?? {}) });
+  const spec = pod.spec;
+
+  // §3.1 patchPodMetadata, in list order; its errors reject the pod.
+  const patched = applyPatchPodMetadata(
+    { ...(metadata.annotations ?? {}) },
+    rules.map((r) => ({ name: r.name, patchPodMetadata: r.set.spec.patchPodMetadata })),
+    { normalizeMergePatchOnFirstWrite: ctx.options.normalizeMergePatchOnFirstWrite },
+  );
+  for (const e of patched.errors) {
+    problems.push({
+      severity: 'error',
+      message: `patchPodMetadata of SidecarSet ${e.sidecarSet} cannot be applied to annotation ${e.key}: ${e.message}; the cluster would reject every pod of this template`,
+      fieldPath: `metadata.annotations[${JSON.stringify(e.key)}]`,
+      sidecarSets: [e.sidecarSet],
+    });
+  }
+  if (patched.errors.length > 0) return unchanged();
+  const annotations: Record<string, string> = patched.annotations;
+
+  // §3.2 what the pod already carries.
+  const hashes = parseHashAnnotation(annotations[HASH_ANNOTATION]);
+  const hashesWithoutImage = parseHashAnnotation(annotations[HASH_WITHOUT_IMAGE_ANNOTATION]);
+  for (const [key, parsed] of [
+    [HASH_ANNOTATION, hashes],
+    [HASH_WITHOUT_IMAGE_ANNOTATION, hashesWithoutImage],
+  ] as const) {
+    if (typeof parsed === 'string') {
+      problems.push({
+        severity: 'error',
+        message: `annotation ${key} is not valid Kruise bookkeeping (${parsed}); the cluster would reject every pod of this template`,
+        fieldPath: `metadata.annotations[${JSON.stringify(key)}]`,
+        sidecarSets: [],
+      });
+    }
+  }
+  if (typeof hashes === 'string' || typeof hashesWithoutImage === 'string') return unchanged();
+  const hotWorking = parseStringMap(annotations[WORKING_HOT_UPGRADE_ANNOTATION]);
+  const injectedList = new Set<string>(
+    annotations[INJECTED_LIST_ANNOTATION] ? annotations[INJECTED_LIST_ANNOTATION].split(',') : [],
+  );
+
+  // §3.3 build, looking at the pod as it is after the metadata patch; the pod is not changed meanwhile.
+  const seen = { metadata: { ...metadata, annotations }, spec };
+  const podContainers = spec.containers ?? [];
+  const forbiddenNames = new Set(
+    rules.flatMap((r) => [...(r.set.spec.containers ?? []), ...(r.set.spec.initContainers ?? [])].map((c) => c.name)),
+  );
+  const injectedNow = new Set([...forbiddenNames].flatMap((n) => [n, ...HOT_UPGRADE_SUFFIXES.map((s) => n + s)]));
+  // Idempotency (§6.5 item 2): a sidecar this run re-injects is no source for another sidecar's transferEnv.
+  const transferSources = podContainers.filter((c) => !(injectedNow.has(c.name) && isInjectedSidecar(c)));
+  const builtInit: BuiltContainer[] = [];
+  const builtContainers: BuiltContainer[] = [];
+  const candidateVolumes: Array<{ volume: V1Volume; rule: string }> = [];
+  const sidecarSecrets: V1LocalObjectReference[] = [];
+  const extraAnnotations = new Map<string, string>();
+  const timestamp = ctx.options.injectionTimestamp ?? EPOCH_TIMESTAMP;
+  let hotInjected = false;
+  let failed = false;
+
+  for (const rule of rules) {
+    injectedList.add(rule.name);
+    const volumesByName = new Map((rule.set.spec.volumes ?? []).map((v) => [v.name, v]));
+    const sidecarList = new Set<string>();
+    let processed = false;
+
+    const build = (spec0: SidecarContainer, kind: 'initContainers' | 'containers', index: number): BuiltContainer[] => {
+      const where = `${kind}[${index}]`;
+      const c = deepClone(spec0);
+      const problem = (severity: Severity, message: string) =>
+        problems.push({ severity, message: `SidecarSet ${rule.name} ${where} (${c.name}): ${message}`, sidecarSets: [rule.name] });
+
+      if (c.resourcesPolicy) {
+        const computed = computeSidecarResources({ sidecar: c, pod: seen, forbiddenNames, limitRanges: ctx.limitRanges as never });
+        if (!computed.ok) {
+          problem('error', `resourcesPolicy: ${computed.error}; the cluster would reject every pod of this template`);
+          failed = true;
+          return [];
+        }
+        c.resources = computed.resources;
+        for (const w of computed.warnings) problem('warning', `resourcesPolicy: ${w}`);
+      }
+      const shared = sharedMountsAndEnvs(podContainers, c);
+      for (const m of shared.missingEnvs) {
+        problem('warning', `shared mount ${m.mountPath} of container ${m.container} uses $(${m.env}) in subPathExpr, but that container defines no env ${m.env} (envFrom is not looked at), so it is not copied into the sidecar`);
+      }
+      const transfer = transferEnvs(transferSources, metadata.labels ?? {}, annotations, c);
+      for (const w of transfer.warnings) problem('warning', `${w.path}: ${w.message}`);
+      const extraEnv = appendMissingEnvs(transfer.envs, shared.subPathEnvs);
+
+      for (const [list, what] of [
+        [c.volumeMounts ?? [], 'volumeMounts'],
+        [c.volumeDevices ?? [], 'volumeDevices'],
+      ] as const) {
+        for (const m of list) {
+          const volume = volumesByName.get(m.name);
+          if (volume) candidateVolumes.push({ volume, rule: rule.name });
+          else problem('warning', `${what} ${m.name} names no volume of the SidecarSet; no volume is injected for it`);
+        }
+      }
+      const mounts = mergeSidecarMounts(c.volumeMounts, c.volumeDevices, shared.mounts);
+      for (const m of mounts.skipped) {
+        problem('warning', `shared volume mount ${m.name} at ${m.mountPath} not added: the sidecar already uses that path`);
+      }
+      c.volumeMounts = mounts.mounts.length > 0 ? mounts.mounts : undefined;
+      c.env = mergeSidecarEnv(c.env, extraEnv);
+      const devices = mergeSidecarDevices(podContainers, c, mounts.mounts);
+      for (const d of devices.skipped) {
+        problem('warning', `shared volume device ${d.name} at ${d.devicePath} not added: the sidecar already uses that path`);
+      }
+      c.volumeDevices = devices.devices && devices.devices.length > 0 ? devices.devices : undefined;
+
+      const native = kind === 'initContainers' && c.restartPolicy === 'Always';
+      const hot = c.upgradeStrategy?.upgradeType === 'HotUpgrade' && (kind === 'containers' || native);
+      if (!hot) return [{ container: goOrderContainer(c), policy: c.podInjectPolicy, rule: rule.name }];
+      if (!c.upgradeStrategy?.hotUpgradeEmptyImage) {
+        problem('warning', 'HotUpgrade without upgradeStrategy.hotUpgradeEmptyImage: the idle container gets no image and the pod will be rejected');
+      }
+      hotInjected = true;
+      const twins = hotUpgradeContainers(c);
+      for (const [k, v] of twins.annotations) extraAnnotations.set(k, v);
+      hotWorking.set(c.name, twins.working);
+      return twins.containers.map((t) => ({ container: goOrderContainer(t), policy: c.podInjectPolicy, rule: rule.name }));
+    };
+
+    (rule.set.spec.initContainers ?? []).forEach((ic, i) => {
+      if (ic.restartPolicy === 'Always') sidecarList.add(ic.name);
+      builtInit.push(...build(ic, 'initContainers', i));
+      processed = true;
+    });
+    sidecarSecrets.push(...(rule.set.spec.imagePullSecrets ?? []));
+    (rule.set.spec.containers ?? []).forEach((c, i) => {
+      sidecarList.add(c.name);
+      builtContainers.push(...build(c, 'containers', i));
+      processed = true;
+    });
+    if (processed) {
+      const previous = hashes.get(rule.name);
+      const ts = previous && previous.hash === rule.hash && previous.updateTimestamp ? previous.updateTimestamp : timestamp;
+      const list = [...sidecarList].sort(byteOrder);
+      const revision = rule.set.status?.latestRevision;
+      hashes.set(rule.name, {
+        updateTimestamp: ts,
+        hash: rule.hash,
+        sidecarSetName: rule.name,
+        sidecarList: list,
+        ...(revision ? { controllerRevision: revision } : {}),
+      });
+      hashesWithoutImage.set(rule.name, { updateTimestamp: ts, hash: rule.hashWithoutImage, sidecarSetName: rule.name, sidecarList: list });
+    }
+  }
+  if (failed) return unchanged();
+
+  if (builtInit.length === 0 && builtContainers.length === 0) {
+    return finish(original, pod, annotations, problems, []);
+  }
+  problems.push(...duplicateNameProblems([...builtInit, ...builtContainers]));
+
+  builtInit.sort((a, b) => byteOrder(a.container.name, b.container.name));
+  if (ctx.options.featureGates.EnableSortSidecarContainerByName) {
+    builtContainers.sort((a, b) => byteOrder(a.container.name, b.container.name));
+  }
+  const initMerge = mergeContainers(spec.initContainers ?? [], builtInit);
+  const containerMerge = mergeContainers(spec.containers ?? [], builtContainers);
+  for (const [merge, kind] of [
+    [initMerge, 'initContainers'],
+    [containerMerge, 'containers'],
+  ] as const) {
+    for (const r of merge.replacedAppContainers) {
+      problems.push({
+        severity: 'warning',
+        message: `SidecarSet ${r.rule} replaces the ${kind === 'containers' ? 'container' : 'init container'} ${r.name}, which the template defines itself (not injected by a SidecarSet)`,
+        fieldPath: `spec.${kind}[${r.index}]`,
+        sidecarSets: [r.rule],
+      });
+    }
+  }
+  if (builtInit.length > 0) spec.initContainers = initMerge.containers;
+  spec.containers = containerMerge.containers;
+  problems.push(...crossListDuplicates(spec.initContainers ?? [], spec.containers));
+
+  mergeVolumes(spec, candidateVolumes, problems);
+  mergePullSecrets(spec, sidecarSecrets, ctx, problems, rules);
+
+  annotations[HASH_ANNOTATION] = encodeHashMap(hashes, true);
+  annotations[HASH_WITHOUT_IMAGE_ANNOTATION] = encodeHashMap(hashesWithoutImage, false);
+  annotations[INJECTED_LIST_ANNOTATION] = [...injectedList].sort(byteOrder).join(',');
+  if (hotInjected) annotations[WORKING_HOT_UPGRADE_ANNOTATION] = goMapJson(hotWorking);
+  for (const key of [...extraAnnotations.keys()].sort(byteOrder)) annotations[key] = extraAnnotations.get(key) as string;
+
+  return finish(
+    original,
+    pod,
+    annotations,
+    problems,
+    [...builtInit, ...builtContainers].map((b) => b.container.name),
+  );
+}
+
+function finish(
+  original: PodTemplate,
+  pod: PodTemplate,
+  annotations: Record<string, string>,
+  problems: Problem[],
+  injected: string[],
+): InjectOutcome {
+  const metadata = pod.metadata ?? {};
+  if (Object.keys(annotations).length > 0 || original.metadata?.annotations !== undefined) metadata.annotations = annotations;
+  if (original.metadata === undefined && Object.keys(metadata).length === 0) delete pod.metadata;
+  const changed = !deepEqual(original, pod);
+  return { template: changed ? pod : original, changed, problems, injected: changed ? injected : [] };
+}
+
+function duplicateNameProblems(built: BuiltContainer[]): Problem[] {
+  const owners = new Map<string, string>();
+  const problems: Problem[] = [];
+  for (const b of built) {
+    const owner = owners.get(b.container.name);
+    if (owner !== undefined && owner !== b.rule) {
+      problems.push({
+        severity: 'error',
+        message: `SidecarSets ${owner} and ${b.rule} both inject a container named ${b.container.name}; a pod cannot have two containers of one name`,
+        sidecarSets: [owner, b.rule],
+      });
+    } else owners.set(b.container.name, b.rule);
+  }
+  return problems;
+}
+
+function crossListDuplicates(init: V1Container[], containers: V1Container[]): Problem[] {
+  const initNames = new Set(init.map((c) => c.name));
+  return containers
+    .map((c, i) => ({ c, i }))
+    .filter(({ c }) => initNames.has(c.name))
+    .map(({ c, i }) => ({
+      severity: 'error' as const,
+      message: `the pod would have an init container and a container both named ${c.name}; the apiserver rejects such a pod`,
+      fieldPath: `spec.containers[${i}].name`,
+      sidecarSets: [],
+    }));
+}
+
+/** §3.6: the pod's own volume of a name always wins; between SidecarSets the first does. */
+function mergeVolumes(spec: PodTemplate['spec'], candidates: Array<{ volume: V1Volume; rule: string }>, problems: Problem[]): void {
+  const existing = spec.volumes ?? [];
+  const byName = new Map(existing.map((v) => [v.name, v]));
+  const added: V1Volume[] = [];
+  for (const { volume, rule } of candidates) {
+    const present = byName.get(volume.name);
+    if (present) {
+      if (existing.includes(present) && !deepEqual(present, volume)) {
+        problems.push({
+          severity: 'warning',
+          message: `the template's own volume ${volume.name} is kept; SidecarSet ${rule} defines a different volume of that name`,
+          fieldPath: `spec.volumes[${existing.indexOf(present)}]`,
+          sidecarSets: [rule],
+        });
+      }
+      continue;
+    }
+    const copy = deepClone(volume);
+    byName.set(volume.name, copy);
+    added.push(copy);
+  }
+  if (added.length > 0) spec.volumes = [...existing, ...added];
+}
+
+function mergePullSecrets(
+  spec: PodTemplate['spec'],
+  sidecarSecrets: V1LocalObjectReference[],
+  ctx: InjectContext,
+  problems: Problem[],
+  rules: readonly Rule[],
+): void {
+  const own = spec.imagePullSecrets ?? [];
+  let base = own;
+  if (own.length === 0 && sidecarSecrets.length > 0) {
+    // §6.3: the ServiceAccount admission plugin copies the ServiceAccount's secrets only into pods without any.
+    const serviceAccount = spec.serviceAccountName || spec.serviceAccount || 'default';
+    const fromServiceAccount = ctx.serviceAccountPullSecrets?.(serviceAccount);
+    if (fromServiceAccount) base = fromServiceAccount;
+    else {
+      problems.push({
+        severity: 'warning',
+        message: `imagePullSecrets added to a template that had none, and ServiceAccount ${serviceAccount} is not among the items: once the pod has secrets, Kubernetes no longer copies that ServiceAccount's imagePullSecrets into it; add the ServiceAccount to the package (its secrets are then kept) or list them in the template`,
+        fieldPath: 'spec.imagePullSecrets',
+        sidecarSets: rules.filter((r) => (r.set.spec.imagePullSecrets ?? []).length > 0).map((r) => r.name),
+      });
+    }
+  }
+  const seen = new Set<string | undefined>();
+  const merged: V1LocalObjectReference[] = [];
+  for (const s of [...base, ...sidecarSecrets]) {
+    if (seen.has(s.name)) continue;
+    seen.add(s.name);
+    merged.push(deepClone(s));
+  }
+  if (!deepEqual(merged, own) && (merged.length > 0 || spec.imagePullSecrets !== undefined)) {
+    spec.imagePullSecrets = merged.length > 0 ? merged : undefined;
+    if (spec.imagePullSecrets === undefined) delete spec.imagePullSecrets;
+  }
+}

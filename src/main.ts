@@ -1,0 +1,61 @@
+// Entry point: the only place that touches process, stdin/stdout and the file system for the
+// KRM and kustomize-plugin modes.
+import { readFileSync } from 'node:fs';
+import { runFunction, type RunOutput } from './run.js';
+import { HELP } from './modes/help.js';
+import { isLegacyPluginCall, legacyPluginResourceList } from './modes/legacy-plugin.js';
+import { runCli } from './modes/cli.js';
+import { InputError } from './krm/read.js';
+
+function readStdin(): string {
+  try {
+    return readFileSync(0, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EAGAIN' || (e as NodeJS.ErrnoException).code === 'EOF') return '';
+    throw e;
+  }
+}
+
+function emit(out: Pick<RunOutput, 'stdout' | 'stderr' | 'exitCode'>): void {
+  process.exitCode = out.exitCode;
+  if (out.stderr) process.stderr.write(out.stderr);
+  // Never process.exit() after a large write: a pipe would get only its first 128 KiB.
+  if (out.stdout) process.stdout.write(out.stdout);
+}
+
+function main(argv: string[]): void {
+  // A reader that closes early (`| head -1`) is not an error worth a stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') process.stderr.write(`inject-sidecarsets: cannot write output: ${e.message}\n`);
+    process.exitCode = process.exitCode || 1;
+  });
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (isLegacyPluginCall(process.env) && argv.length >= 1) {
+    const configPath = argv[0];
+    let text: string;
+    try {
+      text = legacyPluginResourceList(readStdin(), readFileSync(configPath, 'utf8'));
+    } catch (e) {
+      if (!(e instanceof InputError) && !(e as NodeJS.ErrnoException).code) throw e;
+      emit({ stdout: '', stderr: `inject-sidecarsets: ${(e as Error).message}\n`, exitCode: 1 });
+      return;
+    }
+    emit(runFunction({ text, configFile: { path: configPath } }));
+    return;
+  }
+  if (argv.length > 0) {
+    emit(runCli(argv, readStdin));
+    return;
+  }
+  emit(runFunction({ text: readStdin() }));
+}
+
+try {
+  main(process.argv.slice(2));
+} catch (e) {
+  process.exitCode = 2;
+  process.stderr.write(`inject-sidecarsets: internal error: ${(e as Error)?.message ?? String(e)}\n`);
+}

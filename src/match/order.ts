@@ -1,0 +1,88 @@
+// Which rules apply to one pod template, in the deterministic order of §6.4.
+import type { Rule } from '../sidecarset/rules.js';
+import type { Options } from '../config/options.js';
+import type { Problem } from '../inject/pipeline.js';
+import type { PodTemplateRef } from '../workloads/locate.js';
+import { byteOrder } from '../inject/bookkeeping.js';
+import { labelSelectorMatches, isEmptySelector, SelectorError } from './selector.js';
+import { decideNamespace, type NamespaceDirectory } from './namespace.js';
+
+/** Kruise's namespace exclusion: its webhook registration skips namespaces with this label key. */
+export const CONTROL_PLANE_LABEL = 'control-plane';
+
+export interface MatchOutcome {
+  rules: Rule[];
+  problems: Problem[];
+  /** Why the template is skipped as a whole, if it is. */
+  skipped?: string;
+}
+
+/** Namespace-pinned rules first, then cluster-scoped ones, each group by name (§2.2, §6.4). */
+export function orderRules(rules: readonly Rule[]): Rule[] {
+  const byName = (a: Rule, b: Rule) => byteOrder(a.name, b.name);
+  return [...rules.filter((r) => r.pinnedNamespaces).sort(byName), ...rules.filter((r) => !r.pinnedNamespaces).sort(byName)];
+}
+
+/**
+ * @param ordered rules in the order of orderRules; rules pinned to other namespaces are not
+ *        candidates, as in Kruise's index lookup.
+ */
+export function matchTemplate(
+  ordered: readonly Rule[],
+  ref: PodTemplateRef,
+  namespaces: NamespaceDirectory,
+  options: Options,
+): MatchOutcome {
+  const problems: Problem[] = [];
+  const nsLabels = namespaces.labelsOf(ref.namespace);
+  if (nsLabels && Object.prototype.hasOwnProperty.call(nsLabels, CONTROL_PLANE_LABEL)) {
+    return { rules: [], problems, skipped: `namespace ${ref.namespace} has the ${CONTROL_PLANE_LABEL} label, which Kruise's pod webhook skips` };
+  }
+  const labels = ref.template.metadata?.labels ?? {};
+  const matched: Rule[] = [];
+  for (const rule of ordered) {
+    if (rule.pinnedNamespaces && !rule.pinnedNamespaces.includes(ref.namespace)) continue;
+    const spec = rule.set.spec;
+    if (spec.injectionStrategy?.paused) continue;
+    if (spec.namespaceSelector) {
+      const decision = decideNamespace(spec.namespaceSelector, ref.namespace, namespaces, options.undecidableNamespaceSelector);
+      if ('undecidable' in decision) {
+        if (!isEmptySelector(spec.selector) && safeMatch(spec.selector!, labels)) {
+          problems.push({
+            severity: 'error',
+            message: `cannot tell whether SidecarSet ${rule.name} applies: ${decision.reason}. Add the Namespace to the package, list its labels in the config's namespaceLabels, or set undecidableNamespaceSelector to assumeNoMatch or assumeMatch`,
+            sidecarSets: [rule.name],
+          });
+        }
+        continue;
+      }
+      if ('assumed' in decision && !isEmptySelector(spec.selector) && safeMatch(spec.selector!, labels)) {
+        problems.push({
+          severity: 'warning',
+          message: `SidecarSet ${rule.name}: ${decision.reason}; assumed the namespace ${decision.match ? 'matches' : 'does not match'} (undecidableNamespaceSelector: ${decision.policy})`,
+          sidecarSets: [rule.name],
+        });
+      }
+      if (!decision.match) continue;
+    }
+    if (isEmptySelector(spec.selector)) continue;
+    try {
+      if (!labelSelectorMatches(spec.selector!, labels)) continue;
+    } catch (e) {
+      if (!(e instanceof SelectorError)) throw e;
+      problems.push({ severity: 'error', message: `SidecarSet ${rule.name}: ${e.message}`, sidecarSets: [rule.name] });
+      continue;
+    }
+    matched.push(rule);
+  }
+  const bases = new Set(matched.map((r) => r.canaryBase).filter((b): b is string => b !== undefined));
+  return { rules: matched.filter((r) => !bases.has(r.name)), problems };
+}
+
+function safeMatch(selector: NonNullable<Rule['set']['spec']['selector']>, labels: Record<string, string>): boolean {
+  try {
+    return labelSelectorMatches(selector, labels);
+  } catch {
+    return false;
+  }
+}

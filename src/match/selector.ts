@@ -1,0 +1,52 @@
+// Kubernetes label selectors, evaluated on plain label maps.
+import type { LabelSelector } from '../sidecarset/types.js';
+
+export class SelectorError extends Error {}
+
+const OPERATORS = new Set(['In', 'NotIn', 'Exists', 'DoesNotExist']);
+
+/** Standard semantics: requirements are ANDed; an empty selector matches everything. Throws SelectorError on an unknown operator. */
+export function labelSelectorMatches(selector: LabelSelector, labels: Readonly<Record<string, string>>): boolean {
+  const has = (k: string) => Object.prototype.hasOwnProperty.call(labels, k);
+  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) {
+    if (!has(k) || labels[k] !== v) return false;
+  }
+  for (const req of selector.matchExpressions ?? []) {
+    const present = has(req.key);
+    const values = req.values ?? [];
+    switch (req.operator) {
+      case 'In':
+        if (!present || !values.includes(labels[req.key])) return false;
+        break;
+      case 'NotIn':
+        if (present && values.includes(labels[req.key])) return false;
+        break;
+      case 'Exists':
+        if (!present) return false;
+        break;
+      case 'DoesNotExist':
+        if (present) return false;
+        break;
+      default:
+        throw new SelectorError(`unknown label selector operator ${JSON.stringify(req.operator)} on key ${JSON.stringify(req.key)}`);
+    }
+  }
+  return true;
+}
+
+export function isEmptySelector(selector: LabelSelector | undefined | null): boolean {
+  return (
+    !selector ||
+    (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0)
+  );
+}
+
+/** Every label key a selector constrains. */
+export function selectorKeys(selector: LabelSelector): string[] {
+  return [...Object.keys(selector.matchLabels ?? {}), ...(selector.matchExpressions ?? []).map((e) => e.key)];
+}
+
+export function checkOperators(selector: LabelSelector): string | undefined {
+  const bad = (selector.matchExpressions ?? []).find((e) => !OPERATORS.has(e.operator));
+  return bad ? `unknown label selector operator ${JSON.stringify(bad.operator)} on key ${JSON.stringify(bad.key)}` : undefined;
+}

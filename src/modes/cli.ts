@@ -1,0 +1,129 @@
+// Command-line mode for people without an orchestrator:
+//   inject-sidecarsets --config sidecarsets.yaml manifests/ [more files or dirs | -]
+// prints the manifests with the SidecarSets injected as a YAML stream (or, with --diff, only what
+// would change); results go to stderr and the exit codes are those of the KRM mode.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, extname } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { createTwoFilesPatch } from 'diff';
+import { runFunction } from '../run.js';
+import { dedentItem, indentItem, PARSE_OPTIONS } from '../krm/read.js';
+import type { FileRef } from '../krm/results.js';
+
+interface CliArgs {
+  config?: string;
+  diff: boolean;
+  paths: string[];
+}
+
+type Outcome = { stdout: string; stderr: string; exitCode: number };
+
+const USAGE = 'usage: inject-sidecarsets --config FILE [--diff] PATH... (see --help)';
+const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+
+export function parseCliArgs(argv: readonly string[]): CliArgs | string {
+  const args: CliArgs = { diff: false, paths: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--config' || a === '-c') {
+      if (i + 1 >= argv.length) return '--config needs a file';
+      args.config = argv[++i];
+    } else if (a.startsWith('--config=')) args.config = a.slice('--config='.length);
+    else if (a === '--diff') args.diff = true;
+    else if (a === '-' || !a.startsWith('-')) args.paths.push(a);
+    else return `unknown option ${a}`;
+  }
+  if (args.paths.length === 0) return 'no manifests given: name files or directories, or - for stdin';
+  return args;
+}
+
+/** A manifest file split into its YAML documents, each kept as its exact text. */
+interface Document {
+  file: string;
+  index: number;
+  text: string;
+  /** Comment-only or empty documents are printed back but are no items. */
+  isObject: boolean;
+}
+
+export function splitDocuments(file: string, text: string): Document[] {
+  const normalized = text.replace(/\r\n?/g, '\n');
+  const chunks: string[] = [];
+  let current: string[] = [];
+  for (const line of normalized.split('\n')) {
+    if (/^---(\s|$)/.test(line)) {
+      chunks.push(current.join('\n'));
+      current = [];
+    } else current.push(line);
+  }
+  chunks.push(current.join('\n'));
+  const docs: Document[] = [];
+  for (const chunk of chunks) {
+    const body = chunk.replace(/\n+$/, '');
+    if (body.trim() === '') continue;
+    const parsed = parseAllDocuments(body + '\n', PARSE_OPTIONS);
+    const list = Array.isArray(parsed) ? parsed : [parsed];
+    const isObject = list.some((d) => d.contents !== null || d.errors.length > 0);
+    docs.push({ file, index: docs.filter((d) => d.isObject).length, text: body + '\n', isObject });
+  }
+  return docs;
+}
+
+function collectFiles(path: string): string[] {
+  const st = statSync(path);
+  if (!st.isDirectory()) return [path];
+  return readdirSync(path)
+    .sort()
+    .flatMap((name) => {
+      const child = join(path, name);
+      if (name.startsWith('.')) return [];
+      const s = statSync(child);
+      if (s.isDirectory()) return collectFiles(child);
+      return MANIFEST_EXTENSIONS.has(extname(name)) ? [child] : [];
+    });
+}
+
+export function runCli(argv: readonly string[], readStdin: () => string): Outcome {
+  const args = parseCliArgs(argv);
+  if (typeof args === 'string') return { stdout: '', stderr: `inject-sidecarsets: ${args}\n${USAGE}\n`, exitCode: 2 };
+  const docs: Document[] = [];
+  let configText: string | undefined;
+  try {
+    for (const p of args.paths) {
+      if (p === '-') docs.push(...splitDocuments('<stdin>', readStdin()));
+      else for (const f of collectFiles(p)) docs.push(...splitDocuments(relative('.', f) || f, readFileSync(f, 'utf8')));
+    }
+    if (args.config !== undefined) configText = readFileSync(args.config, 'utf8');
+  } catch (e) {
+    return { stdout: '', stderr: `inject-sidecarsets: ${(e as Error).message}\n`, exitCode: 1 };
+  }
+  const items = docs.filter((d) => d.isObject);
+  const itemFiles: FileRef[] = items.map((d) => (d.index > 0 ? { path: d.file, index: d.index } : { path: d.file }));
+  const text =
+    'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n' +
+    (items.length === 0 ? 'items: []\n' : 'items:\n' + items.map((d) => indentItem(d.text, 0)).join('')) +
+    (configText === undefined ? '' : 'functionConfig:\n' + indentBlock(configAsOneObject(configText)));
+  const out = runFunction({ text, configFile: args.config ? { path: args.config } : undefined, itemFiles });
+  if (out.items.length !== items.length) return { stdout: '', stderr: out.stderr, exitCode: out.exitCode || 1 };
+
+  const outputText = new Map(items.map((d, i) => [d, out.items[i].changed ? dedentItem(out.items[i].text, 0) : d.text]));
+  if (args.diff) {
+    const patches = items
+      .filter((d) => outputText.get(d) !== d.text)
+      .map((d) => createTwoFilesPatch(d.file, d.file, d.text, outputText.get(d) as string, '', '', { context: 3 }));
+    return { stdout: patches.join(''), stderr: out.stderr, exitCode: out.exitCode };
+  }
+  const stream = docs.map((d) => outputText.get(d) ?? d.text).join('---\n');
+  return { stdout: stream, stderr: out.stderr, exitCode: out.exitCode };
+}
+
+/** Several SidecarSets in one config file become a v1 List, the form the function takes for them. */
+function configAsOneObject(text: string): string {
+  const docs = splitDocuments('config', text).filter((d) => d.isObject);
+  if (docs.length <= 1) return docs[0]?.text ?? text;
+  return 'apiVersion: v1\nkind: List\nitems:\n' + docs.map((d) => indentItem(d.text, 0)).join('');
+}
+
+function indentBlock(text: string): string {
+  return text.replace(/^(?=.)/gm, '  ');
+}

@@ -1,0 +1,49 @@
+// `inject-sidecarsets --help` (also what `kpt fn doc` shows).
+import { CONFIG_API_VERSION, CONFIG_KIND, CONFIGMAP_KEYS } from '../config/forms.js';
+
+export const HELP = `inject-sidecarsets — apply OpenKruise SidecarSets to pod templates at render time
+
+Usage:
+  inject-sidecarsets < resourcelist.yaml          KRM function (kpt fn eval/render, kustomize)
+  inject-sidecarsets --config FILE PATH... [-]    command-line mode on manifest files/dirs
+  inject-sidecarsets --help
+
+As a KRM function it reads a ResourceList (YAML or JSON) on stdin and writes the ResourceList
+with the SidecarSets injected, plus results, on stdout. Items it does not change are written
+back exactly as they came in. Exit code 1 when any result is an error (also printed on stderr).
+
+functionConfig, one of:
+  - a SidecarSet (apps.kruise.io/v1alpha1 or v1beta1): one rule
+  - a v1 List or a SidecarSetList of SidecarSets: several rules
+  - ${CONFIG_API_VERSION} ${CONFIG_KIND}: spec.sidecarSets plus options (below)
+  - a ConfigMap (kpt fn eval -- key=value): options that fit in a string; the SidecarSets among
+    the items are the rules
+  - none: the SidecarSets among the items are the rules
+
+${CONFIG_KIND} spec options (defaults in brackets):
+  sidecarSets                       list of SidecarSets
+  sidecarSetsFromItems              also use SidecarSets found among the items [false]
+  defaultNamespace                  namespace of workloads without one [default]
+  namespaceLabels                   {namespace: {label: value}} for namespaces not among the items
+  undecidableNamespaceSelector      error | assumeNoMatch | assumeMatch [error]
+  workloadKinds                     extra kinds: [{group, version?, kind, path: spec/template}]
+  featureGates:
+    EnableSortSidecarContainerByName           [false]
+    SidecarSetPatchPodMetadataDefaultsAllowed  [false]
+    SidecarSetServiceAccountInjection          [true]
+  injectionTimestamp                updateTimestamp written in the hash annotations
+                                    [1970-01-01T00:00:00Z, or the one already on the template]
+  partialRevision                   error | latest | historic [error]
+  normalizeMergePatchOnFirstWrite   [true]
+  patchMetadataWhitelist            {rules: [{selector?, allowedAnnotationKeyExprs: [regex]}]}
+                                    restricts patchPodMetadata keys as Kruise's whitelist does [off]
+  serviceAccountsManagedElsewhere   ["namespace/name", ...] ServiceAccounts not among the items
+  missingServiceAccount             warning | error [warning]
+
+ConfigMap keys: ${CONFIGMAP_KEYS.join(', ')}
+
+Command-line mode:
+  --config FILE      SidecarSets (or an ${CONFIG_KIND} config) to apply
+  --diff             print only what would change, as a unified diff
+  PATH...            manifest files or directories (*.yaml, *.yml, *.json); - for stdin
+`;

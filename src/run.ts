@@ -1,0 +1,192 @@
+// The whole function as one pure call: ResourceList text in; output text, stderr text and exit
+// code out. main.ts and the other modes do the I/O around it.
+import { readResourceList, InputError, isPlainObject, type SourceItem } from './krm/read.js';
+import { rewriteItem } from './krm/edit.js';
+import { writeResourceList } from './krm/write.js';
+import { result, hasErrors, formatResult, type Result, type FileRef, type Subject } from './krm/results.js';
+import { subjectOf } from './krm/annotations.js';
+import { readConfiguration } from './config/forms.js';
+import type { Options, PatchMetadataWhitelistRule } from './config/options.js';
+import { prepareRules, type Rule } from './sidecarset/rules.js';
+import { BUILTIN_KINDS, configuredKinds } from './workloads/kinds.js';
+import { locateTemplates, withTemplate } from './workloads/locate.js';
+import { namespaceDirectory } from './match/namespace.js';
+import { matchTemplate, orderRules } from './match/order.js';
+import { injectTemplate, type InjectContext, type Problem } from './inject/pipeline.js';
+import type { V1LocalObjectReference } from '@kubernetes/client-node';
+
+export interface RunOutput {
+  /** Each item's output text (the input text when unchanged) and whether the function changed it. */
+  items: Array<{ text: string; indent: number; changed: boolean }>;
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  results: Result[];
+}
+
+export interface RunInput {
+  text: string;
+  /** Where the functionConfig came from, when the caller knows (command-line mode, legacy plugin). */
+  configFile?: FileRef;
+  /** Files of the items, for results, when the caller read them from files itself (command-line mode). */
+  itemFiles?: readonly (FileRef | undefined)[];
+}
+
+export function runFunction({ text, configFile, itemFiles }: RunInput): RunOutput {
+  let list;
+  try {
+    list = readResourceList(text);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    return { items: [], stdout: '', stderr: `inject-sidecarsets: ${e.message}\n`, exitCode: 1, results: [] };
+  }
+  const objects = list.items.map((i) => i.object);
+  const config = readConfiguration(list.functionConfig, list.hasFunctionConfig, objects, configFile, itemFiles);
+  const results: Result[] = [...config.results];
+  const { options } = config;
+  const cluster = clusterInputs(objects, options, results);
+
+  const { rules, results: ruleResults } = prepareRules(config.rules, {
+    options,
+    controllerRevisions: cluster.controllerRevisions,
+    whitelist: cluster.whitelist,
+  });
+  results.push(...ruleResults);
+  const ordered = orderRules(rules);
+  const table = [...BUILTIN_KINDS, ...configuredKinds(options.workloadKinds)];
+  const namespaces = namespaceDirectory(cluster.namespaces, options.namespaceLabels);
+  const matchedRules = new Set<string>();
+  let injectedWorkloads = 0;
+
+  const outputs = list.items.map((item, index) => {
+    const outcome = processItem(item, index);
+    if (outcome.changed) injectedWorkloads++;
+    return { ...outcome, indent: item.indent };
+  });
+
+  function processItem(item: SourceItem, index: number): { text: string; changed: boolean } {
+    const obj = item.object;
+    if (!isPlainObject(obj)) {
+      results.push(result('error', `item ${index}${itemFiles?.[index] ? ` (${itemFiles[index]!.path})` : ''} is not an object (${obj === null ? 'null' : Array.isArray(obj) ? 'a list' : typeof obj}); it is passed through unchanged`));
+      return { text: item.raw, changed: false };
+    }
+    const subject = subjectOf(obj, itemFiles?.[index]);
+    const { templates, skipped } = locateTemplates(obj, table, options.defaultNamespace);
+    for (const s of skipped) results.push(result('info', `not injected: ${s.reason}`, subject, s.fieldPath));
+    let next: Record<string, unknown> = obj;
+    const injected: string[] = [];
+    const usedRules = new Set<string>();
+    for (const ref of templates) {
+      const match = matchTemplate(ordered, ref, namespaces, options);
+      pushProblems(match.problems, subject, ref.fieldPrefix);
+      if (match.skipped) results.push(result('info', `not injected: ${match.skipped}`, subject));
+      if (match.rules.length === 0) continue;
+      for (const r of match.rules) matchedRules.add(r.name);
+      const outcome = injectTemplate(ref.template, match.rules, injectContext(ref.namespace));
+      pushProblems(outcome.problems, subject, ref.fieldPrefix);
+      if (!outcome.changed) continue;
+      next = withTemplate(next, ref.path, outcome.template);
+      injected.push(...outcome.injected.map((n) => (ref.fieldPrefix ? `${n} (${ref.fieldPrefix.slice(0, -1)})` : n)));
+      for (const r of match.rules) usedRules.add(r.name);
+    }
+    if (next === obj) return { text: item.raw, changed: false };
+    const names = [...usedRules];
+    results.push(
+      result(
+        'info',
+        `injected ${injected.length > 0 ? injected.join(', ') : 'pod metadata'} from SidecarSet${names.length > 1 ? 's' : ''} ${names.join(', ')}`,
+        subject,
+        undefined,
+        { sidecarSets: names.join(',') },
+      ),
+    );
+    return { text: rewriteItem(item.raw, item.indent, next), changed: true };
+  }
+
+  function pushProblems(problems: readonly Problem[], subject: Subject, prefix: string): void {
+    for (const p of problems) {
+      results.push(
+        result(p.severity, p.message, subject, p.fieldPath ? prefix + p.fieldPath : prefix.slice(0, -1) || undefined,
+          p.sidecarSets.length > 0 ? { sidecarSets: p.sidecarSets.join(',') } : undefined),
+      );
+    }
+  }
+
+  function injectContext(namespace: string): InjectContext {
+    return {
+      options,
+      limitRanges: cluster.limitRanges.get(namespace),
+      serviceAccountPullSecrets: (name) => cluster.serviceAccountPullSecrets.get(`${namespace}/${name}`),
+    };
+  }
+
+  for (const rule of rules) {
+    if (!matchedRules.has(rule.name) && !rule.set.spec.injectionStrategy?.paused) {
+      results.push(
+        result('info', `SidecarSet ${rule.name} matches no pod template among the items; check its selector and namespaceSelector`, rule.subject, 'spec.selector'),
+      );
+    }
+  }
+
+  const failed = hasErrors(results);
+  const stdout = writeResourceList(list.apiVersion, outputs.map((o) => o.text), results, list.functionConfigText);
+  const counts = (s: string) => results.filter((r) => r.severity === s).length;
+  const lines = results.filter((r) => r.severity !== 'info').map(formatResult);
+  lines.push(
+    `inject-sidecarsets: ${injectedWorkloads} of ${list.items.length} items injected by ${rules.length} SidecarSet(s); ${counts('error')} error(s), ${counts('warning')} warning(s)`,
+  );
+  return { items: outputs, stdout, stderr: lines.join('\n') + '\n', exitCode: failed ? 1 : 0, results };
+}
+
+interface ClusterInputs {
+  namespaces: Array<{ name: string; labels: Record<string, string> }>;
+  serviceAccountPullSecrets: Map<string, V1LocalObjectReference[]>;
+  limitRanges: Map<string, unknown[]>;
+  controllerRevisions: unknown[];
+  whitelist: { rules: PatchMetadataWhitelistRule[] } | 'absent' | undefined;
+}
+
+const WHITELIST_CONFIGMAP = 'kruise-configuration';
+const WHITELIST_KEY = 'SidecarSet_PatchPodMetadata_WhiteList';
+
+/** What a cluster would have told the webhook, as far as the items tell it (§6.3). */
+function clusterInputs(objects: readonly unknown[], options: Options, results: Result[]): ClusterInputs {
+  const inputs: ClusterInputs = {
+    namespaces: [],
+    serviceAccountPullSecrets: new Map(),
+    limitRanges: new Map(),
+    controllerRevisions: [],
+    whitelist: options.patchMetadataWhitelist,
+  };
+  for (const obj of objects) {
+    if (!isPlainObject(obj) || !isPlainObject(obj.metadata) || typeof obj.metadata.name !== 'string') continue;
+    const name = obj.metadata.name;
+    const namespace = typeof obj.metadata.namespace === 'string' && obj.metadata.namespace ? obj.metadata.namespace : options.defaultNamespace;
+    const labels = isPlainObject(obj.metadata.labels) ? (obj.metadata.labels as Record<string, string>) : {};
+    const core = obj.apiVersion === 'v1';
+    if (core && obj.kind === 'Namespace') inputs.namespaces.push({ name, labels });
+    else if (core && obj.kind === 'ServiceAccount') {
+      const secrets = Array.isArray(obj.imagePullSecrets) ? (obj.imagePullSecrets as V1LocalObjectReference[]) : [];
+      inputs.serviceAccountPullSecrets.set(`${namespace}/${name}`, secrets);
+    } else if (core && obj.kind === 'LimitRange') {
+      inputs.limitRanges.set(namespace, [...(inputs.limitRanges.get(namespace) ?? []), obj]);
+    } else if (obj.apiVersion === 'apps/v1' && obj.kind === 'ControllerRevision') {
+      inputs.controllerRevisions.push(obj);
+    } else if (core && obj.kind === 'ConfigMap' && name === WHITELIST_CONFIGMAP && options.patchMetadataWhitelist === undefined) {
+      const data = isPlainObject(obj.data) ? obj.data[WHITELIST_KEY] : undefined;
+      if (typeof data !== 'string') {
+        inputs.whitelist = 'absent';
+        continue;
+      }
+      try {
+        const parsed: unknown = JSON.parse(data);
+        const rules = isPlainObject(parsed) && Array.isArray(parsed.rules) ? parsed.rules : [];
+        inputs.whitelist = { rules: rules as PatchMetadataWhitelistRule[] };
+      } catch (e) {
+        results.push(result('error', `${WHITELIST_CONFIGMAP} ConfigMap: ${WHITELIST_KEY} is not valid JSON (${(e as Error).message})`, subjectOf(obj), `data.${WHITELIST_KEY}`));
+      }
+    }
+  }
+  return inputs;
+}
+

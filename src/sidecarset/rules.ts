@@ -1,0 +1,159 @@
+// From SidecarSets as found in the input to rules the pod webhook would use: validated against the
+// schema, converted to v1beta1, defaulted, validated as Kruise would, hashed, checked for conflicts.
+import type { RuleSource } from '../config/forms.js';
+import type { Options, PatchMetadataWhitelistRule } from '../config/options.js';
+import { schemaErrors } from '../config/validators.js';
+import { result, type Result, type Subject } from '../krm/results.js';
+import { pointerToPath } from '../krm/annotations.js';
+import { isPlainObject } from '../krm/read.js';
+import { deepEqual } from '../util/json.js';
+import { toV1beta1 } from './convert.js';
+import { defaultSidecarSet, sidecarSetDefaultingProblems } from './defaults.js';
+import { validateSidecarSet } from './validate.js';
+import { sidecarSetHashes } from './hash.js';
+import { unknownContainerFields, invalidContainerValues } from './go-json.js';
+import { findConflicts } from './conflicts.js';
+import { pinnedNamespaces } from '../match/namespace.js';
+import type { SidecarSet } from './types.js';
+
+export interface Rule {
+  name: string;
+  /** Converted to v1beta1 and defaulted: the stored form the webhook works on. */
+  set: SidecarSet;
+  hash: string;
+  hashWithoutImage: string;
+  subject: Subject;
+  /** Set when this is a canary SidecarSet (§2.6): the name of its base. */
+  canaryBase?: string;
+  /** Namespaces Kruise's field index files it under (§2.2); undefined = cluster scope. */
+  pinnedNamespaces?: string[];
+}
+
+export interface RuleContext {
+  options: Options;
+  controllerRevisions: unknown[];
+  /** undefined: no whitelist restriction; 'absent': restriction requested but no whitelist found. */
+  whitelist: { rules: PatchMetadataWhitelistRule[] } | 'absent' | undefined;
+}
+
+const CANARY_ANNOTATION = 'apps.kruise.io/sidecarset-canary';
+const BASE_ANNOTATION = 'apps.kruise.io/sidecarset-base';
+
+export function canaryBaseOf(set: SidecarSet): string | undefined {
+  const a = set.metadata.annotations ?? {};
+  return a[CANARY_ANNOTATION] === 'true' && a[BASE_ANNOTATION] ? a[BASE_ANNOTATION] : undefined;
+}
+
+export function prepareRules(sources: readonly RuleSource[], ctx: RuleContext): { rules: Rule[]; results: Result[] } {
+  const results: Result[] = [];
+  const candidates: Array<{ set: SidecarSet; subject: Subject; object: unknown }> = [];
+
+  for (const source of sources) {
+    const label = describe(source.object);
+    const errors = schemaErrors('SidecarSet', source.object);
+    if (errors.length > 0) {
+      for (const e of errors) results.push(invalid(source.subject, label, e.pointer, e.message));
+      continue;
+    }
+    const duplicate = candidates.find((c) => c.set.metadata.name === (source.object as SidecarSet).metadata.name);
+    if (duplicate) {
+      if (!deepEqual(stripOrchestratorAnnotations(duplicate.object), stripOrchestratorAnnotations(source.object))) {
+        results.push(
+          result('error', `two different SidecarSets are named ${label}; SidecarSet names are cluster-wide and must be unique`, source.subject, 'metadata.name'),
+        );
+      }
+      continue;
+    }
+    const converted = toV1beta1(source.object as SidecarSet);
+    // Values Kruise's Go decoder (or its defaulter) would refuse: the apiserver rejects the object.
+    const undecodable = [
+      ...sidecarSetDefaultingProblems(converted),
+      ...(['initContainers', 'containers'] as const).flatMap((kind) =>
+        (converted.spec[kind] ?? []).flatMap((c, i) => invalidContainerValues(c, `spec.${kind}[${i}]`)),
+      ),
+    ];
+    if (undecodable.length > 0) {
+      for (const message of undecodable) results.push(result('error', `invalid ${label}: ${message}; it is not applied`, source.subject));
+      continue;
+    }
+    const set = defaultSidecarSet(converted);
+    candidates.push({ set, subject: source.subject, object: source.object });
+  }
+
+  const byName = new Map(candidates.map((c) => [c.set.metadata.name, c.set]));
+  const rules: Rule[] = [];
+  for (const { set, subject, object } of candidates) {
+    const name = set.metadata.name;
+    const errors = validateSidecarSet(set, {
+      controllerRevisions: ctx.controllerRevisions,
+      whitelist: ctx.whitelist,
+      featureGates: ctx.options.featureGates,
+      otherSidecarSetNames: new Set([...byName.keys()].filter((n) => n !== name)),
+      sidecarSetsByName: byName,
+    });
+    if (errors.length > 0) {
+      for (const e of errors) results.push(invalid(subject, `SidecarSet ${name}`, e.pointer, e.message));
+      continue;
+    }
+    for (const kind of ['initContainers', 'containers'] as const) {
+      const raw = isPlainObject(object) && isPlainObject(object.spec) ? object.spec[kind] : undefined;
+      if (!Array.isArray(raw)) continue;
+      raw.forEach((c, i) => {
+        for (const path of unknownContainerFields(c, `spec.${kind}[${i}]`)) {
+          results.push(
+            result('warning', `SidecarSet ${name}: ${path} is not a field of a Kubernetes 1.32 container (or is mis-cased); Kruise drops it, so it is neither injected nor hashed`, subject, path),
+          );
+        }
+      });
+    }
+    if (!ctx.options.featureGates.SidecarSetServiceAccountInjection && set.spec.serviceAccountName !== undefined) {
+      results.push(
+        result('info', `SidecarSet ${name}: spec.serviceAccountName is ignored because the SidecarSetServiceAccountInjection feature gate is off`, subject, 'spec.serviceAccountName'),
+      );
+    }
+    const { hash, hashWithoutImage } = sidecarSetHashes(set.spec);
+    rules.push({
+      name,
+      set,
+      hash,
+      hashWithoutImage,
+      subject,
+      canaryBase: canaryBaseOf(set),
+      pinnedNamespaces: pinnedNamespaces(set.spec.namespaceSelector),
+    });
+  }
+
+  const ruleByName = new Map(rules.map((r) => [r.name, r]));
+  for (const c of findConflicts(rules.map((r) => r.set))) {
+    const rule = ruleByName.get(c.a);
+    results.push(
+      result('error', `SidecarSets ${c.a} and ${c.b} conflict: ${c.message} (${c.pointer}); Kruise would reject whichever of them is applied second`, rule?.subject, pointerToPath(c.pointer), { sidecarSet: c.a, conflictsWith: c.b }),
+    );
+  }
+  return { rules, results };
+}
+
+function describe(obj: unknown): string {
+  const name = isPlainObject(obj) && isPlainObject(obj.metadata) ? obj.metadata.name : undefined;
+  return typeof name === 'string' ? `SidecarSet ${name}` : 'a SidecarSet without a name';
+}
+
+function invalid(subject: Subject, label: string, pointer: string, message: string): Result {
+  const path = pointerToPath(pointer);
+  return result(
+    'error',
+    `invalid ${label}: ${path || '(root)'} (${pointer || '/'}): ${message}; it is not applied`,
+    subject,
+    path || undefined,
+  );
+}
+
+function stripOrchestratorAnnotations(obj: unknown): unknown {
+  if (!isPlainObject(obj) || !isPlainObject(obj.metadata) || !isPlainObject(obj.metadata.annotations)) return obj;
+  const annotations = Object.fromEntries(
+    Object.entries(obj.metadata.annotations).filter(
+      ([k]) => !k.startsWith('config.kubernetes.io/') && !k.startsWith('internal.config.kubernetes.io/') && k !== 'config.k8s.io/id',
+    ),
+  );
+  return { ...obj, metadata: { ...obj.metadata, annotations } };
+}
