@@ -86,7 +86,8 @@ export function runFunction({ text, configFile, itemFiles }: RunInput): RunOutpu
       pushProblems(outcome.problems, subject, ref.fieldPrefix);
       if (!outcome.changed) continue;
       next = withTemplate(next, ref.path, outcome.template);
-      injected.push(...outcome.injected.map((n) => (ref.fieldPrefix ? `${n} (${ref.fieldPrefix.slice(0, -1)})` : n)));
+      const where = ref.fieldPrefix ? ref.fieldPrefix.slice(0, -1) : 'the pod';
+      injected.push(outcome.injected.length > 0 ? `${outcome.injected.join(', ')} into ${where}` : `pod metadata of ${where}`);
       for (const r of match.rules) usedRules.add(r.name);
     }
     if (next === obj) return { text: item.raw, changed: false };
@@ -94,7 +95,7 @@ export function runFunction({ text, configFile, itemFiles }: RunInput): RunOutpu
     results.push(
       result(
         'info',
-        `injected ${injected.length > 0 ? injected.join(', ') : 'pod metadata'} from SidecarSet${names.length > 1 ? 's' : ''} ${names.join(', ')}`,
+        `injected ${injected.join('; ')} from SidecarSet${names.length > 1 ? 's' : ''} ${names.join(', ')}`,
         subject,
         undefined,
         { sidecarSets: names.join(',') },
