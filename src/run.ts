@@ -116,6 +116,7 @@ export function runFunction({ text, configFile, itemFiles }: RunInput): RunOutpu
   function injectContext(namespace: string): InjectContext {
     return {
       options,
+      namespace,
       limitRanges: cluster.limitRanges.get(namespace),
       serviceAccountPullSecrets: (name) => cluster.serviceAccountPullSecrets.get(`${namespace}/${name}`),
     };

@@ -14,6 +14,7 @@ import { sharedMountsAndEnvs, mergeSidecarMounts, mergeSidecarDevices, isInjecte
 import { computeSidecarResources } from './resources-policy.js';
 import { hotUpgradeContainers, HOT_UPGRADE_SUFFIXES } from './hot-upgrade.js';
 import { mergeContainers, type BuiltContainer } from './containers.js';
+import { applyServiceAccount, tokenScopeOf, type ServiceAccountRule } from './service-account.js';
 import {
   EPOCH_TIMESTAMP,
   HASH_ANNOTATION,
@@ -40,8 +41,10 @@ export interface InjectContext {
   options: Options;
   /** LimitRange objects of the pod's namespace, when among the items. */
   limitRanges?: unknown[];
-  /** imagePullSecrets of the pod's ServiceAccount, when that ServiceAccount is among the items. */
-  serviceAccountPullSecrets?: (serviceAccountName: string) => V1LocalObjectReference[] | undefined;
+  /** The pod's namespace. */
+  namespace: string;
+  /** imagePullSecrets of a ServiceAccount of the pod's namespace, when it is among the items. */
+  serviceAccountPullSecrets: (serviceAccountName: string) => V1LocalObjectReference[] | undefined;
 }
 
 export interface InjectOutcome {
@@ -57,7 +60,7 @@ export function injectTemplate(original: PodTemplate, rules: readonly Rule[], ct
   const unchanged = (): InjectOutcome => ({ template: original, changed: false, problems, injected: [] });
   const pod = deepClone(original);
   const metadata = (pod.metadata = { ...(pod.metadata ?? {}) });
-  const spec = pod.spec;
+  let spec = pod.spec;
 
   // §3.1 patchPodMetadata, in list order; its errors reject the pod.
   const patched = applyPatchPodMetadata(
@@ -238,6 +241,19 @@ export function injectTemplate(original: PodTemplate, rules: readonly Rule[], ct
   problems.push(...crossListDuplicates(spec.initContainers ?? [], spec.containers));
 
   mergeVolumes(spec, candidateVolumes, problems);
+  const built = [...builtInit, ...builtContainers];
+  const serviceAccount = applyServiceAccount(
+    spec,
+    rules.map((r) => serviceAccountRule(r, built, ctx.options)),
+    {
+      namespace: ctx.namespace,
+      serviceAccountExists: (_ns, name) => ctx.serviceAccountPullSecrets(name) !== undefined,
+      managedElsewhere: new Set(ctx.options.serviceAccountsManagedElsewhere),
+      missingSeverity: ctx.options.missingServiceAccount,
+    },
+  );
+  spec = pod.spec = serviceAccount.spec;
+  problems.push(...serviceAccount.problems);
   mergePullSecrets(spec, sidecarSecrets, ctx, problems, rules);
 
   annotations[HASH_ANNOTATION] = encodeHashMap(hashes, true);
@@ -253,6 +269,18 @@ export function injectTemplate(original: PodTemplate, rules: readonly Rule[], ct
     problems,
     [...builtInit, ...builtContainers].map((b) => b.container.name),
   );
+}
+
+function serviceAccountRule(rule: Rule, built: readonly BuiltContainer[], options: Options): ServiceAccountRule {
+  const scope = tokenScopeOf(rule.set.metadata.annotations);
+  return {
+    name: rule.name,
+    serviceAccountName: options.featureGates.SidecarSetServiceAccountInjection ? rule.set.spec.serviceAccountName : undefined,
+    errorOnConflict: rule.set.spec.errorWhenServiceAccountInjectionConflict === true,
+    // An invalid scope is reported once per SidecarSet by the rules stage.
+    tokenScope: typeof scope === 'string' ? scope : 'Pod',
+    containerNames: built.filter((b) => b.rule === rule.name).map((b) => b.container.name),
+  };
 }
 
 function finish(
@@ -333,9 +361,10 @@ function mergePullSecrets(
   const own = spec.imagePullSecrets ?? [];
   let base = own;
   if (own.length === 0 && sidecarSecrets.length > 0) {
-    // §6.3: the ServiceAccount admission plugin copies the ServiceAccount's secrets only into pods without any.
+    // §6.3: the ServiceAccount admission plugin copies the ServiceAccount's secrets only into pods
+    // without any; it runs with the ServiceAccount the pod ends up with.
     const serviceAccount = spec.serviceAccountName || spec.serviceAccount || 'default';
-    const fromServiceAccount = ctx.serviceAccountPullSecrets?.(serviceAccount);
+    const fromServiceAccount = ctx.serviceAccountPullSecrets(serviceAccount);
     if (fromServiceAccount) base = fromServiceAccount;
     else {
       problems.push({

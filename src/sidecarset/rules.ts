@@ -15,6 +15,7 @@ import { unknownContainerFields, invalidContainerValues } from './go-json.js';
 import { findConflicts } from './conflicts.js';
 import { pinnedNamespaces } from '../match/namespace.js';
 import type { SidecarSet } from './types.js';
+import { tokenScopeOf, TOKEN_SCOPE_ANNOTATION } from '../inject/service-account.js';
 
 export interface Rule {
   name: string;
@@ -105,6 +106,18 @@ export function prepareRules(sources: readonly RuleSource[], ctx: RuleContext): 
           );
         }
       });
+    }
+    const scope = tokenScopeOf(set.metadata.annotations);
+    if (typeof scope !== 'string') {
+      results.push(
+        result('error', `SidecarSet ${name}: annotation ${TOKEN_SCOPE_ANNOTATION} is ${JSON.stringify(scope.invalid)}; use Pod or Sidecars. It is not applied`, subject, `metadata.annotations[${JSON.stringify(TOKEN_SCOPE_ANNOTATION)}]`),
+      );
+      continue;
+    }
+    if (scope === 'Sidecars' && !set.spec.serviceAccountName) {
+      results.push(
+        result('warning', `SidecarSet ${name}: the token scope Sidecars has no effect without spec.serviceAccountName`, subject, `metadata.annotations[${JSON.stringify(TOKEN_SCOPE_ANNOTATION)}]`),
+      );
     }
     if (!ctx.options.featureGates.SidecarSetServiceAccountInjection && set.spec.serviceAccountName !== undefined) {
       results.push(
