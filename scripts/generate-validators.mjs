@@ -33,7 +33,7 @@ const source = standaloneCode(ajv, {
 if (/\brequire\(/.test(source)) {
   throw new Error(
     'generate-validators: the compiled schemas need an ajv runtime helper (require(...)); ' +
-      'avoid object-valued enum/const, uniqueItems and formats in src/config/schema',
+      'avoid minLength/maxLength, object-valued enum/const, uniqueItems and formats in src/config/schema',
   );
 }
 

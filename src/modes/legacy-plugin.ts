@@ -28,6 +28,8 @@ function documentsOf(text: string, what: string): string[] {
   for (const doc of list) {
     if (doc.errors.length > 0) throw new InputError(`${what} is not valid YAML: ${doc.errors[0].message}`);
     if (doc.contents === null) continue;
+    // An explicit `---` start marker would end up inside the list item.
+    if (doc.directives) doc.directives.docStart = null;
     out.push(doc.toString({ lineWidth: 0 }));
   }
   return out;

@@ -1,0 +1,30 @@
+# Container image of the inject-sidecarsets KRM function, for kpt (`image:`) and kustomize (`container:`).
+#
+#   docker build -t ghcr.io/OWNER/inject-sidecarsets:v0.1.0 .
+#
+# Both base images are build args so that a machine without a registry can substitute a local image
+# (see scripts/podman-setup.sh):
+#   podman build --build-arg BUILD_BASE=localhost/node-base:20 --build-arg BASE=localhost/node-base:20 \
+#     --build-arg NPM_CONFIG_CAFILE=/etc/ssl/certs/ca-certificates.crt -t inject-sidecarsets .
+# Works with the legacy Docker builder too: no BuildKit-only syntax.
+ARG BUILD_BASE=docker.io/library/node:20.20.2-bookworm-slim
+ARG BASE=docker.io/library/node:20.20.2-alpine3.23
+
+FROM ${BUILD_BASE} AS build
+# Unset unless given: only needed behind a TLS-intercepting proxy, as a path inside BUILD_BASE.
+ARG NPM_CONFIG_CAFILE
+ARG NODE_EXTRA_CA_CERTS
+WORKDIR /src
+# The dependency layer is cached until the lockfile changes.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --no-update-notifier
+COPY . .
+# The bundle is an ES module with a .js name: node needs "type": "module" beside it.
+RUN npm run build && echo '{"type": "module"}' > dist/package.json
+
+# The bundle has no runtime dependencies: the final image is node plus the bundle.
+FROM ${BASE}
+COPY --from=build /src/dist/inject-sidecarsets.js /src/dist/package.json /fn/
+# nobody, numeric so that Kubernetes' runAsNonRoot can verify it; kpt and kustomize also pass --user nobody.
+USER 65534:65534
+ENTRYPOINT ["node", "/fn/inject-sidecarsets.js"]

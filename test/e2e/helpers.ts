@@ -1,0 +1,249 @@
+// Shared plumbing of the end-to-end tests: tool detection, temp dirs, child processes, the podman
+// environment and the function image (built once per test file that needs it).
+import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const BUNDLE = join(ROOT, 'dist/inject-sidecarsets.js');
+export const PLUGIN_HOME = join(ROOT, 'deploy/kustomize-plugin');
+export const NODE_BASE_IMAGE = 'localhost/node-base:20';
+export const FUNCTION_IMAGE = 'localhost/inject-sidecarsets:e2e';
+
+export function onPath(tool: string, path = process.env.PATH ?? ''): string | undefined {
+  for (const dir of path.split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, tool);
+    try {
+      accessSync(candidate, constants.X_OK);
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Whether a suite that needs `tools` must be skipped: only when one is missing and CI is unset.
+ * In CI the suite runs and `assertTools` fails it, so a broken CI image cannot pass silently.
+ */
+export function skipWithout(suite: string, tools: readonly string[]): boolean {
+  const missing = tools.filter((t) => !onPath(t));
+  if (missing.length === 0 || process.env.CI) return false;
+  console.warn(`[e2e] skipping "${suite}": ${missing.join(', ')} not on PATH (with CI set this is a failure)`);
+  return true;
+}
+
+/** For beforeAll of a suite gated by `skipWithout`: the tools and the built bundle must exist. */
+export function assertTools(tools: readonly string[]): void {
+  const missing = tools.filter((t) => !onPath(t));
+  if (missing.length > 0) throw new Error(`required tools not on PATH: ${missing.join(', ')}`);
+  if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run \`npm run build\` (npm test does it first)`);
+}
+
+export interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function run(command: string, args: readonly string[], options: SpawnSyncOptions = {}): Run {
+  const r = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
+  if (r.error) return { status: null, stdout: '', stderr: String(r.error) };
+  return { status: r.status, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+export function describeRun(what: string, r: Run): string {
+  return `${what}: exit ${r.status}\n--- stderr ---\n${r.stderr}\n--- stdout ---\n${r.stdout.slice(0, 4000)}`;
+}
+
+/** A scratch directory; `cleanup` removes every directory it made. */
+export function tempDirs(prefix: string): { make: () => string; cleanup: () => void } {
+  const made: string[] = [];
+  return {
+    make: () => {
+      const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+      made.push(dir);
+      return dir;
+    },
+    cleanup: () => {
+      for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Writes `files` (relative path → content) under `dir`; a mode may follow as [content, mode]. */
+export function writeTree(dir: string, files: Record<string, string | [string, number]>): void {
+  for (const [rel, spec] of Object.entries(files)) {
+    const [content, mode] = typeof spec === 'string' ? [spec, 0o644] : spec;
+    const path = join(dir, rel);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, content, { mode });
+  }
+}
+
+// ---- Kubernetes objects in test output ----
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export function parseStream(text: string): KubeObject[] {
+  return YAML.parseAllDocuments(text)
+    .map((d) => {
+      if (d.errors.length > 0) throw new Error(`invalid YAML in output: ${d.errors[0]!.message}`);
+      return d.toJS() as KubeObject | null;
+    })
+    .filter((o): o is KubeObject => o !== null && o !== undefined);
+}
+
+export function parseResourceList(text: string): { items: KubeObject[]; results: Record<string, unknown>[] } {
+  const list = YAML.parse(text) as { kind?: string; items?: KubeObject[]; results?: Record<string, unknown>[] };
+  if (list?.kind !== 'ResourceList') throw new Error(`not a ResourceList:\n${text.slice(0, 2000)}`);
+  return { items: list.items ?? [], results: list.results ?? [] };
+}
+
+export function find(objects: readonly KubeObject[], kind: string, name: string): KubeObject {
+  const found = objects.find((o) => o.kind === kind && o.metadata?.name === name);
+  if (!found) throw new Error(`${kind}/${name} not in output: ${objects.map((o) => `${o.kind}/${o.metadata?.name}`).join(', ')}`);
+  return found;
+}
+
+/** Container names of the pod template of a Deployment-like object. */
+export function templateContainers(workload: KubeObject): string[] {
+  const template = (workload.spec as { template?: { spec?: { containers?: { name: string }[] } } } | undefined)?.template;
+  return (template?.spec?.containers ?? []).map((c) => c.name);
+}
+
+/** Annotations that orchestrators use among themselves and that must never reach a cluster. */
+const ORCHESTRATOR_ANNOTATION =
+  /^(internal\.config\.kubernetes\.io\/|kustomize\.config\.k8s\.io\/|config\.k8s\.io\/id$|config\.kubernetes\.io\/(path|index|id)$)/;
+
+export function orchestratorAnnotations(objects: readonly KubeObject[]): string[] {
+  return objects.flatMap((o) =>
+    Object.keys(o.metadata?.annotations ?? {})
+      .filter((key) => ORCHESTRATOR_ANNOTATION.test(key))
+      .map((key) => `${o.kind}/${o.metadata?.name}: ${key}`),
+  );
+}
+
+// ---- Fixtures shared by the suites ----
+
+export const DEPLOYMENT = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+        - name: app   # the application
+          image: nginx:1.27
+`;
+
+export const SERVICE = `apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector:
+    app: web
+  ports:
+    - port: 80
+`;
+
+export function sidecarSet(
+  apiVersion: 'apps.kruise.io/v1alpha1' | 'apps.kruise.io/v1beta1',
+  options: { name?: string; matchLabels?: Record<string, string>; namespace?: string } = {},
+): string {
+  const labels = Object.entries(options.matchLabels ?? { app: 'web' })
+    .map(([k, v]) => `      ${k}: ${v}`)
+    .join('\n');
+  return `apiVersion: ${apiVersion}
+kind: SidecarSet
+metadata:
+  name: ${options.name ?? 'log-agent'}
+spec:
+${options.namespace ? `  namespace: ${options.namespace}\n` : ''}  selector:
+    matchLabels:
+${labels}
+  containers:
+    - name: ${options.name ?? 'log-agent'}
+      image: busybox:1.36
+      command: ["sleep", "infinity"]
+`;
+}
+
+/** A SidecarSet the function must reject: its containers are not a list. */
+export const BROKEN_SIDECARSET = `apiVersion: apps.kruise.io/v1alpha1
+kind: SidecarSet
+metadata:
+  name: broken
+spec:
+  selector:
+    matchLabels:
+      app: web
+  containers: not-a-list
+`;
+
+export function resourceList(items: readonly string[], functionConfig?: string): string {
+  const indent = (text: string): string =>
+    text
+      .trimEnd()
+      .split('\n')
+      .map((line, i) => (i === 0 ? `  - ${line}` : `    ${line}`))
+      .join('\n');
+  const config = functionConfig === undefined
+    ? ''
+    : `functionConfig:\n${functionConfig.trimEnd().split('\n').map((l) => `  ${l}`).join('\n')}\n`;
+  return `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n${items.map(indent).join('\n')}\n${config}`;
+}
+
+// ---- podman ----
+
+/**
+ * Runs scripts/podman-setup.sh (idempotent: containers.conf, local node base image) and puts its
+ * CONTAINERS_CONF into this process's environment, which every child (podman, kpt, kubectl) inherits.
+ */
+export function preparePodman(): void {
+  const r = run('bash', [join(ROOT, 'scripts/podman-setup.sh')]);
+  const conf = /^CONTAINERS_CONF=(.+)$/m.exec(r.stdout)?.[1];
+  if (r.status !== 0 || !conf) throw new Error(describeRun('scripts/podman-setup.sh', r));
+  process.env.CONTAINERS_CONF = conf;
+}
+
+/**
+ * Builds the real Dockerfile with the local base for both stages. The layer cache makes a rebuild
+ * with unchanged inputs take seconds. `npm ci` in the build stage needs the registry: host network,
+ * and the host CA bundle (inside the local base image) for TLS-intercepting proxies.
+ */
+export function buildFunctionImage(): void {
+  const ca = '/etc/ssl/certs/ca-certificates.crt';
+  const r = run('podman', [
+    'build',
+    '--network', 'host',
+    '--build-arg', `BUILD_BASE=${NODE_BASE_IMAGE}`,
+    '--build-arg', `BASE=${NODE_BASE_IMAGE}`,
+    '--build-arg', `NPM_CONFIG_CAFILE=${ca}`,
+    '--build-arg', `NODE_EXTRA_CA_CERTS=${ca}`,
+    '-t', FUNCTION_IMAGE,
+    '-f', join(ROOT, 'Dockerfile'),
+    ROOT,
+  ]);
+  if (r.status !== 0) throw new Error(describeRun('podman build', { ...r, stdout: r.stdout.slice(-4000) }));
+}

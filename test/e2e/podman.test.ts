@@ -1,0 +1,203 @@
+// The container image, built from the real Dockerfile and run by the real clients: podman the way
+// kpt starts function containers, kpt (eval and render) with KPT_FN_RUNTIME=podman, and kubectl
+// kustomize's `container:` functions through a `docker` shim that execs podman.
+//
+// When the docker CLI is installed too, the same is done with it against podman's Docker API:
+// the Dockerfile must build with the legacy builder, and kpt's default docker runtime must work.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  BROKEN_SIDECARSET, DEPLOYMENT, FUNCTION_IMAGE, NODE_BASE_IMAGE, ROOT, SERVICE,
+  assertTools, buildFunctionImage, describeRun, find, onPath, orchestratorAnnotations,
+  parseResourceList, parseStream, preparePodman, resourceList, run, sidecarSet, skipWithout,
+  templateContainers, tempDirs, writeTree,
+} from './helpers.js';
+
+const TOOLS = ['podman', 'kpt', 'kubectl'];
+const SUITE = 'function image with podman, kpt and kustomize';
+const dirs = tempDirs('e2e-podman');
+
+/** Exactly the flags kpt uses, plus a read-only root file system. */
+const PODMAN_RUN = ['run', '-i', '--rm', '--network', 'none', '--user', 'nobody', '--read-only', '--security-opt=no-new-privileges'];
+
+describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
+  beforeAll(() => {
+    assertTools(TOOLS);
+    preparePodman();
+    buildFunctionImage();
+  }, 900_000);
+  afterAll(() => dirs.cleanup());
+
+  describe('podman run', () => {
+    it('injects the SidecarSet of the functionConfig into a Deployment and echoes the other items', () => {
+      const input = resourceList([DEPLOYMENT, SERVICE], sidecarSet('apps.kruise.io/v1alpha1'));
+      const r = run('podman', [...PODMAN_RUN, FUNCTION_IMAGE], { input });
+      expect(r.status, describeRun('podman run', r)).toBe(0);
+      const { items } = parseResourceList(r.stdout);
+      expect(templateContainers(find(items, 'Deployment', 'web'))).toContain('log-agent');
+      expect(find(items, 'Service', 'web').spec).toEqual({ selector: { app: 'web' }, ports: [{ port: 80 }] });
+    });
+
+    it('the image runs node on the bundle as user nobody', () => {
+      const r = run('podman', ['image', 'inspect', '--format', '{{.Config.User}} {{json .Config.Entrypoint}}', FUNCTION_IMAGE]);
+      expect(r.stdout.trim()).toBe('65534:65534 ["node","/fn/inject-sidecarsets.js"]');
+    });
+
+    it('answers --help, as kpt fn doc asks', () => {
+      const r = run('podman', ['run', '--rm', '--network', 'none', FUNCTION_IMAGE, '--help']);
+      expect(r.status, describeRun('podman run --help', r)).toBe(0);
+      expect(r.stdout).toMatch(/Usage:/);
+      expect(r.stdout).toMatch(/InjectSidecarSets/);
+    });
+
+    it('exits 1 with the message on stderr and an error result for a broken SidecarSet', () => {
+      const r = run('podman', [...PODMAN_RUN, FUNCTION_IMAGE], { input: resourceList([DEPLOYMENT], BROKEN_SIDECARSET) });
+      expect(r.status, describeRun('podman run', r)).toBe(1);
+      expect(r.stderr).toMatch(/containers/);
+      const { items, results } = parseResourceList(r.stdout);
+      expect(results.some((x) => x.severity === 'error')).toBe(true);
+      expect(templateContainers(find(items, 'Deployment', 'web'))).toEqual(['app']);
+    });
+  });
+
+  describe('kpt with KPT_FN_RUNTIME=podman', () => {
+    const kptEnv = (): NodeJS.ProcessEnv => ({ ...process.env, KPT_FN_RUNTIME: 'podman' });
+
+    it('fn eval --image runs the local image and injects the sidecar', () => {
+      const dir = dirs.make();
+      writeTree(dir, { 'pkg/deploy.yaml': DEPLOYMENT, 'pkg/service.yaml': SERVICE, 'sidecarset.yaml': sidecarSet('apps.kruise.io/v1beta1') });
+      const r = run('kpt', [
+        'fn', 'eval', join(dir, 'pkg'), '--image', FUNCTION_IMAGE, '--image-pull-policy', 'never',
+        '--fn-config', join(dir, 'sidecarset.yaml'), '-o', 'unwrap',
+      ], { env: kptEnv() });
+      expect(r.status, describeRun('kpt fn eval', r)).toBe(0);
+      const objects = parseStream(r.stdout);
+      expect(templateContainers(find(objects, 'Deployment', 'web'))).toContain('log-agent');
+      expect(objects.map((o) => o.kind).sort()).toEqual(['Deployment', 'Service']);
+    });
+
+    it('fn eval fails with the function error and leaves the package untouched', () => {
+      const dir = dirs.make();
+      writeTree(dir, { 'pkg/deploy.yaml': DEPLOYMENT, 'broken.yaml': BROKEN_SIDECARSET });
+      const r = run('kpt', [
+        'fn', 'eval', join(dir, 'pkg'), '--image', FUNCTION_IMAGE, '--image-pull-policy', 'never',
+        '--fn-config', join(dir, 'broken.yaml'),
+      ], { env: kptEnv() });
+      expect(r.status, describeRun('kpt fn eval', r)).toBe(1);
+      expect(r.stderr).toMatch(/\[FAIL\]/);
+      expect(readFileSync(join(dir, 'pkg/deploy.yaml'), 'utf8')).toBe(DEPLOYMENT);
+    });
+
+    it('fn render with an image: pipeline injects in place, and a second render changes nothing', () => {
+      const dir = dirs.make();
+      const kptfile = `apiVersion: kpt.dev/v1
+kind: Kptfile
+metadata:
+  name: app
+  annotations:
+    config.kubernetes.io/local-config: "true"
+pipeline:
+  mutators:
+    - image: ${FUNCTION_IMAGE}
+      configPath: sidecarset.yaml
+`;
+      writeTree(dir, { Kptfile: kptfile, 'deploy.yaml': DEPLOYMENT, 'service.yaml': SERVICE, 'sidecarset.yaml': sidecarSet('apps.kruise.io/v1alpha1') });
+      const render = (): void => {
+        const r = run('kpt', ['fn', 'render', dir, '--image-pull-policy', 'never'], { env: kptEnv() });
+        expect(r.status, describeRun('kpt fn render', r)).toBe(0);
+      };
+      const files = ['Kptfile', 'deploy.yaml', 'service.yaml', 'sidecarset.yaml'];
+      const read = (): string[] => files.map((f) => readFileSync(join(dir, f), 'utf8'));
+
+      render();
+      const first = read();
+      expect(templateContainers(find(parseStream(first[1]!), 'Deployment', 'web'))).toContain('log-agent');
+      expect(first[2]).toBe(SERVICE);
+      expect(first[1]).toContain('# the application');
+      render();
+      expect(read()).toEqual(first);
+    });
+  });
+
+  describe('kubectl kustomize with a container: function', () => {
+    it('runs the image through a docker shim that execs podman', () => {
+      const dir = dirs.make();
+      writeTree(dir, { 'bin/docker': ['#!/bin/sh\nexec podman "$@"\n', 0o755] });
+      const env = { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH ?? ''}` };
+      const r = run('kubectl', ['kustomize', '--enable-alpha-plugins', containerFunctionApp(FUNCTION_IMAGE)], { env });
+      expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
+      const objects = parseStream(r.stdout);
+      expect(templateContainers(find(objects, 'Deployment', 'web'))).toContain('log-agent');
+      expect(objects.map((o) => o.kind).sort()).toEqual(['Deployment', 'Service']);
+      expect(orchestratorAnnotations(objects)).toEqual([]);
+    });
+  });
+
+  const hasDocker = onPath('docker') !== undefined;
+  if (!hasDocker) console.warn('[e2e] no docker CLI: the checks with the real docker client are skipped (optional everywhere)');
+
+  describe.skipIf(!hasDocker)('the real docker client against podman system service', () => {
+    const image = 'localhost/inject-sidecarsets:e2e-docker';
+    let service: ChildProcess | undefined;
+    let socket = '';
+    const dockerEnv = (): NodeJS.ProcessEnv => ({ ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_BUILDKIT: '0' });
+
+    beforeAll(async () => {
+      socket = join(dirs.make(), 'podman.sock');
+      // Exits by itself after two idle minutes, should this process die before afterAll.
+      service = spawn('podman', ['system', 'service', '--time=120', `unix://${socket}`], { stdio: 'ignore' });
+      for (let i = 0; i < 100 && !existsSync(socket); i++) await sleep(100);
+      const ca = '/etc/ssl/certs/ca-certificates.crt';
+      const r = run('docker', [
+        'build', '--network', 'host',
+        '--build-arg', `BUILD_BASE=${NODE_BASE_IMAGE}`, '--build-arg', `BASE=${NODE_BASE_IMAGE}`,
+        '--build-arg', `NPM_CONFIG_CAFILE=${ca}`, '--build-arg', `NODE_EXTRA_CA_CERTS=${ca}`,
+        '-t', image, ROOT,
+      ], { env: dockerEnv() });
+      if (r.status !== 0) throw new Error(describeRun('docker build (legacy builder)', { ...r, stdout: r.stdout.slice(-4000) }));
+    }, 900_000);
+
+    afterAll(async () => {
+      if (!service || service.exitCode !== null) return;
+      const exited = new Promise((resolve) => service!.once('exit', resolve));
+      service.kill('SIGTERM');
+      await exited;
+    });
+
+    it('kpt fn eval with its default docker runtime', () => {
+      const dir = dirs.make();
+      writeTree(dir, { 'pkg/deploy.yaml': DEPLOYMENT, 'sidecarset.yaml': sidecarSet('apps.kruise.io/v1alpha1') });
+      const r = run('kpt', [
+        'fn', 'eval', join(dir, 'pkg'), '--image', image, '--image-pull-policy', 'never',
+        '--fn-config', join(dir, 'sidecarset.yaml'), '-o', 'unwrap',
+      ], { env: { ...dockerEnv(), KPT_FN_RUNTIME: 'docker' } });
+      expect(r.status, describeRun('kpt fn eval', r)).toBe(0);
+      expect(templateContainers(find(parseStream(r.stdout), 'Deployment', 'web'))).toContain('log-agent');
+    });
+
+    it('kubectl kustomize with a container: function', () => {
+      const r = run('kubectl', ['kustomize', '--enable-alpha-plugins', containerFunctionApp(image)], { env: dockerEnv() });
+      expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
+      expect(templateContainers(find(parseStream(r.stdout), 'Deployment', 'web'))).toContain('log-agent');
+    });
+  });
+});
+
+/** A kustomization whose transformer is a SidecarSet run as the container function `image`. */
+function containerFunctionApp(image: string): string {
+  const dir = dirs.make();
+  const transformer = sidecarSet('apps.kruise.io/v1alpha1').replace(
+    'metadata:\n  name: log-agent\n',
+    `metadata:\n  name: log-agent\n  annotations:\n    config.kubernetes.io/function: |\n      container:\n        image: ${image}\n`,
+  );
+  writeTree(dir, {
+    'kustomization.yaml': 'resources: [deploy.yaml, service.yaml]\ntransformers: [sidecarset.yaml]\n',
+    'deploy.yaml': DEPLOYMENT,
+    'service.yaml': SERVICE,
+    'sidecarset.yaml': transformer,
+  });
+  return dir;
+}
