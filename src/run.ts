@@ -48,7 +48,7 @@ export function runFunction({ text, configFile, itemFiles }: RunInput): RunOutpu
 
   const { rules, results: ruleResults } = prepareRules(config.rules, {
     options,
-    controllerRevisions: cluster.controllerRevisions,
+    controllerRevisions: cluster.controllerRevisions.length > 0 ? cluster.controllerRevisions : undefined,
     whitelist: cluster.whitelist,
   });
   results.push(...ruleResults);

@@ -6,6 +6,7 @@ import type { PodTemplateRef } from '../workloads/locate.js';
 import { byteOrder } from '../inject/bookkeeping.js';
 import { labelSelectorMatches, isEmptySelector, SelectorError } from './selector.js';
 import { decideNamespace, type NamespaceDirectory } from './namespace.js';
+import { chooseRevision } from '../sidecarset/revision.js';
 
 /** Kruise's namespace exclusion: its webhook registration skips namespaces with this label key. */
 export const CONTROL_PLANE_LABEL = 'control-plane';
@@ -73,10 +74,25 @@ export function matchTemplate(
       problems.push({ severity: 'error', message: `SidecarSet ${rule.name}: ${e.message}`, sidecarSets: [rule.name] });
       continue;
     }
-    matched.push(rule);
+    const chosen = revisionFor(rule, labels, options, problems);
+    if (chosen) matched.push(chosen);
   }
   const bases = new Set(matched.map((r) => r.canaryBase).filter((b): b is string => b !== undefined));
   return { rules: matched.filter((r) => !bases.has(r.name)), problems };
+}
+
+/** The rule with the spec this pod gets (§2.5); undefined when the cluster would reject the pod. */
+function revisionFor(rule: Rule, labels: Record<string, string>, options: Options, problems: Problem[]): Rule | undefined {
+  if (!rule.historic) return rule;
+  const choice = chooseRevision(rule.set, labels, options.partialRevision);
+  if ('error' in choice) {
+    problems.push({ severity: 'error', message: `SidecarSet ${rule.name}: ${choice.error}`, sidecarSets: [rule.name] });
+    return undefined;
+  }
+  if (choice.warning) problems.push({ severity: 'warning', message: `SidecarSet ${rule.name}: ${choice.warning}`, sidecarSets: [rule.name] });
+  if (choice.use === 'latest') return rule;
+  const { set, hash, hashWithoutImage } = rule.historic;
+  return { ...rule, set, hash, hashWithoutImage };
 }
 
 function safeMatch(selector: NonNullable<Rule['set']['spec']['selector']>, labels: Record<string, string>): boolean {

@@ -9,7 +9,8 @@ import { isPlainObject } from '../krm/read.js';
 import { deepEqual } from '../util/json.js';
 import { toV1beta1 } from './convert.js';
 import { defaultSidecarSet, sidecarSetDefaultingProblems } from './defaults.js';
-import { validateSidecarSet } from './validate.js';
+import { validateSidecarSet, findControllerRevision } from './validate.js';
+import { restoreRevision, type HistoricSpec } from './revision.js';
 import { sidecarSetHashes } from './hash.js';
 import { unknownContainerFields, invalidContainerValues } from './go-json.js';
 import { findConflicts } from './conflicts.js';
@@ -28,11 +29,14 @@ export interface Rule {
   canaryBase?: string;
   /** Namespaces Kruise's field index files it under (§2.2); undefined = cluster scope. */
   pinnedNamespaces?: string[];
+  /** The spec restored from the ControllerRevision `injectionStrategy.revision` names, when it is among the items. */
+  historic?: HistoricSpec;
 }
 
 export interface RuleContext {
   options: Options;
-  controllerRevisions: unknown[];
+  /** undefined when no ControllerRevision is among the items. */
+  controllerRevisions: unknown[] | undefined;
   /** undefined: no whitelist restriction; 'absent': restriction requested but no whitelist found. */
   whitelist: { rules: PatchMetadataWhitelistRule[] } | 'absent' | undefined;
 }
@@ -124,6 +128,23 @@ export function prepareRules(sources: readonly RuleSource[], ctx: RuleContext): 
         result('info', `SidecarSet ${name}: spec.serviceAccountName is ignored because the SidecarSetServiceAccountInjection feature gate is off`, subject, 'spec.serviceAccountName'),
       );
     }
+    const revision = set.spec.injectionStrategy?.revision;
+    let historic: HistoricSpec | undefined;
+    if (revision && (revision.revisionName !== undefined || revision.customVersion !== undefined)) {
+      const wanted = revision.revisionName ?? `custom version ${revision.customVersion}`;
+      if (ctx.controllerRevisions === undefined) {
+        results.push(
+          result('info', `SidecarSet ${name}: injectionStrategy.revision asks for ${wanted}, but no ControllerRevision is among the items, so the SidecarSet's current spec is injected instead. To inject that revision, add its ControllerRevision (kubectl get controllerrevisions -n kruise-system -l kruise.io/sidecarset-name=${name} -o yaml) to the package`, subject, 'spec.injectionStrategy.revision'),
+        );
+      } else {
+        const restored = restoreRevision(set, findControllerRevision(set, ctx.controllerRevisions)!);
+        if (typeof restored === 'string') {
+          results.push(result('error', `SidecarSet ${name}: ${restored}; it is not applied`, subject, 'spec.injectionStrategy.revision'));
+          continue;
+        }
+        historic = restored;
+      }
+    }
     const { hash, hashWithoutImage } = sidecarSetHashes(set.spec);
     rules.push({
       name,
@@ -133,6 +154,7 @@ export function prepareRules(sources: readonly RuleSource[], ctx: RuleContext): 
       subject,
       canaryBase: canaryBaseOf(set),
       pinnedNamespaces: pinnedNamespaces(set.spec.namespaceSelector),
+      historic,
     });
   }
 

@@ -25,7 +25,10 @@ import type { LabelSelector, ResourceExprs, SidecarContainer, SidecarSet } from 
 export type { FieldError } from './k8s-validation.js';
 
 export interface SidecarSetValidationContext {
-  /** ControllerRevisions of the Kruise namespace, for `injectionStrategy.revision`. */
+  /**
+   * ControllerRevisions of the Kruise namespace, for `injectionStrategy.revision`; undefined when
+   * none are among the items (the rules stage then reports what it injects instead).
+   */
   controllerRevisions?: unknown[];
   /** The patchPodMetadata whitelist: undefined = not enforced; 'absent' = enforced but not found. */
   whitelist?: { rules: PatchMetadataWhitelistRule[] } | 'absent';
@@ -50,7 +53,7 @@ export function validateSidecarSet(s: SidecarSet, ctx: SidecarSetValidationConte
     ...validateCanary(s, ctx),
     ...validateNativeSidecarUpdates(s),
     ...validateSelectors(s),
-    ...validateInjectionRevision(s, ctx.controllerRevisions ?? []),
+    ...validateInjectionRevision(s, ctx.controllerRevisions),
     ...validateUpdateStrategy(spec.updateStrategy),
     ...validateContainers(s),
     ...validateWhitelist(s, ctx),
@@ -134,14 +137,14 @@ function validateSelectors(s: SidecarSet): FieldError[] {
   return errors;
 }
 
-function validateInjectionRevision(s: SidecarSet, revisions: unknown[]): FieldError[] {
+function validateInjectionRevision(s: SidecarSet, revisions: unknown[] | undefined): FieldError[] {
   const revision = s.spec?.injectionStrategy?.revision;
   if (!revision) return [];
   const pointer = '/spec/injectionStrategy/revision';
   const errors: FieldError[] = [];
   if (revision.revisionName === undefined && revision.customVersion === undefined) {
     errors.push({ pointer, message: 'revisionName and customVersion cannot both be empty' });
-  } else if (!findControllerRevision(s, revisions)) {
+  } else if (revisions !== undefined && !findControllerRevision(s, revisions)) {
     const wanted =
       revision.revisionName !== undefined
         ? `named ${JSON.stringify(revision.revisionName)}`
