@@ -7,7 +7,7 @@ import { result, hasErrors, formatResult, type Result, type FileRef, type Subjec
 import { subjectOf } from './krm/annotations.js';
 import { readConfiguration } from './config/forms.js';
 import type { Options, PatchMetadataWhitelistRule } from './config/options.js';
-import { prepareRules, type Rule } from './sidecarset/rules.js';
+import { prepareRules } from './sidecarset/rules.js';
 import { BUILTIN_KINDS, configuredKinds } from './workloads/kinds.js';
 import { locateTemplates, withTemplate } from './workloads/locate.js';
 import { namespaceDirectory } from './match/namespace.js';

@@ -1,6 +1,6 @@
 // The create path of the Kruise pod webhook (§3.0) on one pod template. Pure: a template and the
 // ordered, matched rules in; a new template, whether it changed, and problems out.
-import type { V1Container, V1EnvVar, V1LocalObjectReference, V1Volume } from '@kubernetes/client-node';
+import type { V1LocalObjectReference, V1Volume } from '@kubernetes/client-node';
 import type { Rule } from '../sidecarset/rules.js';
 import type { SidecarContainer } from '../sidecarset/types.js';
 import type { Options } from '../config/options.js';
@@ -14,6 +14,7 @@ import { sharedMountsAndEnvs, mergeSidecarMounts, mergeSidecarDevices, isInjecte
 import { computeSidecarResources } from './resources-policy.js';
 import { hotUpgradeContainers, HOT_UPGRADE_SUFFIXES } from './hot-upgrade.js';
 import { mergeContainers, type BuiltContainer } from './containers.js';
+import { containerNameConflicts, metadataConflicts, resultingPodProblems, volumeConflicts } from './pod-checks.js';
 import { applyServiceAccount, tokenScopeOf, type ServiceAccountRule } from './service-account.js';
 import {
   EPOCH_TIMESTAMP,
@@ -26,7 +27,6 @@ import {
   goMapJson,
   parseHashAnnotation,
   parseStringMap,
-  type HashMap,
 } from './bookkeeping.js';
 
 /** Something to report about the template; fieldPath is relative to the template. */
@@ -215,7 +215,12 @@ export function injectTemplate(original: PodTemplate, rules: readonly Rule[], ct
   if (builtInit.length === 0 && builtContainers.length === 0) {
     return finish(original, pod, annotations, problems, []);
   }
-  problems.push(...duplicateNameProblems([...builtInit, ...builtContainers]));
+  const built = [...builtInit, ...builtContainers];
+  problems.push(
+    ...containerNameConflicts(built),
+    ...volumeConflicts(candidateVolumes),
+    ...metadataConflicts(rules.map((r) => ({ name: r.name, patchPodMetadata: r.set.spec.patchPodMetadata }))),
+  );
 
   builtInit.sort((a, b) => byteOrder(a.container.name, b.container.name));
   if (ctx.options.featureGates.EnableSortSidecarContainerByName) {
@@ -238,10 +243,9 @@ export function injectTemplate(original: PodTemplate, rules: readonly Rule[], ct
   }
   if (builtInit.length > 0) spec.initContainers = initMerge.containers;
   spec.containers = containerMerge.containers;
-  problems.push(...crossListDuplicates(spec.initContainers ?? [], spec.containers));
+  problems.push(...resultingPodProblems(spec.initContainers ?? [], spec.containers, new Map(built.map((b) => [b.container.name, b.rule]))));
 
   mergeVolumes(spec, candidateVolumes, problems);
-  const built = [...builtInit, ...builtContainers];
   const serviceAccount = applyServiceAccount(
     spec,
     rules.map((r) => serviceAccountRule(r, built, ctx.options)),
@@ -295,35 +299,6 @@ function finish(
   if (original.metadata === undefined && Object.keys(metadata).length === 0) delete pod.metadata;
   const changed = !deepEqual(original, pod);
   return { template: changed ? pod : original, changed, problems, injected: changed ? injected : [] };
-}
-
-function duplicateNameProblems(built: BuiltContainer[]): Problem[] {
-  const owners = new Map<string, string>();
-  const problems: Problem[] = [];
-  for (const b of built) {
-    const owner = owners.get(b.container.name);
-    if (owner !== undefined && owner !== b.rule) {
-      problems.push({
-        severity: 'error',
-        message: `SidecarSets ${owner} and ${b.rule} both inject a container named ${b.container.name}; a pod cannot have two containers of one name`,
-        sidecarSets: [owner, b.rule],
-      });
-    } else owners.set(b.container.name, b.rule);
-  }
-  return problems;
-}
-
-function crossListDuplicates(init: V1Container[], containers: V1Container[]): Problem[] {
-  const initNames = new Set(init.map((c) => c.name));
-  return containers
-    .map((c, i) => ({ c, i }))
-    .filter(({ c }) => initNames.has(c.name))
-    .map(({ c, i }) => ({
-      severity: 'error' as const,
-      message: `the pod would have an init container and a container both named ${c.name}; the apiserver rejects such a pod`,
-      fieldPath: `spec.containers[${i}].name`,
-      sidecarSets: [],
-    }));
 }
 
 /** §3.6: the pod's own volume of a name always wins; between SidecarSets the first does. */
