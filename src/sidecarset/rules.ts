@@ -11,6 +11,7 @@ import { toV1beta1 } from './convert.js';
 import { defaultSidecarSet, sidecarSetDefaultingProblems } from './defaults.js';
 import { validateSidecarSet, findControllerRevision } from './validate.js';
 import { restoreRevision, type HistoricSpec } from './revision.js';
+import { renderTimeWarnings } from './render-time.js';
 import { sidecarSetHashes } from './hash.js';
 import { unknownContainerFields, invalidContainerValues } from './go-json.js';
 import { findConflicts } from './conflicts.js';
@@ -145,6 +146,7 @@ export function prepareRules(sources: readonly RuleSource[], ctx: RuleContext): 
         historic = restored;
       }
     }
+    for (const w of renderTimeWarnings(set)) results.push(result('warning', `SidecarSet ${name}: ${w.path} ${w.message}`, subject, w.path));
     const { hash, hashWithoutImage } = sidecarSetHashes(set.spec);
     rules.push({
       name,
