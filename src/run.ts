@@ -13,6 +13,7 @@ import { locateTemplates, withTemplate } from './workloads/locate.js';
 import { namespaceDirectory } from './match/namespace.js';
 import { matchTemplate, orderRules } from './match/order.js';
 import { injectTemplate, type InjectContext, type Problem } from './inject/pipeline.js';
+import { INJECTED_LIST_ANNOTATION } from './inject/bookkeeping.js';
 import type { V1LocalObjectReference } from '@kubernetes/client-node';
 
 export interface RunOutput {
@@ -80,19 +81,20 @@ export function runFunction({ text, configFile, itemFiles }: RunInput): RunOutpu
       const match = matchTemplate(ordered, ref, namespaces, options);
       pushProblems(match.problems, subject, ref.fieldPrefix);
       if (match.skipped) results.push(result('info', `not injected: ${match.skipped}`, subject));
-      if (match.rules.length === 0) continue;
+      // With no SidecarSet left, a template an earlier run injected may still have leftovers to strip.
+      if (match.rules.length === 0 && !(options.stripPreviousInjection && ref.template.metadata?.annotations?.[INJECTED_LIST_ANNOTATION])) continue;
       for (const r of match.rules) matchedRules.add(r.name);
       const outcome = injectTemplate(ref.template, match.rules, injectContext(ref.namespace));
       pushProblems(outcome.problems, subject, ref.fieldPrefix);
       if (!outcome.changed) continue;
       next = withTemplate(next, ref.path, outcome.template);
-      const where = ref.fieldPrefix ? ref.fieldPrefix.slice(0, -1) : 'the pod';
-      injected.push(outcome.injected.length > 0 ? `${outcome.injected.join(', ')} into ${where}` : `pod metadata of ${where}`);
+      if (outcome.injected.length === 0) continue;
+      injected.push(`${outcome.injected.join(', ')} into ${ref.fieldPrefix ? ref.fieldPrefix.slice(0, -1) : 'the pod'}`);
       for (const r of match.rules) usedRules.add(r.name);
     }
     if (next === obj) return { text: item.raw, changed: false };
     const names = [...usedRules];
-    results.push(
+    if (injected.length > 0) results.push(
       result(
         'info',
         `injected ${injected.join('; ')} from SidecarSet${names.length > 1 ? 's' : ''} ${names.join(', ')}`,

@@ -162,6 +162,7 @@ const CONFIGMAP_OPTIONS: Record<string, StringOption> = {
   missingServiceAccount: enumOption('missingServiceAccount', ['warning', 'error']),
   sidecarSetsFromItems: boolOption((o, v) => (o.sidecarSetsFromItems = v)),
   normalizeMergePatchOnFirstWrite: boolOption((o, v) => (o.normalizeMergePatchOnFirstWrite = v)),
+  stripPreviousInjection: boolOption((o, v) => (o.stripPreviousInjection = v)),
   EnableSortSidecarContainerByName: boolOption((o, v) => (o.featureGates.EnableSortSidecarContainerByName = v)),
   SidecarSetPatchPodMetadataDefaultsAllowed: boolOption(
     (o, v) => (o.featureGates.SidecarSetPatchPodMetadataDefaultsAllowed = v),

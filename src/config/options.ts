@@ -38,6 +38,11 @@ export interface Options {
   partialRevision: PartialRevisionPolicy;
   /** Emit merge(v, v) on the first MergePatchJson write so a second run is a fixed point. */
   normalizeMergePatchOnFirstWrite: boolean;
+  /**
+   * Before injecting, remove what an earlier run of this function injected for SidecarSets that no
+   * longer apply or have changed (recognised by the timestamp this function writes).
+   */
+  stripPreviousInjection: boolean;
   /** Kruise's patchPodMetadata whitelist; off unless configured (or a kruise-configuration ConfigMap is among the items). */
   patchMetadataWhitelist?: { rules: PatchMetadataWhitelistRule[] };
   /** ServiceAccounts that exist but are not among the items: `namespace/name`. */
@@ -59,6 +64,7 @@ export const DEFAULT_OPTIONS: Options = {
   },
   partialRevision: 'error',
   normalizeMergePatchOnFirstWrite: true,
+  stripPreviousInjection: true,
   serviceAccountsManagedElsewhere: [],
   missingServiceAccount: 'warning',
 };

@@ -15,6 +15,7 @@ import { computeSidecarResources } from './resources-policy.js';
 import { hotUpgradeContainers, HOT_UPGRADE_SUFFIXES } from './hot-upgrade.js';
 import { mergeContainers, type BuiltContainer } from './containers.js';
 import { containerNameConflicts, metadataConflicts, resultingPodProblems, volumeConflicts } from './pod-checks.js';
+import { stripStaleInjection, type Bookkeeping, type StripOutcome } from './strip.js';
 import { applyServiceAccount, tokenScopeOf, type ServiceAccountRule } from './service-account.js';
 import {
   EPOCH_TIMESTAMP,
@@ -100,6 +101,24 @@ export function injectTemplate(original: PodTemplate, rules: readonly Rule[], ct
   const injectedList = new Set<string>(
     annotations[INJECTED_LIST_ANNOTATION] ? annotations[INJECTED_LIST_ANNOTATION].split(',') : [],
   );
+
+  const books = { hashes, hashesWithoutImage, injectedList, hotWorking };
+  const stripped = ctx.options.stripPreviousInjection
+    ? stripStaleInjection(
+        spec,
+        annotations,
+        books,
+        new Map(rules.map((r) => [r.name, new Set([...(r.set.spec.containers ?? []), ...(r.set.spec.initContainers ?? [])].map((c) => c.name))])),
+        (ts) => ts === EPOCH_TIMESTAMP || (ts !== null && ts === ctx.options.injectionTimestamp),
+      )
+    : undefined;
+  if (stripped && stripped.containers.length + stripped.sidecarSets.length > 0) {
+    problems.push({
+      severity: 'info',
+      message: `removed what an earlier run injected for SidecarSets that no longer apply here or changed: ${describeStripped(stripped)}`,
+      sidecarSets: stripped.sidecarSets,
+    });
+  }
 
   // §3.3 build, looking at the pod as it is after the metadata patch; the pod is not changed meanwhile.
   const seen = { metadata: { ...metadata, annotations }, spec };
@@ -213,6 +232,7 @@ export function injectTemplate(original: PodTemplate, rules: readonly Rule[], ct
   if (failed) return unchanged();
 
   if (builtInit.length === 0 && builtContainers.length === 0) {
+    if (stripped && stripped.containers.length + stripped.sidecarSets.length > 0) writeBookkeeping(annotations, books, false);
     return finish(original, pod, annotations, problems, []);
   }
   const built = [...builtInit, ...builtContainers];
@@ -260,10 +280,7 @@ export function injectTemplate(original: PodTemplate, rules: readonly Rule[], ct
   problems.push(...serviceAccount.problems);
   mergePullSecrets(spec, sidecarSecrets, ctx, problems, rules);
 
-  annotations[HASH_ANNOTATION] = encodeHashMap(hashes, true);
-  annotations[HASH_WITHOUT_IMAGE_ANNOTATION] = encodeHashMap(hashesWithoutImage, false);
-  annotations[INJECTED_LIST_ANNOTATION] = [...injectedList].sort(byteOrder).join(',');
-  if (hotInjected) annotations[WORKING_HOT_UPGRADE_ANNOTATION] = goMapJson(hotWorking);
+  writeBookkeeping(annotations, books, hotInjected);
   for (const key of [...extraAnnotations.keys()].sort(byteOrder)) annotations[key] = extraAnnotations.get(key) as string;
 
   return finish(
@@ -273,6 +290,28 @@ export function injectTemplate(original: PodTemplate, rules: readonly Rule[], ct
     problems,
     [...builtInit, ...builtContainers].map((b) => b.container.name),
   );
+}
+
+/** §3.7's annotations; entries emptied by stripping leave no annotation behind. */
+function writeBookkeeping(annotations: Record<string, string>, books: Bookkeeping, hotInjected: boolean): void {
+  const set = (key: string, value: string | undefined) => {
+    if (value === undefined) delete annotations[key];
+    else annotations[key] = value;
+  };
+  set(HASH_ANNOTATION, books.hashes.size > 0 ? encodeHashMap(books.hashes, true) : undefined);
+  set(HASH_WITHOUT_IMAGE_ANNOTATION, books.hashesWithoutImage.size > 0 ? encodeHashMap(books.hashesWithoutImage, false) : undefined);
+  set(INJECTED_LIST_ANNOTATION, books.injectedList.size > 0 ? [...books.injectedList].sort(byteOrder).join(',') : undefined);
+  if (hotInjected || annotations[WORKING_HOT_UPGRADE_ANNOTATION] !== undefined) {
+    set(WORKING_HOT_UPGRADE_ANNOTATION, books.hotWorking.size > 0 || hotInjected ? goMapJson(books.hotWorking) : undefined);
+  }
+}
+
+function describeStripped(s: StripOutcome): string {
+  const parts = [];
+  if (s.sidecarSets.length > 0) parts.push(`SidecarSets ${s.sidecarSets.join(', ')}`);
+  if (s.containers.length > 0) parts.push(`containers ${s.containers.join(', ')}`);
+  if (s.volumes.length > 0) parts.push(`volumes ${s.volumes.join(', ')}`);
+  return parts.join('; ') + ' (their image pull secrets and patched annotations, if any, stay: they cannot be told apart from the template\'s own)';
 }
 
 function serviceAccountRule(rule: Rule, built: readonly BuiltContainer[], options: Options): ServiceAccountRule {
@@ -295,7 +334,9 @@ function finish(
   injected: string[],
 ): InjectOutcome {
   const metadata = pod.metadata ?? {};
-  if (Object.keys(annotations).length > 0 || original.metadata?.annotations !== undefined) metadata.annotations = annotations;
+  const hadEmptyMap = original.metadata?.annotations !== undefined && Object.keys(original.metadata.annotations).length === 0;
+  if (Object.keys(annotations).length > 0 || hadEmptyMap) metadata.annotations = annotations;
+  else delete metadata.annotations;
   if (original.metadata === undefined && Object.keys(metadata).length === 0) delete pod.metadata;
   const changed = !deepEqual(original, pod);
   return { template: changed ? pod : original, changed, problems, injected: changed ? injected : [] };

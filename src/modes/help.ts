@@ -35,6 +35,8 @@ ${CONFIG_KIND} spec options (defaults in brackets):
                                     [1970-01-01T00:00:00Z, or the one already on the template]
   partialRevision                   error | latest | historic [error]
   normalizeMergePatchOnFirstWrite   [true]
+  stripPreviousInjection            remove what an earlier run injected for SidecarSets that
+                                    no longer apply [true]
   patchMetadataWhitelist            {rules: [{selector?, allowedAnnotationKeyExprs: [regex]}]}
                                     restricts patchPodMetadata keys as Kruise's whitelist does [off]
   serviceAccountsManagedElsewhere   ["namespace/name", ...] ServiceAccounts not among the items
