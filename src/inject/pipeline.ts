@@ -245,6 +245,16 @@ export function injectTemplate(original: PodTemplate, rules: readonly Rule[], ct
   builtInit.sort((a, b) => byteOrder(a.container.name, b.container.name));
   if (ctx.options.featureGates.EnableSortSidecarContainerByName) {
     builtContainers.sort((a, b) => byteOrder(a.container.name, b.container.name));
+  } else {
+    const contributors = [...new Set(builtContainers.map((b) => b.rule))];
+    if (contributors.length > 1) {
+      problems.push({
+        severity: 'warning',
+        message: `SidecarSets ${contributors.join(', ')} all add containers: in a cluster their order is random (Kruise lists SidecarSets from a map); rendered in this function's fixed order. Turn on the EnableSortSidecarContainerByName feature gate, here and in Kruise, for one order everywhere`,
+        fieldPath: 'spec.containers',
+        sidecarSets: contributors,
+      });
+    }
   }
   const initMerge = mergeContainers(spec.initContainers ?? [], builtInit);
   const containerMerge = mergeContainers(spec.containers ?? [], builtContainers);

@@ -44,7 +44,12 @@ export function matchTemplate(
   for (const rule of ordered) {
     if (rule.pinnedNamespaces && !rule.pinnedNamespaces.includes(ref.namespace)) continue;
     const spec = rule.set.spec;
-    if (spec.injectionStrategy?.paused) continue;
+    if (spec.injectionStrategy?.paused) {
+      if (!isEmptySelector(spec.selector) && safeMatch(spec.selector!, labels)) {
+        problems.push({ severity: 'info', message: `SidecarSet ${rule.name} is paused (injectionStrategy.paused): not injected`, sidecarSets: [rule.name] });
+      }
+      continue;
+    }
     if (spec.namespaceSelector) {
       const decision = decideNamespace(spec.namespaceSelector, ref.namespace, namespaces, options.undecidableNamespaceSelector);
       if ('undecidable' in decision) {
@@ -77,7 +82,11 @@ export function matchTemplate(
     const chosen = revisionFor(rule, labels, options, problems);
     if (chosen) matched.push(chosen);
   }
-  const bases = new Set(matched.map((r) => r.canaryBase).filter((b): b is string => b !== undefined));
+  const bases = new Map(matched.filter((r) => r.canaryBase !== undefined).map((r) => [r.canaryBase as string, r.name]));
+  for (const r of matched) {
+    const canary = bases.get(r.name);
+    if (canary) problems.push({ severity: 'info', message: `SidecarSet ${r.name} is not injected: its canary ${canary} matches too and replaces it`, sidecarSets: [r.name, canary] });
+  }
   return { rules: matched.filter((r) => !bases.has(r.name)), problems };
 }
 

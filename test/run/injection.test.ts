@@ -223,3 +223,35 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
     expect(again.results.filter((r) => /injected/.test(r.message))).toEqual([]);
   });
 });
+
+describe('results about the order and about SidecarSets not injected', () => {
+  const two = (gate: boolean) => ({
+    apiVersion: 'fn.kpt.dev/v1alpha1', kind: 'InjectSidecarSets', metadata: { name: 'c' },
+    spec: {
+      featureGates: { EnableSortSidecarContainerByName: gate },
+      sidecarSets: [
+        sidecarSet('b', { selector: { matchLabels: { app: 'web' } }, containers: [{ name: 'a-side', image: 'x' }] }),
+        sidecarSet('a', { selector: { matchLabels: { app: 'web' } }, containers: [{ name: 'z-side', image: 'x' }] }),
+      ],
+    },
+  });
+  const workload = () => SHAPES[1][1]('w', { app: 'web' }, { containers: [app()] });
+
+  it('warns that Kruise\'s order between SidecarSets adding containers is random with the gate off', () => {
+    const off = run([workload()], two(false));
+    expect(off.problems).toEqual([expect.objectContaining({ severity: 'warning', message: expect.stringMatching(/order is random/) })]);
+    expect(podSpec(off.objects[0]).containers.map((c: Obj) => c.name)).toEqual(['z-side', 'a-side', 'app']);
+    const on = run([workload()], two(true));
+    expect(on.problems).toEqual([]);
+    expect(podSpec(on.objects[0]).containers.map((c: Obj) => c.name)).toEqual(['a-side', 'z-side', 'app']);
+  });
+
+  it('says when a matching SidecarSet is paused, and when a SidecarSet matches nothing', () => {
+    const paused = sidecarSet('p', { selector: { matchLabels: { app: 'web' } }, injectionStrategy: { paused: true }, containers: [{ name: 's', image: 'x' }] });
+    expect(run([workload()], paused).results.some((r) => r.severity === 'info' && /paused/.test(r.message))).toBe(true);
+    const none = sidecarSet('typo', { selector: { matchLabels: { app: 'wbe' } }, containers: [{ name: 's', image: 'x' }] });
+    expect(run([workload()], none).results).toEqual(
+      expect.arrayContaining([expect.objectContaining({ severity: 'info', resourceRef: expect.objectContaining({ kind: 'SidecarSet', name: 'typo' }), message: expect.stringMatching(/matches no pod template/) })]),
+    );
+  });
+});

@@ -54,7 +54,8 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
     const first = run([original()], list(setA, setB));
     const again = runText(first.stdout);
     expect(again.objects).toEqual(first.objects);
-    expect(again.results.filter((r) => r.severity !== 'info' || /removed|injected/.test(r.message))).toEqual([]);
+    expect(again.results.filter((r) => /removed|injected /.test(r.message))).toEqual([]);
+    expect(again.problems).toEqual(first.problems);
   });
 });
 
