@@ -73,6 +73,19 @@ export function runFunction({ text, configFile, itemFiles }: RunInput): RunOutpu
     }
     const subject = subjectOf(obj, itemFiles?.[index]);
     const { templates, skipped } = locateTemplates(obj, table, options.defaultNamespace);
+    if (item.duplicateKey) {
+      // Which of the values a cluster would use is up to the tool that applies it: never inject
+      // into such a template, and fail when a SidecarSet selects it rather than skip it silently.
+      const selected = templates.some((ref) => matchTemplate(ordered, ref, namespaces, options).rules.length > 0);
+      results.push(
+        result(
+          selected ? 'error' : 'warning',
+          `${item.duplicateKey} in this object; it is passed through unchanged${selected ? ', and the SidecarSets selecting it are not injected: remove the repeated key' : ''}`,
+          subject,
+        ),
+      );
+      return { text: item.raw, changed: false };
+    }
     for (const s of skipped) results.push(result('info', `not injected: ${s.reason}`, subject, s.fieldPath));
     let next: Record<string, unknown> = obj;
     const injected: string[] = [];

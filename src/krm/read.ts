@@ -3,6 +3,7 @@
 // parse items one at a time, and fall back to a real parser for any other layout.
 import { parse, parseAllDocuments, isMap, isSeq, isCollection, Document } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
+import { load as fastLoad, CORE_SCHEMA, YAMLException } from 'js-yaml';
 
 export interface SourceItem {
   /** The item's text as it came in: its `-` line and every line up to the next item. */
@@ -11,6 +12,8 @@ export interface SourceItem {
   indent: number;
   /** Plain data of the item. */
   object: unknown;
+  /** Set when a mapping of the item repeats a key: which one, and where (the last value is used). */
+  duplicateKey?: string;
 }
 
 export interface ResourceListInput {
@@ -29,7 +32,7 @@ export interface ResourceListInput {
 /** Input that is not a ResourceList at all: reported on stderr, since no items can be echoed. */
 export class InputError extends Error {}
 
-export const PARSE_OPTIONS = { uniqueKeys: true, maxAliasCount: 100, prettyErrors: true } as const;
+export const PARSE_OPTIONS = { uniqueKeys: true, maxAliasCount: 100, prettyErrors: true, logLevel: 'error' } as const;
 
 const RESOURCE_LIST_VERSIONS = new Set([
   'config.kubernetes.io/v1',
@@ -152,16 +155,41 @@ function splitItems(lines: string[]): { items: SourceItem[]; indent: number } | 
     const from = k === 0 ? firstStart : starts[k];
     const to = k + 1 < starts.length ? starts[k + 1] : lines.length;
     const raw = lines.slice(from, to).join('\n') + '\n';
-    const object = parseItemText(dedentItem(raw, indent));
-    if (object === undefined) return undefined;
-    items.push({ raw, indent, object });
+    const parsed = parseItemText(dedentItem(raw, indent));
+    if (parsed === undefined) return undefined;
+    items.push({ raw, indent, ...parsed });
   }
   return { items, indent };
 }
 
-function parseItemText(text: string): unknown {
+/** Anchors, aliases and tags: the `yaml` parser handles them (and bounds alias expansion). */
+const NEEDS_FULL_PARSER = /(^|[\s[{,:-])[&*!][^\s]/m;
+
+/**
+ * Plain data of one item: js-yaml's core schema (the fastest safe parser), or the `yaml` parser
+ * when the item uses anchors, aliases or tags. undefined when the item does not parse on its own.
+ */
+function parseItemText(text: string): { object: unknown; duplicateKey?: string } | undefined {
+  if (!NEEDS_FULL_PARSER.test(text)) {
+    try {
+      return { object: fastLoad(text, { schema: CORE_SCHEMA }) ?? null };
+    } catch (e) {
+      if (!(e instanceof YAMLException) || !/duplicated mapping key/.test(e.reason)) return undefined;
+      const object = parseWithYaml(text, false);
+      const at = e.mark ? ` at line ${e.mark.line + 1}` : '';
+      const key = /^\s*("?)([^":]+)\1\s*:/.exec(text.split('\n')[e.mark?.line ?? 0] ?? '')?.[2];
+      return object === undefined ? undefined : { object, duplicateKey: `${key ? `key ${JSON.stringify(key)}` : 'a key'} repeated${at}` };
+    }
+  }
+  const object = parseWithYaml(text, true);
+  if (object !== undefined) return { object };
+  const lenient = parseWithYaml(text, false);
+  return lenient === undefined ? undefined : { object: lenient, duplicateKey: 'a key repeated' };
+}
+
+function parseWithYaml(text: string, uniqueKeys: boolean): unknown {
   try {
-    const doc = parseAllDocuments(text, PARSE_OPTIONS);
+    const doc = parseAllDocuments(text, { ...PARSE_OPTIONS, uniqueKeys });
     if (!Array.isArray(doc) || doc.length !== 1 || doc[0].errors.length > 0) return undefined;
     return doc[0].toJS({ maxAliasCount: PARSE_OPTIONS.maxAliasCount }) ?? null;
   } catch {
