@@ -152,7 +152,7 @@ describe('validateSidecarSet: injectionStrategy.revision', () => {
   const withRevision = (revision: NonNullable<SidecarSetSpec['injectionStrategy']>['revision']) => sidecarSet({ injectionStrategy: { revision } });
 
   it('customVersion with no matching ControllerRevision → 1 error', () => {
-    expect(pointers(withRevision({ customVersion: 'normal-sidecarset-01234', policy: 'Always' }), { controllerRevisions: revisions })).toEqual(['/spec/injectionStrategy/revision']);
+    expect(pointers(withRevision({ customVersion: 'no-such-version', policy: 'Always' }), { controllerRevisions: revisions })).toEqual(['/spec/injectionStrategy/revision']);
   });
 
   it('no ControllerRevision among the items at all → no error here (the rules stage says what it injects instead)', () => {
