@@ -116,7 +116,7 @@ export function runFunction({ text, configFile, itemFiles }: RunInput): RunOutpu
         { sidecarSets: names.join(',') },
       ),
     );
-    return { text: rewriteItem(item.raw, item.indent, next), changed: true };
+    return { text: rewriteItem(item.raw, item.indent, obj, next), changed: true };
   }
 
   function pushProblems(problems: readonly Problem[], subject: Subject, prefix: string): void {

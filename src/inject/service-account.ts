@@ -79,10 +79,10 @@ export function applyServiceAccount(
   rules: ServiceAccountRule[],
   ctx: ServiceAccountContext,
 ): { spec: V1PodSpec; problems: ServiceAccountProblem[] } {
-  const out = deepClone(spec);
   const problems: ServiceAccountProblem[] = [];
   const naming = rules.filter((rule) => typeof rule.serviceAccountName === 'string' && rule.serviceAccountName !== '');
-  if (naming.length === 0) return { spec: out, problems };
+  if (naming.length === 0) return { spec, problems };
+  const out = deepClone(spec);
 
   const choice = chooseAmongSidecarSets(naming, problems);
   if (!choice) return { spec: out, problems };

@@ -1,25 +1,36 @@
 // Rewrite a changed item so that everything the function did not touch keeps its comments, key
-// order and quoting: parse the item's own text into a Document, then bring each node in line with
-// the new plain data, replacing only the nodes whose value changed.
+// order and quoting. The fast way edits the item's text line by line (krm/text-edit.ts); for
+// layouts it does not handle, the item's own text is parsed into a Document and each node is
+// brought in line with the new plain data, replacing only the nodes whose value changed.
 import { parseDocument, isMap, isSeq, isScalar, isPair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import type { Document, Node as YamlNode, Pair } from 'yaml';
 import { dedentItem, indentItem, PARSE_OPTIONS, isPlainObject } from './read.js';
 import { deepEqual } from '../util/json.js';
+import { editItemText } from './text-edit.js';
 
-export function rewriteItem(raw: string, indent: number, next: unknown): string {
+export function rewriteItem(raw: string, indent: number, old: unknown, next: unknown): string {
   const text = dedentItem(raw, indent);
+  const edited = editItemText(text, old, next, { compactSequences: usesCompactSequences(text) });
+  return indentItem(edited ?? rewriteWithDocument(text, next), indent);
+}
+
+/** The Document path on its own: for layouts the text edit does not handle, and to test the two against each other. */
+export function rewriteWithDocument(text: string, next: unknown): string {
   const doc = parseDocument(text, PARSE_OPTIONS);
   // New and changed scalars are quoted for YAML 1.1 readers (`on`, `2021-01-01`), as kyaml needs.
   doc.setSchema('1.1');
   doc.contents = syncNode(doc, doc.contents as YamlNode | null, next) as typeof doc.contents;
-  return indentItem(doc.toString({ lineWidth: 0, indentSeq: !usesCompactSequences(text) }), indent);
+  return doc.toString({ lineWidth: 0, indentSeq: !usesCompactSequences(text), flowCollectionPadding: false });
 }
 
 /** kpt's `compact` style puts a sequence's dashes at its key's indentation; keep whichever the item uses. */
-function usesCompactSequences(text: string): boolean {
+export function usesCompactSequences(text: string): boolean {
   const m = /^( *)[^\s#-][^\n]*:[ \t]*\n(?:\1 *#[^\n]*\n)*( *)- /m.exec(text);
   return m !== null && m[1].length === m[2].length;
 }
+
+/** Shared objects in the new data must not come out as anchors and aliases. */
+const NEW_NODE = { aliasDuplicateObjects: false } as const;
 
 function syncNode(doc: Document, node: YamlNode | null, value: unknown): YamlNode {
   if (node !== null && deepEqual(node.toJS(doc), value)) return node;
@@ -31,7 +42,7 @@ function syncNode(doc: Document, node: YamlNode | null, value: unknown): YamlNod
     fresh.commentBefore = node.commentBefore;
     return fresh;
   }
-  return doc.createNode(value) as YamlNode;
+  return doc.createNode(value, NEW_NODE) as YamlNode;
 }
 
 function isCollectionValue(v: unknown): boolean {
@@ -50,7 +61,7 @@ function syncMap(doc: Document, node: YAMLMap, value: Record<string, unknown>): 
   }
   for (const [key, v] of Object.entries(value)) {
     if (seen.has(key)) continue;
-    kept.push(doc.createPair(key, v) as Pair);
+    kept.push(doc.createPair(key, v, NEW_NODE) as Pair);
   }
   node.items = kept;
   return node;
@@ -77,7 +88,7 @@ function syncSeq(doc: Document, node: YAMLSeq, value: unknown[]): YAMLSeq {
     let match: number | undefined;
     if (name !== undefined) match = byName.get(name)?.find((j) => !used.has(j));
     else if (i < old.length && nameOf(old[i]) === undefined && !used.has(i)) match = i;
-    if (match === undefined) return doc.createNode(v) as YamlNode;
+    if (match === undefined) return doc.createNode(v, NEW_NODE) as YamlNode;
     used.add(match);
     return syncNode(doc, old[match], v);
   });

@@ -163,7 +163,7 @@ function splitItems(lines: string[]): { items: SourceItem[]; indent: number } | 
 }
 
 /** Anchors, aliases and tags: the `yaml` parser handles them (and bounds alias expansion). */
-const NEEDS_FULL_PARSER = /(^|[\s[{,:-])[&*!][^\s]/m;
+const NEEDS_FULL_PARSER = /(?:^[ \t]*(?:- +)*|: +|[[{,] *)[&*!][^\s,\]}]/m;
 
 /**
  * Plain data of one item: js-yaml's core schema (the fastest safe parser), or the `yaml` parser

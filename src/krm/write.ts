@@ -1,6 +1,7 @@
 // Write the ResourceList: items as text (unchanged ones exactly as they came in), then results.
 import { stringify } from 'yaml';
 import type { Result } from './results.js';
+import { emitBlock, yamlOptions } from './emit.js';
 
 export function writeResourceList(
   apiVersion: string,
@@ -16,5 +17,7 @@ export function writeResourceList(
 
 /** Block-style YAML that YAML 1.1 readers (kyaml, PyYAML) read back as the same strings. */
 export function toYaml(value: unknown): string {
-  return stringify(value, { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false });
+  const style = { compactSequences: false };
+  const lines = emitBlock(value, style);
+  return lines ? lines.join('\n') + '\n' : stringify(value, yamlOptions(style));
 }

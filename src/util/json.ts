@@ -22,8 +22,11 @@ export function deepClone<T>(value: T): T {
   if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) return value.map(deepClone) as T;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
-    Object.defineProperty(out, k, { value: deepClone(v), enumerable: true, writable: true, configurable: true });
+  for (const k of Object.keys(value)) {
+    const v = deepClone((value as Record<string, unknown>)[k]);
+    // Assignment to `__proto__` would set the prototype instead of a property.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    else out[k] = v;
   }
   return out as T;
 }

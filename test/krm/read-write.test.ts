@@ -107,7 +107,7 @@ describe('rewriteItem', () => {
     const item = readResourceList(KPT_INPUT).items[0];
     const next = structuredClone(item.object) as any;
     next.spec.template.spec.containers.push({ name: 'sidecar', image: 'on' });
-    const out = rewriteItem(item.raw, item.indent, next);
+    const out = rewriteItem(item.raw, item.indent, item.object, next);
     expect(out.startsWith('- # leading comment\n  apiVersion: apps/v1\n')).toBe(true);
     expect(out.match(/leading comment/g)).toHaveLength(1);
     expect(out).toContain('name: web # trailing comment on name');

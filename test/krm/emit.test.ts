@@ -1,0 +1,44 @@
+// The fast emitter writes exactly what `yaml`'s stringify writes, or declines.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { stringify } from 'yaml';
+import { emitBlock, yamlOptions } from '../../src/krm/emit.js';
+
+const tricky = fc.constantFrom(
+  'on', 'yes', 'Y', 'no', 'NULL', '~', 'true', '2021-01-01', '1.25', '0x1F', '012', '1:20', '.inf', '-a', 'a: b', 'a #b', '#x',
+  'nginx:1.25', 'example.com/a:b', 'a:', "it's", 'say "hi"', '{"a":1}', '[x]', '', ' x', 'x ', '*', '&a', '!t', '%p', '@x', '`x', '|', '>',
+  'kruise.io/sidecarset-hash', 'IS_INJECTED', '/var/run', 'metadata.annotations[\'x\']', 'ü', 'a\tb',
+);
+const scalar = fc.oneof(tricky, fc.string({ maxLength: 8 }), fc.integer(), fc.boolean(), fc.constant(null), fc.double());
+const value = fc.letrec((tie) => ({
+  node: fc.oneof({ depthSize: 'small' }, scalar, tie('map'), tie('seq')),
+  map: fc.dictionary(fc.oneof(tricky, fc.string({ maxLength: 6 })), tie('node'), { maxKeys: 4 }),
+  seq: fc.array(tie('node'), { maxLength: 4 }),
+})).node;
+
+describe('emitBlock', () => {
+  it.each([false, true])('equals stringify or declines (compact sequences: %s)', (compactSequences) => {
+    const style = { compactSequences };
+    fc.assert(
+      fc.property(fc.oneof(value.filter((v) => typeof v === 'object' && v !== null)), (v) => {
+        const lines = emitBlock(v, style);
+        if (lines !== undefined) expect(lines.join('\n') + '\n').toBe(stringify(v, yamlOptions(style)));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('handles what injection produces', () => {
+    const container = {
+      name: 'log-agent', image: 'example.com/log-agent:1.2',
+      env: [{ name: 'IS_INJECTED', value: 'true' }, { name: 'X', valueFrom: { fieldRef: { fieldPath: "metadata.annotations['a']" } } }],
+      resources: {}, volumeMounts: [{ name: 'v', mountPath: '/v', readOnly: true }], terminationMessagePath: '/dev/termination-log',
+      ports: [{ containerPort: 80, protocol: 'TCP' }],
+    };
+    for (const compactSequences of [false, true]) {
+      const lines = emitBlock([container], { compactSequences });
+      expect(lines).toBeDefined();
+      expect(lines!.join('\n') + '\n').toBe(stringify([container], yamlOptions({ compactSequences })));
+    }
+  });
+});

@@ -1,0 +1,111 @@
+// The text edit against the Document path: same data, same bytes on kpt-formatted items, and the
+// layouts the text edit leaves to the Document path.
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { editItemText } from '../../src/krm/text-edit.js';
+import { rewriteWithDocument, usesCompactSequences } from '../../src/krm/edit.js';
+
+const DEPLOYMENT = `# head comment
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web # the name
+  labels:
+    "app.kubernetes.io/name": web
+spec:
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      # the app
+      containers:
+      - name: web
+        image: nginx:1.25 # pinned
+        args: ["a", 'b']
+        env:
+        - name: A
+          value: "1"
+
+      # the second one
+      - name: helper
+        image: busybox
+        command:
+        - sh
+        - -c
+        - |
+          echo hi
+          # not a comment
+      volumes:
+      - name: logs
+        emptyDir: {}
+`;
+
+const clone = <T>(v: T): T => structuredClone(v);
+
+function both(text: string, change: (o: any) => void) {
+  const old = parse(text);
+  const next = clone(old);
+  change(next);
+  const fast = editItemText(text, old, next, { compactSequences: usesCompactSequences(text) });
+  const slow = rewriteWithDocument(text, next);
+  return { old, next, fast, slow };
+}
+
+describe('editItemText', () => {
+  const cases: Array<[string, (o: any) => void]> = [
+    ['adds annotations to a template without them', (o) => (o.spec.template.metadata.annotations = { 'kruise.io/x': '{"a":1}', on: 'yes' })],
+    ['inserts a container before and appends one after the app', (o) => {
+      o.spec.template.spec.containers.unshift({ name: 'before', image: 'b', env: [{ name: 'IS_INJECTED', value: 'true' }], resources: {} });
+      o.spec.template.spec.containers.push({ name: 'after', image: '2021-01-01' });
+    }],
+    ['replaces a container in place', (o) => (o.spec.template.spec.containers[1] = { name: 'helper', image: 'new' })],
+    ['edits inside a container, keeping its comments', (o) => o.spec.template.spec.containers[0].env.push({ name: 'B', value: 'on' })],
+    ['appends volumes and adds imagePullSecrets and a scalar', (o) => {
+      o.spec.template.spec.volumes.push({ name: 'conf', configMap: { name: 'c', defaultMode: 420 } });
+      o.spec.template.spec.imagePullSecrets = [{ name: 's' }];
+      o.spec.template.spec.serviceAccountName = 'mesh';
+    }],
+    ['changes a scalar with a comment', (o) => (o.spec.template.spec.containers[0].image = 'nginx:1.26')],
+    ['removes a container and a key', (o) => {
+      o.spec.template.spec.containers.splice(1, 1);
+      delete o.spec.template.spec.volumes;
+    }],
+  ];
+
+  it.each(cases)('%s: same data as the Document path, same bytes', (_name, change) => {
+    const { next, fast, slow } = both(DEPLOYMENT, change);
+    expect(fast).toBeDefined();
+    expect(parse(fast!)).toEqual(next);
+    expect(fast).toBe(slow);
+    expect(fast!.match(/# head comment/g)).toHaveLength(1);
+  });
+
+  it('handles indented sequences and a Pod\'s own metadata', () => {
+    const pod = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: app\n      image: a\n';
+    const { next, fast, slow } = both(pod, (o) => {
+      o.metadata.annotations = { a: 'b' };
+      o.spec.containers.push({ name: 'side', image: 's', ports: [{ containerPort: 80 }] });
+    });
+    expect(parse(fast!)).toEqual(next);
+    expect(fast).toBe(slow);
+  });
+
+  it('keeps untouched text exactly, where the Document path would reformat it', () => {
+    const text = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p   # spaced\n  labels: {a: b}\nspec:\n  containers:\n  - name: app\n    image: a\n';
+    const { next, fast } = both(text, (o) => o.spec.containers.push({ name: 'side', image: 's' }));
+    expect(parse(fast!)).toEqual(next);
+    expect(fast).toContain('  name: p   # spaced\n  labels: {a: b}\n');
+  });
+
+  it.each([
+    ['an anchor', 'a: &x {b: 1}\nc: *x\n', (o: any) => (o.d = 1)],
+    ['a multi-line flow mapping being edited', 'a: {b: 1,\n  c: 2}\n', (o: any) => (o.a.d = 1)],
+    ['a changed block scalar', 'a: |\n  x\n', (o: any) => (o.a = 'y\n')],
+    ['a complex key', '? a\n: b\n', (o: any) => (o.c = 1)],
+  ])('leaves %s to the Document path', (_name, text, change) => {
+    const { fast, slow, next } = both(text, change);
+    expect(fast).toBeUndefined();
+    expect(parse(slow)).toEqual(next);
+  });
+});
