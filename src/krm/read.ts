@@ -1,7 +1,7 @@
 // Read a ResourceList without building one Document for the whole list: find each item's exact
 // source text with a line scan (kpt and kustomize emit block-style items at a fixed indentation),
 // parse items one at a time, and fall back to a real parser for any other layout.
-import { parse, parseAllDocuments, isMap, isSeq, isCollection, Document } from 'yaml';
+import { parseAllDocuments, isMap, isSeq, isCollection, Document } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 import { load as fastLoad, CORE_SCHEMA, YAMLException } from 'js-yaml';
 
@@ -99,12 +99,9 @@ function scanBlockResourceList(text: string): ResourceListInput | undefined {
 
   // The rest of the list (apiVersion, kind, functionConfig, …) is small: parse it on its own.
   const head = [...lines.slice(0, itemsStart - 1), 'items: []', ...lines.slice(itemsEnd)].join('\n');
-  let rest: unknown;
-  try {
-    rest = parse(head, PARSE_OPTIONS);
-  } catch {
-    return undefined;
-  }
+  const parsedHead = parseItemText(head);
+  if (parsedHead === undefined || parsedHead.duplicateKey) return undefined;
+  const rest = parsedHead.object;
   if (!isPlainObject(rest)) return undefined;
   const header = checkHeader(rest.apiVersion, rest.kind);
   return {
