@@ -1,6 +1,6 @@
 // The whole function as one pure call: ResourceList text in; output text, stderr text and exit
 // code out. main.ts and the other modes do the I/O around it.
-import { readResourceList, InputError, isPlainObject, type SourceItem } from './krm/read.js';
+import { readResourceList, parseItem, sniffKind, InputError, NeedsFullParse, isPlainObject, type SourceItem } from './krm/read.js';
 import { rewriteItem } from './krm/edit.js';
 import { writeResourceList } from './krm/write.js';
 import { result, hasErrors, formatResult, type Result, type FileRef, type Subject } from './krm/results.js';
@@ -12,6 +12,7 @@ import { BUILTIN_KINDS, configuredKinds } from './workloads/kinds.js';
 import { locateTemplates, withTemplate } from './workloads/locate.js';
 import { namespaceDirectory } from './match/namespace.js';
 import { matchTemplate, orderRules } from './match/order.js';
+import { RuleIndex } from './match/rule-index.js';
 import { injectTemplate, type InjectContext, type Problem } from './inject/pipeline.js';
 import { INJECTED_LIST_ANNOTATION } from './inject/bookkeeping.js';
 import type { V1LocalObjectReference } from '@kubernetes/client-node';
@@ -33,15 +34,32 @@ export interface RunInput {
   itemFiles?: readonly (FileRef | undefined)[];
 }
 
-export function runFunction({ text, configFile, itemFiles }: RunInput): RunOutput {
+/** Items that are rules or cluster inputs: parsed up front; every other item only when it is processed. */
+const CONTEXT_KINDS = new Set(['SidecarSet', 'Namespace', 'ServiceAccount', 'LimitRange', 'ControllerRevision', 'ConfigMap']);
+
+export function runFunction(input: RunInput): RunOutput {
+  try {
+    return run(input, false);
+  } catch (e) {
+    if (!(e instanceof NeedsFullParse)) throw e;
+    return run(input, true);
+  }
+}
+
+function run({ text, configFile, itemFiles }: RunInput, fullParse: boolean): RunOutput {
   let list;
   try {
-    list = readResourceList(text);
+    list = readResourceList(text, fullParse);
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     return { items: [], stdout: '', stderr: `inject-sidecarsets: ${e.message}\n`, exitCode: 1, results: [] };
   }
-  const objects = list.items.map((i) => i.object);
+  // A sparse list: large packages are mostly workloads, parsed one at a time further down.
+  const context = list.items.map((item) => {
+    const kind = sniffKind(item);
+    return kind === undefined || CONTEXT_KINDS.has(kind) ? parseItem(item) : undefined;
+  });
+  const objects = context.map((parsed) => parsed?.object);
   const config = readConfiguration(list.functionConfig, list.hasFunctionConfig, objects, configFile, itemFiles);
   const results: Result[] = [...config.results];
   const { options } = config;
@@ -53,8 +71,9 @@ export function runFunction({ text, configFile, itemFiles }: RunInput): RunOutpu
     whitelist: cluster.whitelist,
   });
   results.push(...ruleResults);
-  const ordered = orderRules(rules);
+  const index = new RuleIndex(orderRules(rules));
   const table = [...BUILTIN_KINDS, ...configuredKinds(options.workloadKinds)];
+  const workloadKinds = new Set(table.map((row) => row.kind));
   const namespaces = namespaceDirectory(cluster.namespaces, options.namespaceLabels);
   const matchedRules = new Set<string>();
   let injectedWorkloads = 0;
@@ -65,22 +84,24 @@ export function runFunction({ text, configFile, itemFiles }: RunInput): RunOutpu
     return { ...outcome, indent: item.indent };
   });
 
-  function processItem(item: SourceItem, index: number): { text: string; changed: boolean } {
-    const obj = item.object;
+  function processItem(item: SourceItem, position: number): { text: string; changed: boolean } {
+    if (!context[position] && cannotChange(item)) return { text: item.raw, changed: false };
+    const parsed = context[position] ?? parseItem(item);
+    const obj = parsed.object;
     if (!isPlainObject(obj)) {
-      results.push(result('error', `item ${index}${itemFiles?.[index] ? ` (${itemFiles[index]!.path})` : ''} is not an object (${obj === null ? 'null' : Array.isArray(obj) ? 'a list' : typeof obj}); it is passed through unchanged`));
+      results.push(result('error', `item ${position}${itemFiles?.[position] ? ` (${itemFiles[position]!.path})` : ''} is not an object (${obj === null ? 'null' : Array.isArray(obj) ? 'a list' : typeof obj}); it is passed through unchanged`));
       return { text: item.raw, changed: false };
     }
-    const subject = subjectOf(obj, itemFiles?.[index]);
+    const subject = subjectOf(obj, itemFiles?.[position]);
     const { templates, skipped } = locateTemplates(obj, table, options.defaultNamespace);
-    if (item.duplicateKey) {
+    if (parsed.duplicateKey) {
       // Which of the values a cluster would use is up to the tool that applies it: never inject
       // into such a template, and fail when a SidecarSet selects it rather than skip it silently.
-      const selected = templates.some((ref) => matchTemplate(ordered, ref, namespaces, options).rules.length > 0);
+      const selected = templates.some((ref) => matchTemplate(index, ref, namespaces, options).rules.length > 0);
       results.push(
         result(
           selected ? 'error' : 'warning',
-          `${item.duplicateKey} in this object; it is passed through unchanged${selected ? ', and the SidecarSets selecting it are not injected: remove the repeated key' : ''}`,
+          `${parsed.duplicateKey} in this object; it is passed through unchanged${selected ? ', and the SidecarSets selecting it are not injected: remove the repeated key' : ''}`,
           subject,
         ),
       );
@@ -91,7 +112,7 @@ export function runFunction({ text, configFile, itemFiles }: RunInput): RunOutpu
     const injected: string[] = [];
     const usedRules = new Set<string>();
     for (const ref of templates) {
-      const match = matchTemplate(ordered, ref, namespaces, options);
+      const match = matchTemplate(index, ref, namespaces, options);
       pushProblems(match.problems, subject, ref.fieldPrefix);
       if (match.skipped) results.push(result('info', `not injected: ${match.skipped}`, subject));
       // With no SidecarSet left, a template an earlier run injected may still have leftovers to strip.
@@ -117,6 +138,16 @@ export function runFunction({ text, configFile, itemFiles }: RunInput): RunOutpu
       ),
     );
     return { text: rewriteItem(item.raw, item.indent, obj, next), changed: true };
+  }
+
+  /** Decided on the item's text, without parsing it: not a workload, or no rule can select it. */
+  function cannotChange(item: SourceItem): boolean {
+    const kind = sniffKind(item);
+    if (kind === undefined) return false;
+    if (!workloadKinds.has(kind)) return true;
+    // Rollouts get a result about workloadRef whatever their labels; earlier injections may need stripping.
+    if (kind === 'Rollout' || item.raw.includes(INJECTED_LIST_ANNOTATION)) return false;
+    return index.requiredKeys !== undefined && !index.requiredKeys.some((key) => item.raw.includes(key));
   }
 
   function pushProblems(problems: readonly Problem[], subject: Subject, prefix: string): void {

@@ -59,8 +59,9 @@ export interface InjectOutcome {
 export function injectTemplate(original: PodTemplate, rules: readonly Rule[], ctx: InjectContext): InjectOutcome {
   const problems: Problem[] = [];
   const unchanged = (): InjectOutcome => ({ template: original, changed: false, problems, injected: [] });
-  const pod = deepClone(original);
-  const metadata = (pod.metadata = { ...(pod.metadata ?? {}) });
+  // Shallow copies: every step below replaces the lists and maps it changes instead of editing them.
+  const pod: PodTemplate = { ...original, spec: { ...original.spec } };
+  const metadata = (pod.metadata = { ...(original.metadata ?? {}) });
   let spec = pod.spec;
 
   // §3.1 patchPodMetadata, in list order; its errors reject the pod.

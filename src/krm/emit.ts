@@ -21,7 +21,7 @@ export function emitBlock(value: unknown, style: EmitStyle): string[] | undefine
 }
 
 const scalars = new Map<string, string>();
-const SCALAR_LIMIT = 8192;
+const SCALAR_LIMIT = 65536;
 
 function scalar(value: unknown): string | undefined {
   if (value === null) return 'null';

@@ -10,11 +10,44 @@ export interface SourceItem {
   raw: string;
   /** Column of the item's `-` marker. */
   indent: number;
-  /** Plain data of the item. */
+  /**
+   * Plain data, when already parsed (the fallback parser does all items at once). Otherwise
+   * `parseItem` parses it when needed, so that a large list is never held as data all at once.
+   */
+  parsed?: ParsedItem;
+}
+
+export interface ParsedItem {
   object: unknown;
   /** Set when a mapping of the item repeats a key: which one, and where (the last value is used). */
   duplicateKey?: string;
 }
+
+/** An item the fast path cut out but that does not parse on its own: the whole list needs the full parser. */
+export class NeedsFullParse extends Error {}
+
+export function parseItem(item: SourceItem): ParsedItem {
+  if (item.parsed) return item.parsed;
+  const parsed = parseItemText(dedentItem(item.raw, item.indent));
+  if (parsed === undefined) throw new NeedsFullParse();
+  return parsed;
+}
+
+/** The item's `kind`, read off its text without parsing it; undefined when that is not certain. */
+export function sniffKind(item: SourceItem): string | undefined {
+  if (item.parsed) return isPlainObject(item.parsed.object) && typeof item.parsed.object.kind === 'string' ? item.parsed.object.kind : undefined;
+  let re = kindLines.get(item.indent);
+  if (!re) {
+    re = new RegExp(`^(?: {${item.indent + 2}}| {${item.indent}}- )kind:[ \\t]*(["']?)([A-Za-z][A-Za-z0-9]*)\\1[ \\t]*(?:#.*)?$`, 'gm');
+    kindLines.set(item.indent, re);
+  }
+  re.lastIndex = 0;
+  const first = re.exec(item.raw);
+  if (!first || re.exec(item.raw)) return undefined;
+  return first[2];
+}
+
+const kindLines = new Map<number, RegExp>();
 
 export interface ResourceListInput {
   apiVersion: string;
@@ -40,10 +73,11 @@ const RESOURCE_LIST_VERSIONS = new Set([
   'config.kubernetes.io/v1alpha1',
 ]);
 
-export function readResourceList(input: string): ResourceListInput {
+/** @param full skip the fast path (when it cut out an item that does not parse on its own) */
+export function readResourceList(input: string, full = false): ResourceListInput {
   const text = normalizeText(input);
   if (text.trim() === '') throw new InputError('no input: expected a ResourceList on stdin');
-  return scanBlockResourceList(text) ?? parseWholeResourceList(text);
+  return (full ? undefined : scanBlockResourceList(text)) ?? parseWholeResourceList(text);
 }
 
 function normalizeText(input: string): string {
@@ -70,14 +104,64 @@ function checkHeader(apiVersion: unknown, kind: unknown): { apiVersion: string; 
 
 const TOP_LEVEL_KEY = /^([A-Za-z][A-Za-z0-9_]*):(?:[ \t]|$)/;
 
+/**
+ * The input's lines as offsets, not as strings: a 50 MB list has a million lines, and items are
+ * sliced out of the input text whole (V8 keeps such slices as views of the input).
+ */
+class LineIndex {
+  readonly starts: number[] = [0];
+  constructor(readonly text: string) {
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+    if (this.starts[this.starts.length - 1] === text.length) this.starts.pop();
+  }
+  get length(): number {
+    return this.starts.length;
+  }
+  /** Offset just past line i's newline (or the text's end). */
+  end(i: number): number {
+    return i + 1 < this.starts.length ? this.starts[i + 1] : this.text.length;
+  }
+  line(i: number): string {
+    const e = this.end(i);
+    return this.text.slice(this.starts[i], this.text.charCodeAt(e - 1) === 10 ? e - 1 : e);
+  }
+  /** Lines [from, to) as one string ending in a newline. */
+  slice(from: number, to: number): string {
+    if (from >= to) return '';
+    const text = this.text.slice(this.starts[from], this.end(to - 1));
+    return text.endsWith('\n') ? text : text + '\n';
+  }
+  indent(i: number): number {
+    let p = this.starts[i];
+    const e = this.end(i);
+    while (p < e && this.text.charCodeAt(p) === 32) p++;
+    return p - this.starts[i];
+  }
+  /** Blank, or a comment, at line i. */
+  isBlankOrComment(i: number): boolean {
+    const p = this.starts[i] + this.indent(i);
+    const c = p < this.end(i) ? this.text.charCodeAt(p) : 10;
+    return c === 10 || c === 35 || c === 13 || c === 9;
+  }
+  /** `-` followed by a space or the line's end, at column `col`. */
+  isItemStart(i: number, col: number): boolean {
+    const p = this.starts[i] + col;
+    if (this.text.charCodeAt(p) !== 45) return false;
+    const next = p + 1 < this.end(i) ? this.text.charCodeAt(p + 1) : 10;
+    return next === 32 || next === 10;
+  }
+}
+
 function scanBlockResourceList(text: string): ResourceListInput | undefined {
-  const lines = text.split('\n');
-  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  const lines = new LineIndex(text);
   let itemsStart = -1;
   let itemsEnd = lines.length;
   let inlineItems = false;
+  let functionConfigLine = -1;
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
+    const c = text.charCodeAt(lines.starts[i]);
+    if (c === 32 || c === 10 || c === 35 || c === 45 /* - */ && !text.startsWith('---', lines.starts[i])) continue;
+    const line = lines.line(i);
     if (line.startsWith('%') || line.startsWith('---') || line.startsWith('...')) return undefined;
     const key = TOP_LEVEL_KEY.exec(line);
     if (!key) continue;
@@ -88,17 +172,18 @@ function scanBlockResourceList(text: string): ResourceListInput | undefined {
       else if (rest !== '') return undefined;
       itemsStart = i + 1;
       itemsEnd = lines.length;
-    } else if (itemsStart !== -1 && itemsEnd === lines.length && i >= itemsStart) {
-      itemsEnd = i;
+    } else {
+      if (key[1] === 'functionConfig') functionConfigLine = i;
+      if (itemsStart !== -1 && itemsEnd === lines.length && i >= itemsStart) itemsEnd = i;
     }
   }
   if (itemsStart === -1) return undefined;
 
-  const items = inlineItems ? { items: [], indent: 0 } : splitItems(lines.slice(itemsStart, itemsEnd));
+  const items = inlineItems ? { items: [], indent: 0 } : splitItems(lines, itemsStart, itemsEnd);
   if (!items) return undefined;
 
   // The rest of the list (apiVersion, kind, functionConfig, …) is small: parse it on its own.
-  const head = [...lines.slice(0, itemsStart - 1), 'items: []', ...lines.slice(itemsEnd)].join('\n');
+  const head = lines.slice(0, itemsStart - 1) + 'items: []\n' + lines.slice(itemsEnd, lines.length);
   const parsedHead = parseItemText(head);
   if (parsedHead === undefined || parsedHead.duplicateKey) return undefined;
   const rest = parsedHead.object;
@@ -109,52 +194,40 @@ function scanBlockResourceList(text: string): ResourceListInput | undefined {
     items: items.items,
     functionConfig: rest.functionConfig,
     hasFunctionConfig: 'functionConfig' in rest,
-    functionConfigText: topLevelBlock(lines, 'functionConfig'),
+    functionConfigText: functionConfigLine === -1 ? undefined : topLevelBlock(lines, functionConfigLine),
     itemIndent: items.indent,
   };
 }
 
-/** The lines of one top-level key and its value. */
-function topLevelBlock(lines: string[], key: string): string | undefined {
-  const start = lines.findIndex((l) => TOP_LEVEL_KEY.exec(l)?.[1] === key);
-  if (start === -1) return undefined;
+/** The lines of the top-level key at line `start` and its value. */
+function topLevelBlock(lines: LineIndex, start: number): string {
   let end = start + 1;
-  while (end < lines.length && !TOP_LEVEL_KEY.test(lines[end]) && !lines[end].startsWith('- ')) end++;
-  while (end > start + 1 && lines[end - 1].trim() === '') end--;
-  return lines.slice(start, end).join('\n') + '\n';
+  while (end < lines.length && (lines.indent(end) > 0 || lines.isBlankOrComment(end))) end++;
+  while (end > start + 1 && lines.line(end - 1).trim() === '') end--;
+  return lines.slice(start, end);
 }
 
-const ITEM_START = /^( *)-(?: |$)/;
-
-function splitItems(lines: string[]): { items: SourceItem[]; indent: number } | undefined {
+function splitItems(lines: LineIndex, from: number, to: number): { items: SourceItem[]; indent: number } | undefined {
   let indent = -1;
   const starts: number[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (isBlankOrComment(line)) continue;
-    const lead = leadingSpaces(line);
+  for (let i = from; i < to; i++) {
+    if (lines.isBlankOrComment(i)) continue;
+    const lead = lines.indent(i);
     if (indent === -1) {
-      const m = ITEM_START.exec(line);
-      if (!m) return undefined;
-      indent = m[1].length;
+      if (!lines.isItemStart(i, lead)) return undefined;
+      indent = lead;
     }
     if (lead < indent) return undefined;
     if (lead === indent) {
-      if (!ITEM_START.test(line)) return undefined;
+      if (!lines.isItemStart(i, lead)) return undefined;
       starts.push(i);
     }
   }
   if (indent === -1) return { items: [], indent: 0 };
-  // Comment lines before the first item belong to it, so that nothing is lost on output.
-  const firstStart = 0;
   const items: SourceItem[] = [];
   for (let k = 0; k < starts.length; k++) {
-    const from = k === 0 ? firstStart : starts[k];
-    const to = k + 1 < starts.length ? starts[k + 1] : lines.length;
-    const raw = lines.slice(from, to).join('\n') + '\n';
-    const parsed = parseItemText(dedentItem(raw, indent));
-    if (parsed === undefined) return undefined;
-    items.push({ raw, indent, ...parsed });
+    // Comment lines before the first item belong to it, so that nothing is lost on output.
+    items.push({ raw: lines.slice(k === 0 ? from : starts[k], k + 1 < starts.length ? starts[k + 1] : to), indent });
   }
   return { items, indent };
 }
@@ -194,52 +267,32 @@ function parseWithYaml(text: string, uniqueKeys: boolean): unknown {
   }
 }
 
-function isBlankOrComment(line: string): boolean {
-  const t = line.trimStart();
-  return t === '' || t.startsWith('#');
-}
 
-function leadingSpaces(line: string): number {
-  let n = 0;
-  while (n < line.length && line.charCodeAt(n) === 32) n++;
-  return n;
-}
+const dedenters = new Map<number, { marker: RegExp; lines: RegExp }>();
 
 /**
  * The item's text as a standalone YAML document: the `-` marker and the item indentation removed.
  * Lines indented less than the item's content (blank lines, stray comments) lose what they have.
  */
 export function dedentItem(raw: string, indent: number): string {
-  const content = indent + 2;
-  const lines = raw.endsWith('\n') ? raw.slice(0, -1).split('\n') : raw.split('\n');
-  const out: string[] = [];
-  let seenMarker = false;
-  for (const line of lines) {
-    if (!seenMarker && leadingSpaces(line) === indent && ITEM_START.test(line)) {
-      seenMarker = true;
-      const after = line.slice(indent + 1);
-      out.push(after.startsWith(' ') ? ' '.repeat(content) + after.slice(1) : '');
-      continue;
-    }
-    out.push(line);
+  let re = dedenters.get(indent);
+  if (!re) {
+    re = { marker: new RegExp(`^( {${indent}})-(?= |$)`, 'm'), lines: new RegExp(`^ {1,${indent + 2}}`, 'gm') };
+    dedenters.set(indent, re);
   }
-  return out.map((l) => l.slice(Math.min(content, leadingSpaces(l)))).join('\n') + '\n';
+  // A marker alone on its line (`-`, the item starting below) leaves an empty line.
+  return raw.replace(re.marker, '$1 ').replace(re.lines, '');
 }
 
 /** Inverse of dedentItem: a standalone document back into a list item at `indent`. */
 export function indentItem(text: string, indent: number): string {
+  const body = text.endsWith('\n') ? text : text + '\n';
+  const first = /^[ \t]*[^\s]/m.exec(body);
+  if (!first) return ' '.repeat(indent) + '-\n' + body.replace(/^(?=.)/gm, ' '.repeat(indent + 2));
   const pad = ' '.repeat(indent + 2);
-  const lines = (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n');
-  let marked = false;
-  const out = lines.map((line) => {
-    if (!marked && line.trim() !== '') {
-      marked = true;
-      return ' '.repeat(indent) + '- ' + line;
-    }
-    return line === '' ? '' : pad + line;
-  });
-  if (!marked) out.unshift(' '.repeat(indent) + '-');
-  return out.join('\n') + '\n';
+  const before = body.slice(0, first.index).replace(/^(?=.)/gm, pad);
+  const after = body.slice(first.index).replace(/\n(?=.)/g, '\n' + pad);
+  return before + ' '.repeat(indent) + '- ' + after;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -271,7 +324,7 @@ function parseWholeResourceList(text: string): ResourceListInput {
   const items = itemsNode.items.map((node, i) => ({
     raw: indentItem(itemText(node as YamlNode, itemsPlain[i]), 0),
     indent: 0,
-    object: itemsPlain[i],
+    parsed: { object: itemsPlain[i] },
   }));
   return {
     ...header,

@@ -7,6 +7,7 @@ import { byteOrder } from '../inject/bookkeeping.js';
 import { labelSelectorMatches, isEmptySelector, SelectorError } from './selector.js';
 import { decideNamespace, type NamespaceDirectory } from './namespace.js';
 import { chooseRevision } from '../sidecarset/revision.js';
+import type { RuleIndex } from './rule-index.js';
 
 /** Kruise's namespace exclusion: its webhook registration skips namespaces with this label key. */
 export const CONTROL_PLANE_LABEL = 'control-plane';
@@ -25,11 +26,11 @@ export function orderRules(rules: readonly Rule[]): Rule[] {
 }
 
 /**
- * @param ordered rules in the order of orderRules; rules pinned to other namespaces are not
+ * @param index the rules in the order of orderRules; rules pinned to other namespaces are not
  *        candidates, as in Kruise's index lookup.
  */
 export function matchTemplate(
-  ordered: readonly Rule[],
+  index: RuleIndex,
   ref: PodTemplateRef,
   namespaces: NamespaceDirectory,
   options: Options,
@@ -41,7 +42,7 @@ export function matchTemplate(
   }
   const labels = ref.template.metadata?.labels ?? {};
   const matched: Rule[] = [];
-  for (const rule of ordered) {
+  for (const rule of index.candidates(labels)) {
     if (rule.pinnedNamespaces && !rule.pinnedNamespaces.includes(ref.namespace)) continue;
     const spec = rule.set.spec;
     if (spec.injectionStrategy?.paused) {

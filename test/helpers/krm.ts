@@ -1,7 +1,7 @@
 // Small builders for ResourceLists in tests.
 import { stringify } from 'yaml';
 import { runFunction, type RunOutput } from '../../src/run.js';
-import { readResourceList } from '../../src/krm/read.js';
+import { readResourceList, parseItem } from '../../src/krm/read.js';
 
 export type Obj = Record<string, any>;
 
@@ -23,7 +23,7 @@ export function run(items: unknown[], functionConfig?: unknown): Run {
 
 export function runText(text: string): Run {
   const out = runFunction({ text });
-  const objects = out.exitCode === 0 || out.stdout ? (readResourceList(out.stdout).items.map((i) => i.object) as Obj[]) : [];
+  const objects = out.exitCode === 0 || out.stdout ? (readResourceList(out.stdout).items.map((i) => parseItem(i).object) as Obj[]) : [];
   return { ...out, objects, problems: out.results.filter((r) => r.severity !== 'info') };
 }
 

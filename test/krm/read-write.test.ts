@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readResourceList, dedentItem, indentItem, InputError } from '../../src/krm/read.js';
+import { readResourceList, parseItem, dedentItem, indentItem, InputError } from '../../src/krm/read.js';
 import { rewriteItem } from '../../src/krm/edit.js';
 import { writeResourceList } from '../../src/krm/write.js';
 
@@ -46,7 +46,7 @@ describe('readResourceList (fast path)', () => {
     expect(list.items).toHaveLength(2);
     expect(list.items[0].raw.startsWith('- # leading comment\n  apiVersion: apps/v1')).toBe(true);
     expect(list.items.map((i) => i.raw).join('')).toBe(KPT_INPUT.slice(KPT_INPUT.indexOf('- #'), KPT_INPUT.indexOf('functionConfig:')));
-    expect((list.items[1].object as any).data.script).toBe('- not an item\necho hi\n');
+    expect((parseItem(list.items[1]).object as any).data.script).toBe('- not an item\necho hi\n');
     expect(list.functionConfig).toMatchObject({ kind: 'ConfigMap', data: {} });
     expect(list.hasFunctionConfig).toBe(true);
   });
@@ -61,7 +61,7 @@ describe('readResourceList (fast path)', () => {
     const text = 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: a\n';
     const list = readResourceList(text);
     expect(list.items[0].indent).toBe(2);
-    expect(list.items[0].object).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } });
+    expect(parseItem(list.items[0]).object).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } });
   });
 
   it('accepts the older ResourceList versions and JSON, re-emitting JSON items in block style', () => {
@@ -72,7 +72,7 @@ describe('readResourceList (fast path)', () => {
     });
     const list = readResourceList(json);
     expect(list.apiVersion).toBe('config.kubernetes.io/v1beta1');
-    expect(list.items[0].object).toMatchObject({ metadata: { name: 'a' } });
+    expect(parseItem(list.items[0]).object).toMatchObject({ metadata: { name: 'a' } });
     expect(list.items[0].raw).not.toContain('{');
     expect(list.items[0].raw).toContain('"on": "yes"');
   });
@@ -91,7 +91,7 @@ describe('readResourceList (fast path)', () => {
 
   it('strips a BOM and CRLF line endings', () => {
     const list = readResourceList('\ufeffapiVersion: config.kubernetes.io/v1\r\nkind: ResourceList\r\nitems:\r\n- apiVersion: v1\r\n  kind: X\r\n');
-    expect(list.items[0].object).toEqual({ apiVersion: 'v1', kind: 'X' });
+    expect(parseItem(list.items[0]).object).toEqual({ apiVersion: 'v1', kind: 'X' });
   });
 });
 
@@ -105,9 +105,9 @@ describe('dedentItem / indentItem', () => {
 describe('rewriteItem', () => {
   it('keeps the head comment on the dash line and comments of untouched nodes', () => {
     const item = readResourceList(KPT_INPUT).items[0];
-    const next = structuredClone(item.object) as any;
+    const next = structuredClone(parseItem(item).object) as any;
     next.spec.template.spec.containers.push({ name: 'sidecar', image: 'on' });
-    const out = rewriteItem(item.raw, item.indent, item.object, next);
+    const out = rewriteItem(item.raw, item.indent, parseItem(item).object, next);
     expect(out.startsWith('- # leading comment\n  apiVersion: apps/v1\n')).toBe(true);
     expect(out.match(/leading comment/g)).toHaveLength(1);
     expect(out).toContain('name: web # trailing comment on name');
@@ -116,7 +116,7 @@ describe('rewriteItem', () => {
     expect(out).toContain("config.kubernetes.io/path: 'deploy.yaml'");
     // the result reads back as the new object
     const again = readResourceList(`apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n${out}`);
-    expect(again.items[0].object).toEqual(next);
+    expect(parseItem(again.items[0]).object).toEqual(next);
   });
 });
 
