@@ -1,20 +1,11 @@
 // Entry point: the only place that touches process, stdin/stdout and the file system for the
 // KRM and kustomize-plugin modes.
-import { readFileSync } from 'node:fs';
 import { runFunction, type RunOutput } from './run.js';
 import { HELP } from './modes/help.js';
 import { isLegacyPluginCall, legacyPluginResourceList } from './modes/legacy-plugin.js';
 import { runCli } from './modes/cli.js';
 import { InputError } from './krm/read.js';
-
-function readStdin(): string {
-  try {
-    return readFileSync(0, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EAGAIN' || (e as NodeJS.ErrnoException).code === 'EOF') return '';
-    throw e;
-  }
-}
+import { readStdin, readTextFile } from './modes/io.js';
 
 function emit(out: Pick<RunOutput, 'stdout' | 'stderr' | 'exitCode'>): void {
   process.exitCode = out.exitCode;
@@ -37,7 +28,7 @@ function main(argv: string[]): void {
     const configPath = argv[0];
     let text: string;
     try {
-      text = legacyPluginResourceList(readStdin(), readFileSync(configPath, 'utf8'));
+      text = legacyPluginResourceList(readStdin(), readTextFile(configPath));
     } catch (e) {
       if (!(e instanceof InputError) && !(e as NodeJS.ErrnoException).code) throw e;
       emit({ stdout: '', stderr: `inject-sidecarsets: ${(e as Error).message}\n`, exitCode: 1 });
@@ -47,10 +38,18 @@ function main(argv: string[]): void {
     return;
   }
   if (argv.length > 0) {
-    emit(runCli(argv, readStdin));
+    emit(runCli(argv, readStdin, readTextFile));
     return;
   }
-  emit(runFunction({ text: readStdin() }));
+  let input: string;
+  try {
+    input = readStdin();
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    emit({ stdout: '', stderr: `inject-sidecarsets: ${e.message}\n`, exitCode: 1 });
+    return;
+  }
+  emit(runFunction({ text: input }));
 }
 
 try {

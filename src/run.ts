@@ -10,6 +10,7 @@ import type { Options, PatchMetadataWhitelistRule } from './config/options.js';
 import { prepareRules } from './sidecarset/rules.js';
 import { BUILTIN_KINDS, configuredKinds } from './workloads/kinds.js';
 import { locateTemplates, withTemplate } from './workloads/locate.js';
+import { templateShapeProblems } from './workloads/shape.js';
 import { namespaceDirectory } from './match/namespace.js';
 import { matchTemplate, orderRules } from './match/order.js';
 import { RuleIndex } from './match/rule-index.js';
@@ -78,11 +79,24 @@ function run({ text, configFile, itemFiles }: RunInput, fullParse: boolean): Run
   const matchedRules = new Set<string>();
   let injectedWorkloads = 0;
 
-  const outputs = list.items.map((item, index) => {
-    const outcome = processItem(item, index);
+  const outputs = list.items.map((item, position) => {
+    const outcome = processSafely(item, position);
     if (outcome.changed) injectedWorkloads++;
     return { ...outcome, indent: item.indent };
   });
+
+  /** One item's surprise must not cost the others their output, nor show a stack trace. */
+  function processSafely(item: SourceItem, position: number): { text: string; changed: boolean } {
+    try {
+      return processItem(item, position);
+    } catch (e) {
+      if (e instanceof NeedsFullParse) throw e;
+      results.push(
+        result('error', `could not process item ${position} (${(e as Error)?.message ?? String(e)}); it is passed through unchanged. Please report this with the item`, subjectOf(context[position]?.object, itemFiles?.[position])),
+      );
+      return { text: item.raw, changed: false };
+    }
+  }
 
   function processItem(item: SourceItem, position: number): { text: string; changed: boolean } {
     if (!context[position] && cannotChange(item)) return { text: item.raw, changed: false };
@@ -112,6 +126,13 @@ function run({ text, configFile, itemFiles }: RunInput, fullParse: boolean): Run
     const injected: string[] = [];
     const usedRules = new Set<string>();
     for (const ref of templates) {
+      const shape = templateShapeProblems(ref.template);
+      if (shape.length > 0) {
+        for (const p of shape) {
+          results.push(result('error', `${p.path || 'the pod template'} ${p.message}: the apiserver would reject this pod template, so nothing is injected into it`, subject, ref.fieldPrefix + p.path || undefined));
+        }
+        continue;
+      }
       const match = matchTemplate(index, ref, namespaces, options);
       pushProblems(match.problems, subject, ref.fieldPrefix);
       if (match.skipped) results.push(result('info', `not injected: ${match.skipped}`, subject));

@@ -152,7 +152,8 @@ export function injectTemplate(original: PodTemplate, rules: readonly Rule[], ct
         problems.push({ severity, message: `SidecarSet ${rule.name} ${where} (${c.name}): ${message}`, sidecarSets: [rule.name] });
 
       if (c.resourcesPolicy) {
-        const computed = computeSidecarResources({ sidecar: c, pod: seen, forbiddenNames, limitRanges: ctx.limitRanges as never });
+        // Hot-upgrade twins of an earlier run are no targets either: in a first admission they do not exist yet.
+        const computed = computeSidecarResources({ sidecar: c, pod: seen, forbiddenNames: injectedNow, limitRanges: ctx.limitRanges as never });
         if (!computed.ok) {
           problem('error', `resourcesPolicy: ${computed.error}; the cluster would reject every pod of this template`);
           failed = true;
@@ -236,12 +237,18 @@ export function injectTemplate(original: PodTemplate, rules: readonly Rule[], ct
     if (stripped && stripped.containers.length + stripped.sidecarSets.length > 0) writeBookkeeping(annotations, books, false);
     return finish(original, pod, annotations, problems, []);
   }
-  const built = [...builtInit, ...builtContainers];
   problems.push(
-    ...containerNameConflicts(built),
+    ...containerNameConflicts([...builtInit, ...builtContainers]),
     ...volumeConflicts(candidateVolumes),
     ...metadataConflicts(rules.map((r) => ({ name: r.name, patchPodMetadata: r.set.spec.patchPodMetadata }))),
   );
+  // After that error, a pod with two containers of one name would be worse than one of them:
+  // keep the first SidecarSet's (which also makes a re-run a fixed point).
+  const owner = firstOwners([...builtInit, ...builtContainers], rules);
+  const firstOnly = (list: BuiltContainer[]) => list.filter((b) => owner.get(b.container.name) === b.rule);
+  builtInit.splice(0, builtInit.length, ...firstOnly(builtInit));
+  builtContainers.splice(0, builtContainers.length, ...firstOnly(builtContainers));
+  const built = [...builtInit, ...builtContainers];
 
   builtInit.sort((a, b) => byteOrder(a.container.name, b.container.name));
   if (ctx.options.featureGates.EnableSortSidecarContainerByName) {
@@ -323,6 +330,17 @@ function describeStripped(s: StripOutcome): string {
   if (s.containers.length > 0) parts.push(`containers ${s.containers.join(', ')}`);
   if (s.volumes.length > 0) parts.push(`volumes ${s.volumes.join(', ')}`);
   return parts.join('; ') + ' (their image pull secrets and patched annotations, if any, stay: they cannot be told apart from the template\'s own)';
+}
+
+/** For each container name, the first SidecarSet in list order that builds it. */
+function firstOwners(built: readonly BuiltContainer[], rules: readonly Rule[]): Map<string, string> {
+  const order = new Map(rules.map((r, i) => [r.name, i]));
+  const owner = new Map<string, string>();
+  for (const b of built) {
+    const current = owner.get(b.container.name);
+    if (current === undefined || (order.get(b.rule) ?? 0) < (order.get(current) ?? 0)) owner.set(b.container.name, b.rule);
+  }
+  return owner;
 }
 
 function serviceAccountRule(rule: Rule, built: readonly BuiltContainer[], options: Options): ServiceAccountRule {

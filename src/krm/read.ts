@@ -310,10 +310,16 @@ function parseWholeResourceList(text: string): ResourceListInput {
     );
   }
   const doc = nonEmpty[0];
-  if (doc.errors.length > 0) throw new InputError(`input is not valid YAML or JSON: ${doc.errors[0].message}`);
+  if (doc.errors.length > 0) throw new InputError(`input is not valid YAML or JSON: ${firstLine(doc.errors[0].message)}`);
   const root = doc.contents;
   if (!isMap(root)) throw new InputError('input is not a ResourceList (not a mapping)');
-  const plain = doc.toJS({ maxAliasCount: PARSE_OPTIONS.maxAliasCount }) as Record<string, unknown>;
+  let plain: Record<string, unknown>;
+  try {
+    plain = doc.toJS({ maxAliasCount: PARSE_OPTIONS.maxAliasCount }) as Record<string, unknown>;
+  } catch (e) {
+    // An alias-expansion bomb (or another alias the data cannot hold) ends here, quickly.
+    throw new InputError(`input cannot be read: ${firstLine((e as Error).message)}`);
+  }
   const header = checkHeader(plain.apiVersion, plain.kind);
   const itemsNode = root.get('items', true) as YamlNode | undefined;
   if (itemsNode === undefined || itemsNode === null) {
@@ -338,9 +344,20 @@ function parseWholeResourceList(text: string): ResourceListInput {
 }
 
 function itemText(node: YamlNode, plain: unknown): string {
-  // Flow (and JSON) items come out in block style; block items keep their comments.
-  if (isCollection(node) && !node.flow) return new Document(node).toString({ lineWidth: 0 });
-  return new Document(plain, { version: '1.1' }).toString({ lineWidth: 0 });
+  // Flow (and JSON) items come out in block style; block items keep their comments, unless an
+  // alias points outside the item.
+  if (isCollection(node) && !node.flow) {
+    try {
+      return new Document(node).toString({ lineWidth: 0 });
+    } catch {
+      // fall through to the plain data
+    }
+  }
+  return new Document(plain, { version: '1.1', aliasDuplicateObjects: false }).toString({ lineWidth: 0 });
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0];
 }
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -168,6 +168,7 @@ function editEntry(text: Text, e: Entry, indent: number, old: unknown, next: unk
   if (/^[|>]/.test(e.inline)) unsupported('a changed block scalar');
   const keyText = e.keyText;
   const nested = e.inline === '' && e.end > e.line + 1;
+  if (isEmptyCollection(next)) return [`${keyText} ${Array.isArray(next) ? '[]' : '{}'}${e.comment}`];
   if (nested) {
     const first = firstContent(text, e.line + 1, e.end);
     const childIndent = indentOf(lines[first]);
@@ -183,7 +184,6 @@ function editEntry(text: Text, e: Entry, indent: number, old: unknown, next: unk
     const scalar = inlineScalar(next);
     return [`${keyText} ${scalar}${e.inline !== '' && !nested ? e.comment : ''}`];
   }
-  if (isEmptyCollection(next)) return [`${keyText} ${Array.isArray(next) ? '[]' : '{}'}${e.comment}`];
   const body = serialize(next, 0, style);
   const childIndent = Array.isArray(next) && style.compactSequences ? indent : indent + 2;
   return [`${keyText}${nested || e.inline === '' ? e.comment : ''}`, ...body.map((l) => (l === '' ? l : ' '.repeat(childIndent) + l))];
@@ -231,7 +231,7 @@ function editSeq(text: Text, from: number, to: number, dash: number, old: unknow
     const lead = lines.slice(item.lead, item.start);
     const own = lines.slice(item.start, item.end);
     if (deepEqual(old[match], v)) return [...lead, ...own];
-    if (isPlainObject(old[match]) && isPlainObject(v) && /^- \S/.test(own[0].slice(dash)) && !/^- #/.test(own[0].slice(dash))) {
+    if (isPlainObject(old[match]) && isPlainObject(v) && Object.keys(v).length > 0 && /^- \S/.test(own[0].slice(dash)) && !/^- #/.test(own[0].slice(dash))) {
       const inner: Text = {
         lines: [' '.repeat(dash + 2) + own[0].slice(dash + 2), ...own.slice(1)],
         content: content.slice(item.start, item.end),

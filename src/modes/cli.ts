@@ -83,7 +83,7 @@ function collectFiles(path: string): string[] {
     });
 }
 
-export function runCli(argv: readonly string[], readStdin: () => string): Outcome {
+export function runCli(argv: readonly string[], readStdin: () => string, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): Outcome {
   const args = parseCliArgs(argv);
   if (typeof args === 'string') return { stdout: '', stderr: `inject-sidecarsets: ${args}\n${USAGE}\n`, exitCode: 2 };
   const docs: Document[] = [];
@@ -91,9 +91,9 @@ export function runCli(argv: readonly string[], readStdin: () => string): Outcom
   try {
     for (const p of args.paths) {
       if (p === '-') docs.push(...splitDocuments('<stdin>', readStdin()));
-      else for (const f of collectFiles(p)) docs.push(...splitDocuments(relative('.', f) || f, readFileSync(f, 'utf8')));
+      else for (const f of collectFiles(p)) docs.push(...splitDocuments(relative('.', f) || f, readFile(f)));
     }
-    if (args.config !== undefined) configText = readFileSync(args.config, 'utf8');
+    if (args.config !== undefined) configText = readFile(args.config);
   } catch (e) {
     return { stdout: '', stderr: `inject-sidecarsets: ${(e as Error).message}\n`, exitCode: 1 };
   }

@@ -109,3 +109,17 @@ describe('editItemText', () => {
     expect(parse(slow)).toEqual(next);
   });
 });
+
+describe('editItemText, emptied collections', () => {
+  it('writes an emptied map or list as {} or [], never as null', () => {
+    const text = 'kind: Pod\nspec:\n  containers:\n  - name: a\n    resources:\n      limits:\n        cpu: 1\n    ports:\n    - containerPort: 80\n';
+    const old = parse(text);
+    const next = structuredClone(old);
+    next.spec.containers[0].resources = {};
+    next.spec.containers[0].ports = [];
+    const fast = editItemText(text, old, next, { compactSequences: true });
+    expect(parse(fast!)).toEqual(next);
+    expect(fast).toContain('    resources: {}\n');
+    expect(fast).toContain('    ports: []\n');
+  });
+});

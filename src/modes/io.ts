@@ -1,0 +1,30 @@
+// Reading input: bytes must be UTF-8. Node would replace invalid bytes with U+FFFD without a word,
+// and the function would then write altered text back.
+import { readFileSync } from 'node:fs';
+import { InputError } from '../krm/read.js';
+
+const strict = new TextDecoder('utf-8', { fatal: true });
+
+export function decodeUtf8(bytes: Uint8Array, what: string): string {
+  try {
+    return strict.decode(bytes);
+  } catch {
+    throw new InputError(`${what} is not valid UTF-8`);
+  }
+}
+
+export function readStdin(): string {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(0);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EAGAIN' || code === 'EOF') return '';
+    throw e;
+  }
+  return decodeUtf8(bytes, 'the input on stdin');
+}
+
+export function readTextFile(path: string): string {
+  return decodeUtf8(readFileSync(path), path);
+}
