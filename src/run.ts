@@ -126,14 +126,22 @@ function run({ text, configFile, itemFiles }: RunInput, fullParse: boolean): Run
     const injected: string[] = [];
     const usedRules = new Set<string>();
     for (const ref of templates) {
+      // A template the apiserver would reject anyway is left alone: an error when a SidecarSet
+      // selects it, a warning when its labels are unreadable, nothing otherwise.
       const shape = templateShapeProblems(ref.template);
+      const labelsUnreadable = shape.some((p) => p.path.startsWith('metadata'));
+      const match = labelsUnreadable ? undefined : matchTemplate(index, ref, namespaces, options);
       if (shape.length > 0) {
-        for (const p of shape) {
-          results.push(result('error', `${p.path || 'the pod template'} ${p.message}: the apiserver would reject this pod template, so nothing is injected into it`, subject, ref.fieldPrefix + p.path || undefined));
+        if (labelsUnreadable || (match && match.rules.length > 0)) {
+          for (const p of shape) {
+            results.push(
+              result(labelsUnreadable ? 'warning' : 'error', `${p.path || 'the pod template'} ${p.message}: the apiserver would reject this pod template, so nothing is injected into it`, subject, ref.fieldPrefix + p.path || undefined),
+            );
+          }
         }
         continue;
       }
-      const match = matchTemplate(index, ref, namespaces, options);
+      if (!match) continue;
       pushProblems(match.problems, subject, ref.fieldPrefix);
       if (match.skipped) results.push(result('info', `not injected: ${match.skipped}`, subject));
       // With no SidecarSet left, a template an earlier run injected may still have leftovers to strip.
