@@ -181,13 +181,16 @@ export function injectTemplate(original: PodTemplate, rules: readonly Rule[], ct
         }
       }
       const mounts = mergeSidecarMounts(c.volumeMounts, c.volumeDevices, shared.mounts);
+      // Two app containers often mount one volume at one path; only a real collision is worth a word.
       for (const m of mounts.skipped) {
+        if (mounts.mounts.some((kept) => deepEqual(kept, m))) continue;
         problem('warning', `shared volume mount ${m.name} at ${m.mountPath} not added: the sidecar already uses that path`);
       }
       c.volumeMounts = mounts.mounts.length > 0 ? mounts.mounts : undefined;
       c.env = mergeSidecarEnv(c.env, extraEnv);
       const devices = mergeSidecarDevices(podContainers, c, mounts.mounts);
       for (const d of devices.skipped) {
+        if ((devices.devices ?? []).some((kept) => deepEqual(kept, d))) continue;
         problem('warning', `shared volume device ${d.name} at ${d.devicePath} not added: the sidecar already uses that path`);
       }
       c.volumeDevices = devices.devices && devices.devices.length > 0 ? devices.devices : undefined;

@@ -9,7 +9,7 @@ import { isPlainObject } from '../krm/read.js';
 import { deepEqual } from '../util/json.js';
 import { toV1beta1 } from './convert.js';
 import { defaultSidecarSet, sidecarSetDefaultingProblems } from './defaults.js';
-import { validateSidecarSet, findControllerRevision } from './validate.js';
+import { validateSidecarSet, findControllerRevision, canaryBaseOf } from './validate.js';
 import { restoreRevision, type HistoricSpec } from './revision.js';
 import { renderTimeWarnings } from './render-time.js';
 import { sidecarSetHashes } from './hash.js';
@@ -40,14 +40,6 @@ export interface RuleContext {
   controllerRevisions: unknown[] | undefined;
   /** undefined: no whitelist restriction; 'absent': restriction requested but no whitelist found. */
   whitelist: { rules: PatchMetadataWhitelistRule[] } | 'absent' | undefined;
-}
-
-const CANARY_ANNOTATION = 'apps.kruise.io/sidecarset-canary';
-const BASE_ANNOTATION = 'apps.kruise.io/sidecarset-base';
-
-export function canaryBaseOf(set: SidecarSet): string | undefined {
-  const a = set.metadata.annotations ?? {};
-  return a[CANARY_ANNOTATION] === 'true' && a[BASE_ANNOTATION] ? a[BASE_ANNOTATION] : undefined;
 }
 
 export function prepareRules(sources: readonly RuleSource[], ctx: RuleContext): { rules: Rule[]; results: Result[] } {

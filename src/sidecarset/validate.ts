@@ -4,7 +4,7 @@
 // are not checked. Input: a SidecarSet already converted to v1beta1 and defaulted.
 import type { Options, PatchMetadataWhitelistRule } from '../config/options.js';
 import { validateResourceExpr } from '../inject/resources-expr.js';
-import { compileNameRegex } from '../inject/resources-policy.js';
+import { compileNameRegex } from '../util/go-regexp.js';
 import { labelSelectorMatches } from '../match/selector.js';
 import {
   childPointer,

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileNameRegex, computeSidecarResources, type LimitRange } from '../../src/inject/resources-policy.js';
+import { computeSidecarResources, type LimitRange } from '../../src/inject/resources-policy.js';
+import { compileNameRegex } from '../../src/util/go-regexp.js';
 import type { Container, ResourcesPolicy, SidecarContainer } from '../../src/sidecarset/types.js';
 
 type Resources = { limits?: Record<string, string>; requests?: Record<string, string> };
