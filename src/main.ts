@@ -7,11 +7,25 @@ import { runCli } from './modes/cli.js';
 import { InputError } from './krm/read.js';
 import { readStdin, readTextFile } from './modes/io.js';
 
-function emit(out: Pick<RunOutput, 'stdout' | 'stderr' | 'exitCode'>): void {
+const CHUNK = 1 << 20;
+
+function emit(out: Pick<RunOutput, 'stderr' | 'exitCode'> & { stdout?: string; output?: readonly string[] }): void {
   process.exitCode = out.exitCode;
   if (out.stderr) process.stderr.write(out.stderr);
   // Never process.exit() after a large write: a pipe would get only its first 128 KiB.
-  if (out.stdout) process.stdout.write(out.stdout);
+  const parts = out.output ?? (out.stdout ? [out.stdout] : []);
+  let pending: string[] = [];
+  let size = 0;
+  for (const part of parts) {
+    pending.push(part);
+    size += part.length;
+    if (size >= CHUNK) {
+      process.stdout.write(pending.join(''));
+      pending = [];
+      size = 0;
+    }
+  }
+  if (size > 0) process.stdout.write(pending.join(''));
 }
 
 function main(argv: string[]): void {

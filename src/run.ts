@@ -21,7 +21,10 @@ import type { V1LocalObjectReference } from '@kubernetes/client-node';
 export interface RunOutput {
   /** Each item's output text (the input text when unchanged) and whether the function changed it. */
   items: Array<{ text: string; indent: number; changed: boolean }>;
-  stdout: string;
+  /** The output ResourceList in pieces, in order (see writeResourceList). */
+  output: string[];
+  /** The same, joined. */
+  readonly stdout: string;
   stderr: string;
   exitCode: number;
   results: Result[];
@@ -53,7 +56,7 @@ function run({ text, configFile, itemFiles }: RunInput, fullParse: boolean): Run
     list = readResourceList(text, fullParse);
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
-    return { items: [], stdout: '', stderr: `inject-sidecarsets: ${e.message}\n`, exitCode: 1, results: [] };
+    return { items: [], output: [], stdout: '', stderr: `inject-sidecarsets: ${e.message}\n`, exitCode: 1, results: [] };
   }
   // A sparse list: large packages are mostly workloads, parsed one at a time further down.
   const context = list.items.map((item) => {
@@ -206,13 +209,22 @@ function run({ text, configFile, itemFiles }: RunInput, fullParse: boolean): Run
   }
 
   const failed = hasErrors(results);
-  const stdout = writeResourceList(list.apiVersion, outputs.map((o) => o.text), results, list.functionConfigText);
+  const output = writeResourceList(list.apiVersion, outputs.map((o) => o.text), results, list.functionConfigText);
   const counts = (s: string) => results.filter((r) => r.severity === s).length;
   const lines = results.filter((r) => r.severity !== 'info').map(formatResult);
   lines.push(
     `inject-sidecarsets: ${injectedWorkloads} of ${list.items.length} items injected by ${rules.length} SidecarSet(s); ${counts('error')} error(s), ${counts('warning')} warning(s)`,
   );
-  return { items: outputs, stdout, stderr: lines.join('\n') + '\n', exitCode: failed ? 1 : 0, results };
+  return {
+    items: outputs,
+    output,
+    get stdout() {
+      return output.join('');
+    },
+    stderr: lines.join('\n') + '\n',
+    exitCode: failed ? 1 : 0,
+    results,
+  };
 }
 
 interface ClusterInputs {

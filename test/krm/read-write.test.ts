@@ -122,7 +122,7 @@ describe('rewriteItem', () => {
 
 describe('writeResourceList', () => {
   it('always writes items, and results in block style quoted for YAML 1.1 readers', () => {
-    const out = writeResourceList('config.kubernetes.io/v1', [], [{ message: 'on', severity: 'info' }]);
+    const out = writeResourceList('config.kubernetes.io/v1', [], [{ message: 'on', severity: 'info' }]).join('');
     expect(out).toBe('apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nresults:\n  - message: "on"\n    severity: info\n');
   });
 });
