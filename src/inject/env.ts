@@ -1,6 +1,7 @@
 // transferEnv (spec §3.3.2) and the env merge of step g (§3.3).
 import type { V1Container, V1EnvVar } from '@kubernetes/client-node';
 import type { SidecarContainer, TransferEnvVar } from '../sidecarset/types.js';
+import { qualifiedNameProblems, splitSubscriptedPath } from '../sidecarset/k8s-validation.js';
 
 /** Marks a container as injected by Kruise; such containers are never app containers. */
 export const INJECTED_ENV_NAME = 'IS_INJECTED';
@@ -128,39 +129,6 @@ export function containerNameFromFieldPath(
 /** Go's strings.ToLower maps U+0130 (İ) to a plain 'i'; JS would add a combining dot. */
 function goToLower(s: string): string {
   return s.replace(/\u0130/g, 'i').toLowerCase();
-}
-
-/** Kubernetes fieldpath.SplitMaybeSubscriptedPath: `a.b['c']` → path `a.b`, subscript `c`. */
-function splitSubscriptedPath(fieldPath: string): { path: string; subscript: string } | undefined {
-  if (!fieldPath.endsWith("']")) return undefined;
-  const body = fieldPath.slice(0, -2);
-  const open = body.indexOf("['");
-  if (open <= 0) return undefined;
-  return { path: body.slice(0, open), subscript: body.slice(open + 2) };
-}
-
-const QUALIFIED_NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-/** apimachinery validation.IsQualifiedName, message gist only. */
-function qualifiedNameProblems(value: string): string[] {
-  const parts = value.split('/');
-  if (parts.length > 2) return ['a qualified name has at most one "/"'];
-  const problems: string[] = [];
-  const name = parts[parts.length - 1];
-  if (parts.length === 2) {
-    const prefix = parts[0];
-    if (prefix === '') problems.push('prefix part must be non-empty');
-    else if (prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix)) {
-      problems.push('prefix part must be a lowercase RFC 1123 subdomain');
-    }
-  }
-  if (name === '') problems.push('name part must be non-empty');
-  else if (name.length > 63) problems.push('name part must be no more than 63 characters');
-  if (!QUALIFIED_NAME_PART.test(name)) {
-    problems.push("name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character");
-  }
-  return problems;
 }
 
 /** Go's util.MergeEnvVar: appends the envs whose name is not present yet (first one wins). */

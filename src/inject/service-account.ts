@@ -7,7 +7,8 @@ import type { TokenScope } from '../config/options.js';
 import { deepClone, deepEqual } from '../util/json.js';
 import { isInjectedSidecar } from './shared-volumes.js';
 
-export const TOKEN_SCOPE_ANNOTATION = 'inject-sidecarsets.kpt.dev/service-account-token-scope';
+export { TOKEN_SCOPE_ANNOTATION, tokenScopeOf } from '../sidecarset/token-scope.js';
+import { TOKEN_SCOPE_ANNOTATION } from '../sidecarset/token-scope.js';
 
 /** Where Kubernetes (and every client library) looks for the pod's ServiceAccount token. */
 export const TOKEN_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -39,14 +40,6 @@ export interface ServiceAccountContext {
   /** `namespace/name` of ServiceAccounts that exist although they are not among the items. */
   managedElsewhere: ReadonlySet<string>;
   missingSeverity: 'warning' | 'error';
-}
-
-/** The token scope a SidecarSet asks for through its annotations. */
-export function tokenScopeOf(annotations: Record<string, string> | undefined): TokenScope | { invalid: string } {
-  const value: unknown = annotations?.[TOKEN_SCOPE_ANNOTATION];
-  if (value === undefined) return 'Pod';
-  if (value === 'Pod' || value === 'Sidecars') return value;
-  return { invalid: String(value) };
 }
 
 /**

@@ -17,7 +17,7 @@ import { unknownContainerFields, invalidContainerValues } from './go-json.js';
 import { findConflicts } from './conflicts.js';
 import { pinnedNamespaces } from '../match/namespace.js';
 import type { SidecarSet } from './types.js';
-import { tokenScopeOf, TOKEN_SCOPE_ANNOTATION } from '../inject/service-account.js';
+import { tokenScopeOf, TOKEN_SCOPE_ANNOTATION } from './token-scope.js';
 
 export interface Rule {
   name: string;
