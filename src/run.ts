@@ -16,6 +16,7 @@ import { matchTemplate, orderRules } from './match/order.js';
 import { RuleIndex } from './match/rule-index.js';
 import { injectTemplate, type InjectContext, type Problem } from './inject/pipeline.js';
 import { INJECTED_LIST_ANNOTATION } from './inject/bookkeeping.js';
+import { OVERWRITTEN_ANNOTATION } from './inject/overwritten.js';
 import type { V1LocalObjectReference } from '@kubernetes/client-node';
 
 export interface RunOutput {
@@ -148,7 +149,7 @@ function run({ text, configFile, itemFiles }: RunInput, fullParse: boolean): Run
       pushProblems(match.problems, subject, ref.fieldPrefix);
       if (match.skipped) results.push(result('info', `not injected: ${match.skipped}`, subject));
       // With no SidecarSet left, a template an earlier run injected may still have leftovers to strip.
-      if (match.rules.length === 0 && !(options.stripPreviousInjection && ref.template.metadata?.annotations?.[INJECTED_LIST_ANNOTATION])) continue;
+      if (match.rules.length === 0 && !(options.stripPreviousInjection && carriesEarlierRun(ref.template.metadata?.annotations))) continue;
       for (const r of match.rules) matchedRules.add(r.name);
       const outcome = injectTemplate(ref.template, match.rules, injectContext(ref.namespace));
       pushProblems(outcome.problems, subject, ref.fieldPrefix);
@@ -178,7 +179,7 @@ function run({ text, configFile, itemFiles }: RunInput, fullParse: boolean): Run
     if (kind === undefined) return false;
     if (!workloadKinds.has(kind)) return true;
     // Rollouts get a result about workloadRef whatever their labels; earlier injections may need stripping.
-    if (kind === 'Rollout' || item.raw.includes(INJECTED_LIST_ANNOTATION)) return false;
+    if (kind === 'Rollout' || item.raw.includes(INJECTED_LIST_ANNOTATION) || item.raw.includes(OVERWRITTEN_ANNOTATION)) return false;
     return index.requiredKeys !== undefined && !index.requiredKeys.some((key) => item.raw.includes(key));
   }
 
@@ -279,3 +280,8 @@ function clusterInputs(objects: readonly unknown[], options: Options, results: R
   return inputs;
 }
 
+
+/** Whether a template shows an earlier run of this function, whose leftovers may need undoing. */
+function carriesEarlierRun(annotations: Record<string, string> | undefined): boolean {
+  return annotations?.[INJECTED_LIST_ANNOTATION] !== undefined || annotations?.[OVERWRITTEN_ANNOTATION] !== undefined;
+}

@@ -15,8 +15,9 @@ import { computeSidecarResources } from './resources-policy.js';
 import { hotUpgradeContainers, HOT_UPGRADE_SUFFIXES } from './hot-upgrade.js';
 import { mergeContainers, type BuiltContainer } from './containers.js';
 import { containerNameConflicts, metadataConflicts, resultingPodProblems, volumeConflicts } from './pod-checks.js';
-import { stripStaleInjection, type Bookkeeping, type StripOutcome } from './strip.js';
+import { stripStaleInjection, sweepUnmounted, volumesOnlySidecarsMount, type Bookkeeping, type StripOutcome } from './strip.js';
 import { applyServiceAccount, tokenScopeOf, type ServiceAccountRule } from './service-account.js';
+import { OVERWRITTEN_ANNOTATION, readRecord, recordOverwrites, undoRecorded, type Template } from './overwritten.js';
 import {
   EPOCH_TIMESTAMP,
   HASH_ANNOTATION,
@@ -59,14 +60,15 @@ export interface InjectOutcome {
 export function injectTemplate(original: PodTemplate, rules: readonly Rule[], ctx: InjectContext): InjectOutcome {
   const problems: Problem[] = [];
   const unchanged = (): InjectOutcome => ({ template: original, changed: false, problems, injected: [] });
+  const base = ctx.options.stripPreviousInjection ? undoPreviousOverwrites(original, problems) : undefined;
   // Shallow copies: every step below replaces the lists and maps it changes instead of editing them.
-  const pod: PodTemplate = { ...original, spec: { ...original.spec } };
+  const pod: PodTemplate = { ...original, spec: { ...(base?.spec ?? original.spec) } };
   const metadata = (pod.metadata = { ...(original.metadata ?? {}) });
   let spec = pod.spec;
 
   // §3.1 patchPodMetadata, in list order; its errors reject the pod.
   const patched = applyPatchPodMetadata(
-    { ...(metadata.annotations ?? {}) },
+    { ...(base?.annotations ?? metadata.annotations ?? {}) },
     rules.map((r) => ({ name: r.name, patchPodMetadata: r.set.spec.patchPodMetadata })),
     { normalizeMergePatchOnFirstWrite: ctx.options.normalizeMergePatchOnFirstWrite },
   );
@@ -113,13 +115,10 @@ export function injectTemplate(original: PodTemplate, rules: readonly Rule[], ct
         (ts) => ts === EPOCH_TIMESTAMP || (ts !== null && ts === ctx.options.injectionTimestamp),
       )
     : undefined;
-  if (stripped && stripped.containers.length + stripped.sidecarSets.length > 0) {
-    problems.push({
-      severity: 'info',
-      message: `removed what an earlier run injected for SidecarSets that no longer apply here or changed: ${describeStripped(stripped)}`,
-      sidecarSets: stripped.sidecarSets,
-    });
-  }
+  // An earlier run's volumes: replaced by the current definition when a SidecarSet still has them, else dropped once unused.
+  const earlierVolumes = new Set(
+    base && stripped?.earlierRun ? [...volumesOnlySidecarsMount(original.spec)].filter((name) => !base.ownVolumes.has(name)) : [],
+  );
 
   // §3.3 build, looking at the pod as it is after the metadata patch; the pod is not changed meanwhile.
   const seen = { metadata: { ...metadata, annotations }, spec };
@@ -236,8 +235,25 @@ export function injectTemplate(original: PodTemplate, rules: readonly Rule[], ct
   }
   if (failed) return unchanged();
 
+  // Last steps of every path that injects or strips: what is left of earlier runs, and the record for the next.
+  const conclude = (replaced: { containers: string[]; initContainers: string[] }) => {
+    if (!base || !stripped) return;
+    const volumes = sweepUnmounted(spec, earlierVolumes);
+    if (stripped.containers.length + stripped.sidecarSets.length + volumes.length > 0) {
+      problems.push({
+        severity: 'info',
+        message: `removed what an earlier run injected for SidecarSets that no longer apply here or changed: ${describeStripped(stripped, volumes)}`,
+        sidecarSets: stripped.sidecarSets,
+      });
+    }
+    const ownSidecarOnly = new Set([...volumesOnlySidecarsMount(spec)].filter((name) => !earlierVolumes.has(name)));
+    const record = recordOverwrites(base, { annotations, spec }, patched.changedKeys, replaced, ownSidecarOnly);
+    // Field order is the template's, so that a container given back reads as its author wrote it.
+    if (record) annotations[OVERWRITTEN_ANNOTATION] = JSON.stringify(record);
+  };
   if (builtInit.length === 0 && builtContainers.length === 0) {
     if (stripped && stripped.containers.length + stripped.sidecarSets.length > 0) writeBookkeeping(annotations, books, false);
+    conclude({ containers: [], initContainers: [] });
     return finish(original, pod, annotations, problems, []);
   }
   problems.push(
@@ -286,7 +302,7 @@ export function injectTemplate(original: PodTemplate, rules: readonly Rule[], ct
   spec.containers = containerMerge.containers;
   problems.push(...resultingPodProblems(spec.initContainers ?? [], spec.containers, new Map(built.map((b) => [b.container.name, b.rule]))));
 
-  mergeVolumes(spec, candidateVolumes, problems);
+  mergeVolumes(spec, candidateVolumes, earlierVolumes, problems);
   const serviceAccount = applyServiceAccount(
     spec,
     rules.map((r) => serviceAccountRule(r, built, ctx.options)),
@@ -303,6 +319,10 @@ export function injectTemplate(original: PodTemplate, rules: readonly Rule[], ct
 
   writeBookkeeping(annotations, books, hotInjected);
   for (const key of [...extraAnnotations.keys()].sort(byteOrder)) annotations[key] = extraAnnotations.get(key) as string;
+  conclude({
+    containers: containerMerge.replacedAppContainers.map((r) => r.name),
+    initContainers: initMerge.replacedAppContainers.map((r) => r.name),
+  });
 
   return finish(
     original,
@@ -327,12 +347,34 @@ function writeBookkeeping(annotations: Record<string, string>, books: Bookkeepin
   }
 }
 
-function describeStripped(s: StripOutcome): string {
+function describeStripped(s: StripOutcome, volumes: string[]): string {
   const parts = [];
   if (s.sidecarSets.length > 0) parts.push(`SidecarSets ${s.sidecarSets.join(', ')}`);
   if (s.containers.length > 0) parts.push(`containers ${s.containers.join(', ')}`);
-  if (s.volumes.length > 0) parts.push(`volumes ${s.volumes.join(', ')}`);
-  return parts.join('; ') + ' (their image pull secrets and patched annotations, if any, stay: they cannot be told apart from the template\'s own)';
+  if (volumes.length > 0) parts.push(`volumes ${volumes.join(', ')}`);
+  return parts.join('; ');
+}
+
+/**
+ * The template as it was before an earlier run, as far as that run recorded what it overwrote
+ * (inject/overwritten.ts); undefined fields of the result are the template's own.
+ */
+function undoPreviousOverwrites(original: PodTemplate, problems: Problem[]): Template & { ownVolumes: ReadonlySet<string> } {
+  const annotations = original.metadata?.annotations ?? {};
+  const record = readRecord(annotations);
+  if (record === undefined) return { annotations, spec: original.spec, ownVolumes: new Set() };
+  if ('invalid' in record) {
+    problems.push({
+      severity: 'warning',
+      message: `annotation ${OVERWRITTEN_ANNOTATION} cannot be read (${record.invalid}), so what an earlier run changed of the template's own annotations, pull secrets, ServiceAccount, volumes and containers is not undone: the template is taken as it stands`,
+      fieldPath: `metadata.annotations[${JSON.stringify(OVERWRITTEN_ANNOTATION)}]`,
+      sidecarSets: [],
+    });
+    const rest = { ...annotations };
+    delete rest[OVERWRITTEN_ANNOTATION];
+    return { annotations: rest, spec: original.spec, ownVolumes: new Set() };
+  }
+  return { ...undoRecorded({ annotations, spec: original.spec }, record), ownVolumes: new Set(record.ownVolumes) };
 }
 
 /** For each container name, the first SidecarSet in list order that builds it. */
@@ -374,15 +416,31 @@ function finish(
   return { template: changed ? pod : original, changed, problems, injected: changed ? injected : [] };
 }
 
-/** §3.6: the pod's own volume of a name always wins; between SidecarSets the first does. */
-function mergeVolumes(spec: PodTemplate['spec'], candidates: Array<{ volume: V1Volume; rule: string }>, problems: Problem[]): void {
-  const existing = spec.volumes ?? [];
+/**
+ * §3.6: the pod's own volume of a name always wins; between SidecarSets the first does. A volume
+ * an earlier run injected is not the pod's own: the first SidecarSet defining it now replaces it in place.
+ */
+function mergeVolumes(
+  spec: PodTemplate['spec'],
+  candidates: Array<{ volume: V1Volume; rule: string }>,
+  earlier: ReadonlySet<string>,
+  problems: Problem[],
+): void {
+  let existing = spec.volumes ?? [];
   const byName = new Map(existing.map((v) => [v.name, v]));
+  const renewed = new Set<string>();
   const added: V1Volume[] = [];
   for (const { volume, rule } of candidates) {
     const present = byName.get(volume.name);
+    if (present && earlier.has(volume.name) && !renewed.has(volume.name)) {
+      renewed.add(volume.name);
+      const copy = deepClone(volume);
+      existing = existing.map((v) => (v === present ? copy : v));
+      byName.set(volume.name, copy);
+      continue;
+    }
     if (present) {
-      if (existing.includes(present) && !deepEqual(present, volume)) {
+      if (existing.includes(present) && !renewed.has(volume.name) && !deepEqual(present, volume)) {
         problems.push({
           severity: 'warning',
           message: `the template's own volume ${volume.name} is kept; SidecarSet ${rule} defines a different volume of that name`,
@@ -396,7 +454,7 @@ function mergeVolumes(spec: PodTemplate['spec'], candidates: Array<{ volume: V1V
     byName.set(volume.name, copy);
     added.push(copy);
   }
-  if (added.length > 0) spec.volumes = [...existing, ...added];
+  if (added.length > 0 || renewed.size > 0) spec.volumes = [...existing, ...added];
 }
 
 function mergePullSecrets(

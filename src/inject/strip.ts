@@ -17,8 +17,9 @@ export interface Bookkeeping {
 }
 
 export interface StripOutcome {
+  /** Whether the template carries an injection of this function at all. */
+  earlierRun: boolean;
   containers: string[];
-  volumes: string[];
   sidecarSets: string[];
 }
 
@@ -34,8 +35,8 @@ export function stripStaleInjection(
   current: ReadonlyMap<string, ReadonlySet<string>>,
   written: (timestamp: string | null) => boolean,
 ): StripOutcome {
-  const outcome: StripOutcome = { containers: [], volumes: [], sidecarSets: [] };
   const ours = [...books.hashes.values()].filter((e) => written(e.updateTimestamp));
+  const outcome: StripOutcome = { earlierRun: ours.length > 0, containers: [], sidecarSets: [] };
   if (ours.length === 0) return outcome;
   const injectedNow = new Set([...current.values()].flatMap((names) => [...names].flatMap(withTwins)));
 
@@ -75,20 +76,45 @@ export function stripStaleInjection(
   }
   for (const [sidecar, working] of books.hotWorking) if (outcome.containers.includes(working)) books.hotWorking.delete(sidecar);
 
-  // Volumes only the removed sidecars used came with them.
-  const usedBy = (containers: readonly V1Container[]) =>
-    new Set(containers.flatMap((c) => [...(c.volumeMounts ?? []), ...(c.volumeDevices ?? [])].map((m) => m.name)));
-  const stillUsed = usedBy([...(spec.containers ?? []), ...(spec.initContainers ?? []), ...((spec.ephemeralContainers ?? []) as V1Container[])]);
-  const orphaned = usedBy(removed);
-  if (spec.volumes) {
-    spec.volumes = spec.volumes.filter((v) => {
-      if (!orphaned.has(v.name) || stillUsed.has(v.name)) return true;
-      outcome.volumes.push(v.name);
-      return false;
-    });
-    if (spec.volumes.length === 0) delete spec.volumes;
-  }
   return outcome;
+}
+
+/**
+ * Volumes that earlier injections brought with them, as far as they can be told apart: those that
+ * only injected sidecars mount. (A volume of the template's own that only a sidecar mounts looks
+ * the same; it stays as long as something mounts it.)
+ */
+export function volumesOnlySidecarsMount(spec: V1PodSpec): Set<string> {
+  const users = mountsByVolume(spec);
+  return new Set([...users].filter(([, containers]) => containers.every(isInjectedSidecar)).map(([name]) => name));
+}
+
+/** Removes the given volumes that no container mounts any more; returns their names. */
+export function sweepUnmounted(spec: V1PodSpec, candidates: ReadonlySet<string>): string[] {
+  if (candidates.size === 0 || !spec.volumes) return [];
+  const mounted = mountsByVolume(spec);
+  const swept: string[] = [];
+  const kept = spec.volumes.filter((v) => {
+    if (!candidates.has(v.name) || mounted.has(v.name)) return true;
+    swept.push(v.name);
+    return false;
+  });
+  if (swept.length === 0) return swept;
+  if (kept.length > 0) spec.volumes = kept;
+  else delete spec.volumes;
+  return swept;
+}
+
+function mountsByVolume(spec: V1PodSpec): Map<string, V1Container[]> {
+  const users = new Map<string, V1Container[]>();
+  for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? []), ...((spec.ephemeralContainers ?? []) as V1Container[])]) {
+    for (const m of [...(c.volumeMounts ?? []), ...(c.volumeDevices ?? [])]) {
+      const list = users.get(m.name);
+      if (list) list.push(c);
+      else users.set(m.name, [c]);
+    }
+  }
+  return users;
 }
 
 function withTwins(name: string): string[] {

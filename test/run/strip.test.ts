@@ -1,6 +1,6 @@
 // Running over rendered output after SidecarSets changed gives what rendering the original gives (§6.5).
 import { describe, expect, it } from 'vitest';
-import { run, runText, sidecarSet, podSpec, podMeta, SHAPES, app, type Obj } from '../helpers/krm.js';
+import { run, runText, sidecarSet, podSpec, podMeta, SHAPES, app, itemTexts, type Obj } from '../helpers/krm.js';
 
 const setA = sidecarSet('a', {
   selector: { matchLabels: { app: 'web' } },
@@ -56,6 +56,124 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
     expect(again.objects).toEqual(first.objects);
     expect(again.results.filter((r) => /removed|injected /.test(r.message))).toEqual([]);
     expect(again.problems).toEqual(first.problems);
+  });
+
+  describe('what the template had of its own comes back (the overwritten record)', () => {
+    const sa = (name: string, secrets: string[] = []) => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name }, ...(secrets.length ? { imagePullSecrets: secrets.map((n) => ({ name: n })) } : {}) });
+    const decorated = (patch: Obj, extra: Obj = {}) =>
+      sidecarSet('deco', {
+        selector: { matchLabels: { app: 'web' } },
+        containers: [{ name: 'z', image: 'z:1', volumeMounts: [{ name: 'vz', mountPath: '/z' }] }],
+        volumes: [{ name: 'vz', emptyDir: {} }],
+        imagePullSecrets: [{ name: 'registry' }],
+        patchPodMetadata: [patch],
+        ...extra,
+      });
+    const withOwn = () => {
+      const w = make('w', { app: 'web' }, { containers: [app()], volumes: [{ name: 'own', emptyDir: {} }] });
+      podMeta(w).annotations = { kept: 'mine', tuned: 'own-value' };
+      return w;
+    };
+    const overwrite = { patchPolicy: 'Overwrite', annotations: { tuned: 'by-sidecarset', added: 'x' } };
+
+    it('a removed SidecarSet takes its pull secrets, patched annotations and volumes with it', () => {
+      const first = run([withOwn()], list(decorated(overwrite), setB));
+      expect(podMeta(first.objects[0]).annotations.tuned).toBe('by-sidecarset');
+      expect(podSpec(first.objects[0]).imagePullSecrets).toEqual([{ name: 'registry' }]);
+      const again = rerender(first, setB);
+      expect(again.exitCode).toBe(0);
+      expect(again.objects).toEqual(run([withOwn()], setB).objects);
+      expect(podMeta(again.objects[0]).annotations).toMatchObject({ kept: 'mine', tuned: 'own-value' });
+      expect(podMeta(again.objects[0]).annotations.added).toBeUndefined();
+      expect(podSpec(again.objects[0]).imagePullSecrets).toBeUndefined();
+    });
+
+    it('a changed SidecarSet leaves nothing of its earlier patch, secrets or volumes', () => {
+      const first = run([withOwn()], decorated(overwrite));
+      const changed = decorated(
+        { patchPolicy: 'MergePatchJson', annotations: { json: '{"a":1}' } },
+        { imagePullSecrets: [{ name: 'mirror' }], containers: [{ name: 'z', image: 'z:2', volumeMounts: [{ name: 'vz2', mountPath: '/z' }] }], volumes: [{ name: 'vz2', emptyDir: {} }] },
+      );
+      const again = rerender(first, changed);
+      expect(again.objects).toEqual(run([withOwn()], changed).objects);
+      expect(podSpec(again.objects[0]).volumes.map((v: Obj) => v.name)).toEqual(['own', 'vz2']);
+    });
+
+    it('a volume whose definition changed under the same name takes the new definition', () => {
+      const withConfig = (name: string) => decorated(overwrite, { volumes: [{ name: 'vz', configMap: { name } }] });
+      const first = run([withOwn()], withConfig('agent-v1'));
+      const again = rerender(first, withConfig('agent-v2'));
+      expect(again.objects).toEqual(run([withOwn()], withConfig('agent-v2')).objects);
+      expect(again.problems.filter((p) => /volume/.test(p.message))).toEqual([]);
+    });
+
+    it('a volume of the template\'s own that only a sidecar mounts stays when the sidecar goes', () => {
+      const w = withOwn();
+      podSpec(w).volumes.push({ name: 'vz', hostPath: { path: '/var/agent' } });
+      const first = run([w], decorated(overwrite));
+      expect(podSpec(first.objects[0]).volumes).toEqual([{ name: 'own', emptyDir: {} }, { name: 'vz', hostPath: { path: '/var/agent' } }]);
+      expect(runText(first.stdout).objects).toEqual(first.objects);
+      expect(rerender(first, setB).objects).toEqual(run([w], setB).objects);
+    });
+
+    it('a ServiceAccount changed in the SidecarSet replaces the one it injected, without a conflict', () => {
+      const named = (name: string) => sidecarSet('a', { ...setA.spec, serviceAccountName: name });
+      const first = run([original(), sa('sa1', ['s1']), sa('sa2', ['s2'])], list(named('sa1'), decorated(overwrite)));
+      expect(podSpec(first.objects[0]).serviceAccountName).toBe('sa1');
+      const again = rerender(first, list(named('sa2'), decorated(overwrite)));
+      expect(again.problems).toEqual(run([original(), sa('sa1', ['s1']), sa('sa2', ['s2'])], list(named('sa2'), decorated(overwrite))).problems);
+      expect(again.objects).toEqual(run([original(), sa('sa1', ['s1']), sa('sa2', ['s2'])], list(named('sa2'), decorated(overwrite))).objects);
+      expect(podSpec(again.objects[0]).imagePullSecrets).toEqual([{ name: 's2' }, { name: 'registry' }]);
+      const removed = rerender(again, decorated(overwrite));
+      expect(podSpec(removed.objects[0]).serviceAccountName).toBeUndefined();
+    });
+
+    it('an app container a sidecar replaced comes back when the SidecarSet goes', () => {
+      const replacing = sidecarSet('r', { selector: { matchLabels: { app: 'web' } }, containers: [{ name: 'app', image: 'replacement:1' }] });
+      const first = run([original()], replacing);
+      expect(podSpec(first.objects[0]).containers.map((c: Obj) => c.image)).toEqual(['replacement:1']);
+      expect(runText(first.stdout).objects).toEqual(first.objects);
+      const again = rerender(first, setB);
+      expect(again.objects).toEqual(run([original()], setB).objects);
+    });
+
+    it('keeps what was edited by hand after the render', () => {
+      const first = run([withOwn()], decorated(overwrite));
+      const edited = JSON.parse(JSON.stringify(first.objects[0]));
+      podMeta(edited).annotations.tuned = 'hand-edited';
+      const again = run([edited], setB);
+      expect(podMeta(again.objects[0]).annotations.tuned).toBe('hand-edited');
+      expect(podMeta(again.objects[0]).annotations.added).toBeUndefined();
+    });
+
+    it('is a fixed point on a re-run with the same SidecarSets', () => {
+      const first = run([withOwn()], list(decorated(overwrite), setA));
+      const again = runText(first.stdout);
+      expect(itemTexts(again)).toBe(itemTexts(first));
+    });
+
+    it("is not written when nothing of the template's own was changed", () => {
+      const first = run([original()], setB);
+      expect(podMeta(first.objects[0]).annotations['inject-sidecarsets.kpt.dev/overwritten']).toBeUndefined();
+    });
+
+    it('is not written with stripPreviousInjection: false, whose output is Kruise\'s', () => {
+      const first = run([withOwn()], config([decorated(overwrite)], { stripPreviousInjection: false }));
+      expect(podMeta(first.objects[0]).annotations['inject-sidecarsets.kpt.dev/overwritten']).toBeUndefined();
+      expect(podMeta(first.objects[0]).annotations.tuned).toBe('by-sidecarset');
+    });
+
+    it('an unreadable record is a warning, and the template is taken as it stands', () => {
+      const first = run([withOwn()], decorated(overwrite));
+      const broken = JSON.parse(JSON.stringify(first.objects[0]));
+      podMeta(broken).annotations['inject-sidecarsets.kpt.dev/overwritten'] = '{"annotations": 3}';
+      const again = run([broken], decorated(overwrite));
+      expect(again.exitCode).toBe(0);
+      expect(again.problems.map((p) => p.message)).toContainEqual(expect.stringMatching(/inject-sidecarsets.kpt.dev\/overwritten cannot be read \(annotations is not a map/));
+      // Against the template as it stands nothing is overwritten any more, so no record is left.
+      expect(podMeta(again.objects[0]).annotations['inject-sidecarsets.kpt.dev/overwritten']).toBeUndefined();
+      expect(podMeta(again.objects[0]).annotations.tuned).toBe('by-sidecarset');
+    });
   });
 });
 

@@ -1,6 +1,6 @@
 // Counterexamples found by properties.test.ts (and by hand while building the corpus), each fixed
 // as a minimal input with the invariant it broke. Known bugs are it.fails with a `// BUG:` line;
-// the lead flips them to `it` when the fix lands (and drops the matching KNOWN_BUGS entry).
+// the lead flips them to `it` when the fix lands.
 import { describe, expect, it } from 'vitest';
 import { runFunction } from '../../src/run.js';
 import { checkAll, checkIdempotent, observe } from './invariants.js';
@@ -51,14 +51,12 @@ describe('regressions', () => {
     checkIdempotent(observed);
   });
 
-  // Found by properties.test.ts, seed -1588721451 (devices); the mounts variant by hand.
-  // Known limitation (README): a sidecar replacing a container of the template shares that container's mounts/devices on the
-  // first run, but the replaced container is gone on the re-run, so they disappear. The template's own container is lost
-  // with the first run (and reported with a warning), so the re-run cannot know it.
-  it.fails.each([
+  // Found by properties.test.ts, seed -1588721451 (devices); the mounts variant by hand. The replaced
+  // container is given back from the overwritten record before the re-run injects again.
+  it.each([
     ['shareVolumePolicy', 'volumeMounts:\n      - name: data\n        mountPath: /data', 'emptyDir: {}'],
     ['shareVolumeDevicePolicy', 'volumeDevices:\n      - name: data\n        devicePath: /dev/xvda', 'persistentVolumeClaim:\n        claimName: claim'],
-  ])('a sidecar named like an app container loses the shared %s on a re-run', (policy, use, source) => {
+  ])('a sidecar named like an app container keeps the shared %s on a re-run', (policy, use, source) => {
     const text = `${HEADER}- apiVersion: apps.kruise.io/v1beta1
   kind: SidecarSet
   metadata:
@@ -93,9 +91,8 @@ describe('regressions', () => {
     checkIdempotent(observed);
   });
 
-  // Found by properties.test.ts, seed 759588224 (shrunk): the same bug across two SidecarSets.
-  // Known limitation (README): a template container replaced by another SidecarSet's sidecar is a share source on the first run only.
-  it.fails('a container replaced by one SidecarSet stops being a share source for another on a re-run', () => {
+  // Found by properties.test.ts, seed 759588224 (shrunk): the same case across two SidecarSets.
+  it('a container replaced by one SidecarSet stays a share source for another on a re-run', () => {
     const text = `${HEADER}- apiVersion: apps.kruise.io/v1beta1
   kind: SidecarSet
   metadata:
@@ -240,6 +237,43 @@ describe('regressions', () => {
 `;
     const observed = observe(text);
     expect(observed.first.exitCode).toBe(1);
+    checkIdempotent(observed);
+  });
+
+  // Found by properties.test.ts (FUZZ_RUNS=1000) while the overwritten record was being built:
+  // the volumes of an earlier run were read off the template after the replaced container was given
+  // back, so the volume its sidecar had mounted looked like the template's own.
+  it('a volume mounted by a sidecar that replaced an app container is known as injected on a re-run', () => {
+    const text = `${HEADER}- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: app
+    labels:
+      app: web
+  spec:
+    containers:
+    - name: web
+      image: app:1
+- apiVersion: apps.kruise.io/v1beta1
+  kind: SidecarSet
+  metadata:
+    name: side
+  spec:
+    selector:
+      matchLabels:
+        app: web
+    containers:
+    - name: web
+      image: side:1
+      volumeMounts:
+      - name: data
+        mountPath: /data
+    volumes:
+    - name: data
+      emptyDir: {}
+`;
+    const observed = observe(text);
+    expect(observed.first.items[0].changed).toBe(true);
     checkIdempotent(observed);
   });
 
