@@ -4,14 +4,22 @@
 // brought in line with the new plain data, replacing only the nodes whose value changed.
 import { parseDocument, isMap, isSeq, isScalar, isPair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import type { Document, Node as YamlNode, Pair } from 'yaml';
-import { dedentItem, indentItem, PARSE_OPTIONS, isPlainObject } from './read.js';
+import { dedentItem, dedentLines, indentItem, indentLines, PARSE_OPTIONS, isPlainObject } from './read.js';
 import { deepEqual } from '../util/json.js';
-import { editItemText } from './text-edit.js';
+import { editItemLines, editItemText } from './text-edit.js';
+import { isJsSpace } from './chars.js';
 
 export function rewriteItem(raw: string, indent: number, old: unknown, next: unknown): string {
-  const text = dedentItem(raw, indent);
-  const edited = editItemText(text, old, next, { compactSequences: usesCompactSequences(text) });
-  return indentItem(edited ?? rewriteWithDocument(text, next), indent);
+  // The item's lines go from its text to the edit and back without the whole text being copied
+  // on the way (dedented, split, joined, indented), and with the same bytes as those steps.
+  const lines = dedentLines(raw, indent);
+  if (lines === undefined) {
+    // A line break other than \n, which the whole-text steps' regular expressions see as one.
+    const text = dedentItem(raw, indent);
+    return indentItem(editItemText(text, old, next, { compactSequences: usesCompactSequences(text) }) ?? rewriteWithDocument(text, next), indent);
+  }
+  const edited = editItemLines(lines, old, next, { compactSequences: compactSequencesIn(lines) });
+  return edited === undefined ? indentItem(rewriteWithDocument(dedentItem(raw, indent), next), indent) : indentLines(edited, indent);
 }
 
 /** The Document path on its own: for layouts the text edit does not handle, and to test the two against each other. */
@@ -27,6 +35,43 @@ export function rewriteWithDocument(text: string, next: unknown): string {
 export function usesCompactSequences(text: string): boolean {
   const m = /^( *)[^\s#-][^\n]*:[ \t]*\n(?:\1 *#[^\n]*\n)*( *)- /m.exec(text);
   return m !== null && m[1].length === m[2].length;
+}
+
+/**
+ * usesCompactSequences on the text's lines, which hold no line break but \n (dedentLines): the first
+ * `key:` line followed, past comments indented at least as far, by a `- ` line.
+ */
+export function compactSequencesIn(lines: readonly string[]): boolean {
+  for (let i = 0; i + 1 < lines.length; i++) {
+    const keyIndent = mappingKeyLine(lines[i]);
+    if (keyIndent === -1) continue;
+    let j = i + 1;
+    while (j < lines.length && commentIndentedFrom(lines[j], keyIndent)) j++;
+    if (j === lines.length) continue;
+    const dash = lines[j];
+    let lead = 0;
+    while (dash.charCodeAt(lead) === 32) lead++;
+    if (dash.charCodeAt(lead) === 45 && dash.charCodeAt(lead + 1) === 32) return lead === keyIndent;
+  }
+  return false;
+}
+
+/** The indentation of a line `  key:` (ending in a colon and spaces or tabs), or -1. */
+function mappingKeyLine(line: string): number {
+  let end = line.length;
+  while (end > 0 && (line.charCodeAt(end - 1) === 32 || line.charCodeAt(end - 1) === 9)) end--;
+  if (end === 0 || line.charCodeAt(end - 1) !== 58 /* : */) return -1;
+  let lead = 0;
+  while (line.charCodeAt(lead) === 32) lead++;
+  const c = line.charCodeAt(lead);
+  return lead < end - 1 && !isJsSpace(c) && c !== 35 /* # */ && c !== 45 /* - */ ? lead : -1;
+}
+
+/** A comment line indented at least `indent` spaces. */
+function commentIndentedFrom(line: string, indent: number): boolean {
+  let lead = 0;
+  while (line.charCodeAt(lead) === 32) lead++;
+  return lead >= indent && line.charCodeAt(lead) === 35;
 }
 
 /** Shared objects in the new data must not come out as anchors and aliases. */

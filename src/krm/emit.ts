@@ -1,8 +1,9 @@
 // Block YAML for new nodes, byte for byte what `yaml`'s stringify writes with the options below,
-// for the plain data injection produces. It is many times faster: the layout is written here, each
-// distinct string is quoted by `yaml` itself once and remembered, and a shape it does not know
-// makes it give up.
+// for the plain data injection produces. It is many times faster: the layout is written here, the
+// common one-line strings are quoted here (as `yaml` would), any other distinct string is quoted by
+// `yaml` itself once and remembered, and a shape it does not know makes it give up.
 import { stringify } from 'yaml';
+import { pad } from './chars.js';
 
 export interface EmitStyle {
   /** kpt's `compact` sequences: dashes at the indentation of their key. */
@@ -17,70 +18,167 @@ export function yamlOptions(style: EmitStyle) {
 /** Lines of `value` as a top-level block node (no trailing newline), or undefined. */
 export function emitBlock(value: unknown, style: EmitStyle): string[] | undefined {
   const out: string[] = [];
-  return emit(value, '', style, out) ? out : undefined;
+  return emitInto(value, 0, style, out) ? out : undefined;
+}
+
+/**
+ * Appends the lines of `value` as a block node at `indent` to `out` (the lines emitBlock gives,
+ * each after `indent` spaces), so that a caller building a larger text needs no copy of them.
+ * false, with `out` as it was, for a shape it does not handle.
+ */
+export function emitInto(value: unknown, indent: number, style: EmitStyle, out: string[]): boolean {
+  const start = out.length;
+  if (emit(value, indent, pad(indent), style, out)) return true;
+  out.length = start;
+  return false;
 }
 
 const scalars = new Map<string, string>();
 const SCALAR_LIMIT = 65536;
 
 function scalar(value: unknown): string | undefined {
-  if (value === null) return 'null';
-  if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (typeof value === 'number') return Number.isSafeInteger(value) && !Object.is(value, -0) ? String(value) : undefined;
-  if (typeof value !== 'string') return undefined;
-  // How a string is quoted is `yaml`'s decision (YAML 1.1 has surprises, `e0` among them).
-  if (value.includes('\n') || value.length > 4096) return undefined;
-  let text = scalars.get(value);
-  if (text === undefined) {
-    text = stringify(value, { version: '1.1', lineWidth: 0 }).slice(0, -1);
+  if (typeof value === 'string') {
+    const quick = quickString(value);
+    if (quick !== undefined) return quick;
+    const known = scalars.get(value);
+    if (known !== undefined) return known;
+    // How a string is quoted is `yaml`'s decision (YAML 1.1 has surprises, `e0` among them).
+    if (value.includes('\n') || value.length > 4096) return undefined;
+    const text = stringify(value, { version: '1.1', lineWidth: 0 }).slice(0, -1);
     if (text.includes('\n')) return undefined;
     if (scalars.size >= SCALAR_LIMIT) scalars.clear();
     scalars.set(value, text);
+    return text;
   }
-  return text;
+  if (value === null) return 'null';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'number') return Number.isSafeInteger(value) && !Object.is(value, -0) ? String(value) : undefined;
+  return undefined;
 }
 
-const isEmpty = (v: object) => (Array.isArray(v) ? v.length === 0 : Object.keys(v).length === 0);
+/**
+ * What `yaml` writes for the common strings of one line of printable ASCII, decided without it:
+ * most strings injection writes are fresh copies, so a look-up in the cache above costs a hash of
+ * each. Plain: a letter first, none of `: `, ` #` or a space or colon last (where a plain scalar
+ * would end or read differently), and no YAML 1.1 boolean, null or float. Double-quoted, as JSON
+ * writes it: one of those three and no `"` or `\`. Otherwise undefined (emit.test.ts holds this to
+ * stringify's output).
+ */
+function quickString(value: string): string | undefined {
+  const n = value.length;
+  if (n === 0) return undefined;
+  const first = value.charCodeAt(0) | 0x20;
+  const letterFirst = first >= 97 && first <= 122;
+  let breaksPlain = false;
+  let escapes = false;
+  let prev = 0;
+  for (let i = 0; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return undefined;
+    if ((c === 32 && prev === 58) || (c === 35 && prev === 32)) breaksPlain = true;
+    else if (c === 34 || c === 92) escapes = true;
+    // Neither plain nor quoted as is: long JSON values end here, at their first quote.
+    if (escapes && (breaksPlain || !letterFirst)) return undefined;
+    prev = c;
+  }
+  if (prev === 32 || prev === 58) breaksPlain = true;
+  if (breaksPlain) return escapes ? undefined : `"${value}"`;
+  if (!letterFirst || (n <= 5 && YAML11_WORDS.has(value)) || (first === 101 /* e */ && FLOAT_EXP.test(value))) return undefined;
+  return value;
+}
 
-/** Appends the lines of a block node at `pad`; false for a shape it does not handle. */
-function emit(value: unknown, pad: string, style: EmitStyle, out: string[]): boolean {
+/** Strings starting with a letter that YAML 1.1 reads as something else. */
+const YAML11_WORDS = new Set(['Y', 'y', 'Yes', 'yes', 'YES', 'True', 'true', 'TRUE', 'On', 'on', 'ON', 'N', 'n', 'No', 'no', 'NO', 'False', 'false', 'FALSE', 'Off', 'off', 'OFF', 'Null', 'null', 'NULL']);
+const FLOAT_EXP = /^[eE][-+]?[0-9]+$/;
+
+/**
+ * Appends the lines of a block node at `indent`; false for a shape it does not handle. `first`
+ * starts the node's first line in place of the indentation: a sequence item's `- ` is written with
+ * its map's first key instead of patched in afterwards.
+ */
+function emit(value: unknown, indent: number, first: string, style: EmitStyle, out: string[]): boolean {
   if (typeof value !== 'object' || value === null) {
     const s = scalar(value);
     if (s === undefined) return false;
-    out.push(pad + s);
+    out.push(first + s);
     return true;
   }
-  if (isEmpty(value)) {
-    out.push(pad + (Array.isArray(value) ? '[]' : '{}'));
-    return true;
-  }
-  if (Array.isArray(value)) {
-    for (const item of value) {
-      if (typeof item !== 'object' || item === null || isEmpty(item)) {
-        const s = typeof item === 'object' && item !== null ? (Array.isArray(item) ? '[]' : '{}') : scalar(item);
-        if (s === undefined) return false;
-        out.push(`${pad}- ${s}`);
-        continue;
-      }
-      if (Array.isArray(item)) return false;
-      const start = out.length;
-      if (!emit(item, pad + '  ', style, out)) return false;
-      out[start] = `${pad}- ${out[start].slice(pad.length + 2)}`;
-    }
-    return true;
-  }
-  for (const [k, v] of Object.entries(value)) {
-    const key = scalar(k);
-    if (key === undefined || key.startsWith('|') || key.startsWith('>')) return false;
-    if (typeof v !== 'object' || v === null || isEmpty(v)) {
-      const s = typeof v === 'object' && v !== null ? (Array.isArray(v) ? '[]' : '{}') : scalar(v);
+  if (Array.isArray(value)) return value.length === 0 ? (out.push(first + '[]'), true) : emitSeq(value, indent, first, style, out);
+  const keys = Object.keys(value);
+  return keys.length === 0 ? (out.push(first + '{}'), true) : emitMap(value as Record<string, unknown>, keys, indent, first, style, out);
+}
+
+function emitSeq(seq: readonly unknown[], indent: number, first: string, style: EmitStyle, out: string[]): boolean {
+  const dash = pad(indent) + '- ';
+  for (let i = 0; i < seq.length; i++) {
+    const item = seq[i];
+    const start = i === 0 ? first + '- ' : dash;
+    if (typeof item !== 'object' || item === null) {
+      const s = scalar(item);
       if (s === undefined) return false;
-      out.push(`${pad}${key}: ${s}`);
-      continue;
+      out.push(start + s);
+    } else if (Array.isArray(item)) {
+      if (item.length > 0) return false;
+      out.push(start + '[]');
+    } else {
+      const keys = Object.keys(item);
+      if (keys.length === 0) out.push(start + '{}');
+      else if (!emitMap(item as Record<string, unknown>, keys, indent + 2, start, style, out)) return false;
     }
-    out.push(`${pad}${key}:`);
-    const childPad = Array.isArray(v) && style.compactSequences ? pad : pad + '  ';
-    if (!emit(v, childPad, style, out)) return false;
   }
   return true;
+}
+
+function emitMap(map: Record<string, unknown>, keys: readonly string[], indent: number, first: string, style: EmitStyle, out: string[]): boolean {
+  for (let i = 0; i < keys.length; i++) {
+    const key = keyText(indent, keys[i]);
+    if (key === undefined) return false;
+    // The first line starts with `first`; the others with the key as cached, indentation and all.
+    const bare = i === 0 ? `${first}${key.text}:` : key.bare;
+    const v = map[keys[i]];
+    if (typeof v !== 'object' || v === null) {
+      const s = scalar(v);
+      if (s === undefined) return false;
+      out.push(i === 0 ? `${bare} ${s}` : key.spaced + s);
+    } else if (Array.isArray(v)) {
+      if (v.length === 0) out.push(`${bare} []`);
+      else {
+        out.push(bare);
+        const childIndent = style.compactSequences ? indent : indent + 2;
+        if (!emitSeq(v, childIndent, pad(childIndent), style, out)) return false;
+      }
+    } else {
+      const childKeys = Object.keys(v);
+      if (childKeys.length === 0) out.push(`${bare} {}`);
+      else {
+        out.push(bare);
+        if (!emitMap(v as Record<string, unknown>, childKeys, indent + 2, pad(indent + 2), style, out)) return false;
+      }
+    }
+  }
+  return true;
+}
+
+interface KeyText {
+  text: string;
+  /** Its line up to the colon, and up to the space after it, at one indentation. */
+  bare: string;
+  spaced: string;
+}
+
+/** Per indentation: the same keys recur in every injected container, so their lines start from here. */
+const keyTexts: Array<Map<string, KeyText>> = [];
+
+function keyText(indent: number, key: string): KeyText | undefined {
+  const known = (keyTexts[indent] ??= new Map());
+  let text = known.get(key);
+  if (text === undefined) {
+    const s = scalar(key);
+    if (s === undefined || s.startsWith('|') || s.startsWith('>')) return undefined;
+    const bare = pad(indent) + s + ':';
+    text = { text: s, bare, spaced: bare + ' ' };
+    if (known.size >= SCALAR_LIMIT) known.clear();
+    known.set(key, text);
+  }
+  return text;
 }

@@ -4,6 +4,7 @@
 import { parseAllDocuments, isMap, isSeq, isCollection, Document } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 import { load as fastLoad, CORE_SCHEMA, YAMLException } from 'js-yaml';
+import { hasOtherLineBreak, isJsSpace, pad } from './chars.js';
 
 export interface SourceItem {
   /** The item's text as it came in: its `-` line and every line up to the next item. */
@@ -28,26 +29,57 @@ export class NeedsFullParse extends Error {}
 
 export function parseItem(item: SourceItem): ParsedItem {
   if (item.parsed) return item.parsed;
-  const parsed = parseItemText(dedentItem(item.raw, item.indent));
+  const parsed = parseInPlace(item.raw) ?? parseItemText(dedentItem(item.raw, item.indent));
   if (parsed === undefined) throw new NeedsFullParse();
   return parsed;
+}
+
+/**
+ * The item parsed where it stands, as a sequence of one, which spares a dedented copy of its text.
+ * Only where that reads the same as the dedented text: no line that dedenting could turn into a
+ * document marker, no line break but \n, plain js-yaml; anything else (errors too) is undefined,
+ * and the dedented text is parsed as before.
+ */
+function parseInPlace(raw: string): ParsedItem | undefined {
+  if (raw.includes('---') || raw.includes('...') || hasOtherLineBreak(raw) || mayNeedFullParser(raw)) return undefined;
+  try {
+    const list = fastLoad(raw, { schema: CORE_SCHEMA });
+    return Array.isArray(list) && list.length === 1 ? { object: list[0] ?? null } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The item's `kind`, read off its text without parsing it; undefined when that is not certain. */
 export function sniffKind(item: SourceItem): string | undefined {
   if (item.parsed) return isPlainObject(item.parsed.object) && typeof item.parsed.object.kind === 'string' ? item.parsed.object.kind : undefined;
-  let re = kindLines.get(item.indent);
-  if (!re) {
-    re = new RegExp(`^(?: {${item.indent + 2}}| {${item.indent}}- )kind:[ \\t]*(["']?)([A-Za-z][A-Za-z0-9]*)\\1[ \\t]*(?:#.*)?$`, 'gm');
-    kindLines.set(item.indent, re);
+  // Exactly one line `kind: X` at the item's top level (in a block scalar too, which makes it uncertain).
+  const { raw, indent } = item;
+  let kind: string | undefined;
+  for (let at = raw.indexOf('kind:'); at !== -1; at = raw.indexOf('kind:', at + 5)) {
+    if (!atItemTopLevel(raw, at, indent)) continue;
+    KIND_VALUE.lastIndex = at;
+    const m = KIND_VALUE.exec(raw);
+    if (!m) continue;
+    if (kind !== undefined) return undefined;
+    kind = m[2];
   }
-  re.lastIndex = 0;
-  const first = re.exec(item.raw);
-  if (!first || re.exec(item.raw)) return undefined;
-  return first[2];
+  return kind;
 }
 
-const kindLines = new Map<number, RegExp>();
+const KIND_VALUE = /kind:[ \t]*(["']?)([A-Za-z][A-Za-z0-9]*)\1[ \t]*(?:#.*)?$/my;
+
+/** `at` starts a line after `indent + 2` spaces, or `indent` spaces and `- `. */
+function atItemTopLevel(text: string, at: number, indent: number): boolean {
+  const start = at - indent - 2;
+  if (start < 0 || (start > 0 && !isLineBreak(text.charCodeAt(start - 1)))) return false;
+  for (let p = start; p < at - 2; p++) if (text.charCodeAt(p) !== 32) return false;
+  const a = text.charCodeAt(at - 2);
+  return (a === 32 || a === 45 /* - */) && text.charCodeAt(at - 1) === 32;
+}
+
+/** Where a regular expression's `^` (with the `m` flag) can match after. */
+const isLineBreak = (c: number) => c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
 
 export interface ResourceListInput {
   apiVersion: string;
@@ -104,86 +136,94 @@ function checkHeader(apiVersion: unknown, kind: unknown): { apiVersion: string; 
 
 const TOP_LEVEL_KEY = /^([A-Za-z][A-Za-z0-9_]*):(?:[ \t]|$)/;
 
-/**
- * The input's lines as offsets, not as strings: a 50 MB list has a million lines, and items are
- * sliced out of the input text whole (V8 keeps such slices as views of the input).
- */
-class LineIndex {
-  readonly starts: number[] = [0];
-  constructor(readonly text: string) {
-    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
-    if (this.starts[this.starts.length - 1] === text.length) this.starts.pop();
-  }
-  get length(): number {
-    return this.starts.length;
-  }
-  /** Offset just past line i's newline (or the text's end). */
-  end(i: number): number {
-    return i + 1 < this.starts.length ? this.starts[i + 1] : this.text.length;
-  }
-  line(i: number): string {
-    const e = this.end(i);
-    return this.text.slice(this.starts[i], this.text.charCodeAt(e - 1) === 10 ? e - 1 : e);
-  }
-  /** Lines [from, to) as one string ending in a newline. */
-  slice(from: number, to: number): string {
-    if (from >= to) return '';
-    const text = this.text.slice(this.starts[from], this.end(to - 1));
-    return text.endsWith('\n') ? text : text + '\n';
-  }
-  indent(i: number): number {
-    let p = this.starts[i];
-    const e = this.end(i);
-    while (p < e && this.text.charCodeAt(p) === 32) p++;
-    return p - this.starts[i];
-  }
-  /** Blank, or a comment, at line i. */
-  isBlankOrComment(i: number): boolean {
-    const p = this.starts[i] + this.indent(i);
-    const c = p < this.end(i) ? this.text.charCodeAt(p) : 10;
-    return c === 10 || c === 35 || c === 13 || c === 9;
-  }
-  /** `-` followed by a space or the line's end, at column `col`. */
-  isItemStart(i: number, col: number): boolean {
-    const p = this.starts[i] + col;
-    if (this.text.charCodeAt(p) !== 45) return false;
-    const next = p + 1 < this.end(i) ? this.text.charCodeAt(p + 1) : 10;
-    return next === 32 || next === 10;
-  }
+/** Offset just past the line at `start`: past its newline, or the text's end. */
+function nextLine(text: string, start: number): number {
+  const nl = text.indexOf('\n', start);
+  return nl === -1 ? text.length : nl + 1;
 }
 
+/** The lines in [from, to) (offsets of line starts) as one string ending in a newline. */
+function sliceLines(text: string, from: number, to: number): string {
+  if (from >= to) return '';
+  const part = text.slice(from, to);
+  return part.endsWith('\n') ? part : part + '\n';
+}
+
+/** Spaces at the start of the line at `start`. */
+function lineIndent(text: string, start: number): number {
+  let p = start;
+  while (text.charCodeAt(p) === 32) p++;
+  return p - start;
+}
+
+/** Blank, or a comment, once the line's first `lead` spaces are skipped. */
+function blankOrCommentAfter(text: string, start: number, lead: number): boolean {
+  const c = start + lead < text.length ? text.charCodeAt(start + lead) : 10;
+  return c === 10 || c === 35 || c === 13 || c === 9;
+}
+
+/**
+ * One pass over the lines, as offsets (a 50 MB list has a million lines; items are sliced out of
+ * the input whole, which V8 keeps as views of it). Top-level keys sit at column 0; in the items,
+ * a line needs a look at its first few characters only: whether its indentation reaches the
+ * items' `-`.
+ */
 function scanBlockResourceList(text: string): ResourceListInput | undefined {
-  const lines = new LineIndex(text);
+  let itemsLine = -1;
   let itemsStart = -1;
-  let itemsEnd = lines.length;
+  let itemsEnd = -1;
   let inlineItems = false;
   let functionConfigLine = -1;
-  for (let i = 0; i < lines.length; i++) {
-    const c = text.charCodeAt(lines.starts[i]);
-    if (c === 32 || c === 10 || c === 35 || c === 45 /* - */ && !text.startsWith('---', lines.starts[i])) continue;
-    const line = lines.line(i);
-    if (line.startsWith('%') || line.startsWith('---') || line.startsWith('...')) return undefined;
-    const key = TOP_LEVEL_KEY.exec(line);
-    if (!key) continue;
-    if (key[1] === 'items') {
-      if (itemsStart !== -1) return undefined;
-      const rest = line.slice(line.indexOf(':') + 1).replace(/\s+#.*$/, '').trim();
-      if (rest === '[]') inlineItems = true;
-      else if (rest !== '') return undefined;
-      itemsStart = i + 1;
-      itemsEnd = lines.length;
-    } else {
-      if (key[1] === 'functionConfig') functionConfigLine = i;
-      if (itemsStart !== -1 && itemsEnd === lines.length && i >= itemsStart) itemsEnd = i;
+  let indent = -1;
+  const starts: number[] = [];
+  for (let s = 0; s < text.length; ) {
+    const next = nextLine(text, s);
+    const c = text.charCodeAt(s);
+    if (!(c === 32 || c === 10 || c === 35 || (c === 45 /* - */ && !text.startsWith('---', s)))) {
+      const line = text.slice(s, text.charCodeAt(next - 1) === 10 ? next - 1 : next);
+      if (line.startsWith('%') || line.startsWith('---') || line.startsWith('...')) return undefined;
+      const key = TOP_LEVEL_KEY.exec(line);
+      if (key) {
+        if (key[1] === 'items') {
+          if (itemsStart !== -1) return undefined;
+          const rest = line.slice(line.indexOf(':') + 1).replace(/\s+#.*$/, '').trim();
+          if (rest === '[]') inlineItems = true;
+          else if (rest !== '') return undefined;
+          itemsLine = s;
+          itemsStart = next;
+        } else {
+          if (key[1] === 'functionConfig') functionConfigLine = s;
+          if (itemsStart !== -1 && itemsEnd === -1) itemsEnd = s;
+        }
+        s = next;
+        continue;
+      }
     }
+    if (itemsStart !== -1 && itemsEnd === -1 && !inlineItems) {
+      // Indented past the items' `-`: nothing to check (content, blank or comment alike).
+      let deeper = indent !== -1;
+      for (let p = s; deeper && p <= s + indent; p++) deeper = text.charCodeAt(p) === 32;
+      if (!deeper) {
+        const lead = lineIndent(text, s);
+        if (!blankOrCommentAfter(text, s, lead)) {
+          if (indent === -1) indent = lead;
+          if (lead < indent || !isItemStart(text, s + lead)) return undefined;
+          starts.push(s);
+        }
+      }
+    }
+    s = next;
   }
   if (itemsStart === -1) return undefined;
-
-  const items = inlineItems ? { items: [], indent: 0 } : splitItems(lines, itemsStart, itemsEnd);
-  if (!items) return undefined;
+  const end = itemsEnd === -1 ? text.length : itemsEnd;
+  const items: SourceItem[] = [];
+  for (let k = 0; k < starts.length; k++) {
+    // Comment lines before the first item belong to it, so that nothing is lost on output.
+    items.push({ raw: sliceLines(text, k === 0 ? itemsStart : starts[k], k + 1 < starts.length ? starts[k + 1] : end), indent });
+  }
 
   // The rest of the list (apiVersion, kind, functionConfig, …) is small: parse it on its own.
-  const head = lines.slice(0, itemsStart - 1) + 'items: []\n' + lines.slice(itemsEnd, lines.length);
+  const head = sliceLines(text, 0, itemsLine) + 'items: []\n' + sliceLines(text, end, text.length);
   const parsedHead = parseItemText(head);
   if (parsedHead === undefined || parsedHead.duplicateKey) return undefined;
   const rest = parsedHead.object;
@@ -191,56 +231,47 @@ function scanBlockResourceList(text: string): ResourceListInput | undefined {
   const header = checkHeader(rest.apiVersion, rest.kind);
   return {
     ...header,
-    items: items.items,
+    items,
     functionConfig: rest.functionConfig,
     hasFunctionConfig: 'functionConfig' in rest,
-    functionConfigText: functionConfigLine === -1 ? undefined : topLevelBlock(lines, functionConfigLine),
-    itemIndent: items.indent,
+    functionConfigText: functionConfigLine === -1 ? undefined : topLevelBlock(text, functionConfigLine),
+    itemIndent: indent === -1 ? 0 : indent,
   };
 }
 
-/** The lines of the top-level key at line `start` and its value. */
-function topLevelBlock(lines: LineIndex, start: number): string {
-  let end = start + 1;
-  while (end < lines.length && (lines.indent(end) > 0 || lines.isBlankOrComment(end))) end++;
-  while (end > start + 1 && lines.line(end - 1).trim() === '') end--;
-  return lines.slice(start, end);
+/** `-` followed by a space or the line's end. */
+function isItemStart(text: string, p: number): boolean {
+  if (text.charCodeAt(p) !== 45) return false;
+  const next = p + 1 < text.length ? text.charCodeAt(p + 1) : 10;
+  return next === 32 || next === 10;
 }
 
-function splitItems(lines: LineIndex, from: number, to: number): { items: SourceItem[]; indent: number } | undefined {
-  let indent = -1;
-  const starts: number[] = [];
-  for (let i = from; i < to; i++) {
-    if (lines.isBlankOrComment(i)) continue;
-    const lead = lines.indent(i);
-    if (indent === -1) {
-      if (!lines.isItemStart(i, lead)) return undefined;
-      indent = lead;
-    }
-    if (lead < indent) return undefined;
-    if (lead === indent) {
-      if (!lines.isItemStart(i, lead)) return undefined;
-      starts.push(i);
-    }
+/** The lines of the top-level key at `start` and its value, without trailing blank lines. */
+function topLevelBlock(text: string, start: number): string {
+  let end = nextLine(text, start);
+  let kept = end;
+  while (end < text.length) {
+    const lead = lineIndent(text, end);
+    if (lead === 0 && !blankOrCommentAfter(text, end, 0)) break;
+    const next = nextLine(text, end);
+    if (text.slice(end, next).trim() !== '') kept = next;
+    end = next;
   }
-  if (indent === -1) return { items: [], indent: 0 };
-  const items: SourceItem[] = [];
-  for (let k = 0; k < starts.length; k++) {
-    // Comment lines before the first item belong to it, so that nothing is lost on output.
-    items.push({ raw: lines.slice(k === 0 ? from : starts[k], k + 1 < starts.length ? starts[k + 1] : to), indent });
-  }
-  return { items, indent };
+  return sliceLines(text, start, kept);
 }
 
 /** Anchors, aliases and tags: the `yaml` parser handles them (and bounds alias expansion). */
 const NEEDS_FULL_PARSER = /(?:^[ \t]*(?:- +)*|: +|[[{,] *)[&*!][^\s,\]}]/m;
+
+/** The characters are found much faster than the pattern, and most items have none of them. */
+const mayNeedFullParser = (text: string) => (text.includes('&') || text.includes('*') || text.includes('!')) && NEEDS_FULL_PARSER.test(text);
 
 /**
  * Plain data of one item: js-yaml's core schema (the fastest safe parser), or the `yaml` parser
  * when the item uses anchors, aliases or tags. undefined when the item does not parse on its own.
  */
 function parseItemText(text: string): { object: unknown; duplicateKey?: string } | undefined {
-  if (!NEEDS_FULL_PARSER.test(text)) {
+  if (!mayNeedFullParser(text)) {
     try {
       return { object: fastLoad(text, { schema: CORE_SCHEMA }) ?? null };
     } catch (e) {
@@ -282,6 +313,71 @@ export function dedentItem(raw: string, indent: number): string {
   }
   // A marker alone on its line (`-`, the item starting below) leaves an empty line.
   return raw.replace(re.marker, '$1 ').replace(re.lines, '');
+}
+
+/**
+ * dedentItem split into lines (without the last newline), or undefined when the text has a line
+ * break other than \n (where the regular expressions of dedentItem see lines a split does not).
+ */
+export function dedentLines(raw: string, indent: number): string[] | undefined {
+  if (hasOtherLineBreak(raw)) return undefined;
+  const lines: string[] = [];
+  const strip = indent + 2;
+  let marker = false;
+  for (let start = 0; ; ) {
+    const nl = raw.indexOf('\n', start);
+    const end = nl === -1 ? raw.length : nl;
+    let p = start;
+    while (p < end && p - start < strip && raw.charCodeAt(p) === 32) p++;
+    if (!marker && p - start === indent && raw.charCodeAt(p) === 45 && (p + 1 === end || raw.charCodeAt(p + 1) === 32)) {
+      // The marker counts as one of the spaces removed.
+      marker = true;
+      p++;
+      while (p < end && p - start < strip && raw.charCodeAt(p) === 32) p++;
+    }
+    lines.push(raw.slice(p, end));
+    if (nl === -1 || nl + 1 === raw.length) return lines;
+    start = nl + 1;
+  }
+}
+
+/** indentItem(lines.join('\n') + '\n', indent), writing the text once. */
+export function indentLines(edited: readonly string[], indent: number): string {
+  // No lines join to the same text as one empty line.
+  const lines = edited.length === 0 ? [''] : edited;
+  const inner = pad(indent + 2);
+  let head: string;
+  let body: string;
+  let tail = '';
+  if (startsContent(lines[0]) && !lines.includes('')) {
+    // Usually the marker goes on the first line and no line is empty (which stays empty): one join.
+    head = pad(indent) + '- ';
+    body = lines.join('\n' + inner);
+    tail = '\n';
+  } else {
+    const parts: string[] = [];
+    let first = -1;
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i];
+      if (first === -1 && startsContent(line)) {
+        first = i;
+        parts.push(pad(indent), '- ', line, '\n');
+      } else if (line === '') parts.push('\n');
+      else parts.push(inner, line, '\n');
+    }
+    head = first === -1 ? pad(indent) + '-\n' : '';
+    body = parts.join('');
+  }
+  // Past a line break other than \n indentItem's expressions see other lines: let them decide.
+  // (The body is checked while it is one flat string: a concatenation would be copied for it.)
+  return hasOtherLineBreak(body) ? indentItem(lines.join('\n') + '\n', indent) : head + body + tail;
+}
+
+/** Spaces or tabs, then anything but whitespace: the line indentItem puts the marker on. */
+function startsContent(line: string): boolean {
+  let i = 0;
+  while (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9) i++;
+  return i < line.length && !isJsSpace(line.charCodeAt(i));
 }
 
 /** Inverse of dedentItem: a standalone document back into a list item at `indent`. */

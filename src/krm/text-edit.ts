@@ -2,17 +2,28 @@
 // line as it is, instead of building a `yaml` Document for it (~13× the cost of parsing it). Only
 // block-style layouts are handled — what kpt, kustomize and people write; anything else returns
 // undefined and the caller falls back to the Document path (krm/edit.ts).
+//
+// The edit appends to one output array of lines, and reads lines by char code: a large list has
+// hundreds of thousands of changed lines, and copies of them are most of what this would allocate.
 import { stringify } from 'yaml';
-import { emitBlock, yamlOptions } from './emit.js';
+import { emitInto, yamlOptions } from './emit.js';
+import type { EmitStyle as TextStyle } from './emit.js';
 import { deepEqual } from '../util/json.js';
 import { isPlainObject } from './read.js';
+import { isJsSpace, leadingSpace, pad } from './chars.js';
+
+export type { EmitStyle as TextStyle } from './emit.js';
 
 type Lines = string[];
 
-/** The item's lines, and which of them are content (not blank, not a comment, or inside a block scalar). */
+/**
+ * The item's lines, which of them are content (not blank, not a comment, or inside a block scalar),
+ * and their indentation (the edit reads it at every level of the maps it descends into).
+ */
 interface Text {
   lines: Lines;
   content: boolean[];
+  leads: Int32Array;
 }
 
 const BLOCK_SCALAR_HEADER = /(?:^|:\s+|-\s+)[|>][-+0-9]*(?:\s+#.*)?$/;
@@ -20,30 +31,37 @@ const BLOCK_SCALAR_HEADER = /(?:^|:\s+|-\s+)[|>][-+0-9]*(?:\s+#.*)?$/;
 /** A block scalar's lines can look like comments or blank lines: mark them content. */
 function classify(lines: Lines): Text {
   const content = new Array<boolean>(lines.length);
+  const leads = new Int32Array(lines.length);
   let scalarOwner = -1;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
-    if (scalarOwner >= 0 && (line.trim() === '' || indentOf(line) > scalarOwner)) {
-      content[i] = line.trim() !== '';
+    const lead = leadingSpace(line);
+    leads[i] = lead;
+    const blank = lead === line.length;
+    if (scalarOwner >= 0 && (blank || lead > scalarOwner)) {
+      content[i] = !blank;
       continue;
     }
     scalarOwner = -1;
-    content[i] = !isBlankOrComment(line);
-    if (content[i] && BLOCK_SCALAR_HEADER.test(line.trim())) scalarOwner = indentOf(line);
+    content[i] = !blank && line.charCodeAt(lead) !== 35 /* # */;
+    if (content[i] && (line.includes('|') || line.includes('>')) && BLOCK_SCALAR_HEADER.test(line.trim())) scalarOwner = lead;
   }
-  return { lines, content };
+  return { lines, content, leads };
 }
-
-export type { EmitStyle as TextStyle } from './emit.js';
-import type { EmitStyle as TextStyle } from './emit.js';
 
 /** The item's standalone text (as from dedentItem) with `next` applied, or undefined. */
 export function editItemText(text: string, old: unknown, next: unknown, style: TextStyle): string | undefined {
+  const edited = editItemLines((text.endsWith('\n') ? text.slice(0, -1) : text).split('\n'), old, next, style);
+  return edited === undefined ? undefined : edited.join('\n') + '\n';
+}
+
+/** editItemText on the text's lines (without their newlines). */
+export function editItemLines(lines: Lines, old: unknown, next: unknown, style: TextStyle): Lines | undefined {
   if (!isPlainObject(old) || !isPlainObject(next)) return undefined;
-  const lines = (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n');
+  const out: Lines = [];
   try {
-    const edited = editMap(classify(lines), 0, lines.length, 0, old, next, style);
-    return edited === undefined ? undefined : edited.join('\n') + '\n';
+    editMap(classify(lines), 0, lines.length, 0, old, next, style, out);
+    return out;
   } catch (e) {
     if (e instanceof Unsupported) return undefined;
     throw e;
@@ -58,8 +76,8 @@ const unsupported = (why: string): never => {
 
 interface Entry {
   key: string;
-  /** The key line up to and including its colon. */
-  keyText: string;
+  /** Where the key ends on its line, past its colon. */
+  keyEnd: number;
   /** Line of `key:`. */
   line: number;
   /** What follows `key:` on its line, without a comment. */
@@ -70,12 +88,7 @@ interface Entry {
   end: number;
 }
 
-const indentOf = (line: string) => line.length - line.trimStart().length;
-const isBlankOrComment = (line: string) => {
-  const t = line.trimStart();
-  return t === '' || t.startsWith('#');
-};
-const KEY = /^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s"'#&*!|>%@`{}[\],?:-][^:#]*?|-[^\s:#][^:#]*?)\s*:(?=\s|$)/;
+const KEY = /("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s"'#&*!|>%@`{}[\],?:-][^:#]*?|-[^\s:#][^:#]*?)\s*:(?=\s|$)/y;
 
 function unquoteKey(raw: string): string {
   if (raw.startsWith('"')) return JSON.parse(raw) as string;
@@ -83,46 +96,49 @@ function unquoteKey(raw: string): string {
   return raw;
 }
 
-/** Split `  value  # comment` into the value and the comment, minding quotes. */
-function splitComment(rest: string): { value: string; comment: string } {
-  let quote = '';
-  for (let i = 0; i < rest.length; i++) {
-    const c = rest[i];
+/** Split `  value  # comment` (the line from `from` on) into the value and the comment, minding quotes. */
+function splitComment(line: string, from: number): { value: string; comment: string } {
+  let quote = 0;
+  for (let i = from; i < line.length; i++) {
+    const c = line.charCodeAt(i);
     if (quote) {
-      if (c === '\\' && quote === '"') i++;
-      else if (c === quote) quote = '';
-    } else if (c === '"' || c === "'") {
-      if (i === 0 || /\s/.test(rest[i - 1])) quote = c;
-    } else if (c === '#' && (i === 0 || /\s/.test(rest[i - 1]))) {
+      if (c === 92 /* \ */ && quote === 34) i++;
+      else if (c === quote) quote = 0;
+    } else if (c === 34 /* " */ || c === 39 /* ' */) {
+      if (i === from || isJsSpace(line.charCodeAt(i - 1))) quote = c;
+    } else if (c === 35 /* # */ && (i === from || isJsSpace(line.charCodeAt(i - 1)))) {
       let start = i;
-      while (start > 0 && /\s/.test(rest[start - 1])) start--;
-      return { value: rest.slice(0, start).trim(), comment: rest.slice(start) };
+      while (start > from && isJsSpace(line.charCodeAt(start - 1))) start--;
+      return { value: line.slice(from, start).trim(), comment: line.slice(start) };
     }
   }
   if (quote) unsupported('multi-line quoted scalar');
-  return { value: rest.trim(), comment: '' };
+  return { value: line.slice(from).trim(), comment: '' };
 }
 
 /** Entries of the block map whose keys sit at `indent` within [from, to). */
-function mapEntries({ lines, content }: Text, from: number, to: number, indent: number): Entry[] {
+function mapEntries({ lines, content, leads }: Text, from: number, to: number, indent: number): Entry[] {
   const entries: Entry[] = [];
   let lastContent = -1;
   const close = () => {
     if (entries.length > 0) entries[entries.length - 1].end = Math.max(entries[entries.length - 1].line + 1, lastContent + 1);
   };
   for (let i = from; i < to; i++) {
-    const line = lines[i];
     if (!content[i]) continue;
-    const lead = indentOf(line);
+    const lead = leads[i];
     if (lead < indent) unsupported('content outside the map');
-    if (lead === indent && !line.startsWith('-', lead)) {
+    const line = lines[i];
+    if (lead === indent && line.charCodeAt(lead) !== 45 /* - */) {
       close();
-      const m = KEY.exec(line.slice(indent));
-      if (!m) unsupported(`not a simple key: ${line}`);
-      const { value, comment } = splitComment(line.slice(indent + m![0].length));
-      if (/^[&*!]/.test(value)) unsupported('anchor, alias or tag');
+      KEY.lastIndex = indent;
+      const m = KEY.exec(line);
+      if (!m) return unsupported(`not a simple key: ${line}`);
+      const keyEnd = indent + m[0].length;
+      const { value, comment } = splitComment(line, keyEnd);
+      const v = value.charCodeAt(0);
+      if (v === 38 /* & */ || v === 42 /* * */ || v === 33 /* ! */) unsupported('anchor, alias or tag');
       if (value.startsWith('{') !== value.endsWith('}') || value.startsWith('[') !== value.endsWith(']')) unsupported('multi-line flow value');
-      entries.push({ key: unquoteKey(m![1]), keyText: line.slice(0, indent + m![0].length), line: i, inline: value, comment, end: i + 1 });
+      entries.push({ key: unquoteKey(m[1]), keyEnd, line: i, inline: value, comment, end: i + 1 });
       lastContent = i;
       continue;
     }
@@ -133,60 +149,77 @@ function mapEntries({ lines, content }: Text, from: number, to: number, indent: 
   return entries;
 }
 
-function editMap(text: Text, from: number, to: number, indent: number, old: Record<string, unknown>, next: Record<string, unknown>, style: TextStyle): Lines {
-  const { lines } = text;
-  const entries = mapEntries(text, from, to, indent);
-  const keys = entries.map((e) => e.key);
-  if (new Set(keys).size !== keys.length || keys.length !== Object.keys(old).length || keys.some((k) => !Object.prototype.hasOwnProperty.call(old, k))) {
-    unsupported('the text and the data disagree on the keys');
-  }
-  const out: Lines = [];
-  let cursor = from;
-  for (const e of entries) {
-    out.push(...lines.slice(cursor, e.line));
-    cursor = e.end;
-    if (!Object.prototype.hasOwnProperty.call(next, e.key)) continue;
-    out.push(...editEntry(text, e, indent, old[e.key], next[e.key], style));
-  }
-  out.push(...lines.slice(cursor, to));
-  const added = Object.keys(next).filter((k) => !Object.prototype.hasOwnProperty.call(old, k));
-  if (added.length > 0) {
-    // New keys go after the last entry's value, before trailing comments.
-    const lastEntryEnd = out.length - (to - cursor);
-    const tail = out.splice(lastEntryEnd);
-    for (const key of added) out.push(...serialize({ [key]: next[key] }, indent, style));
-    out.push(...tail);
-  }
-  return out;
+const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+
+function pushLines(lines: Lines, from: number, to: number, out: Lines): void {
+  for (let i = from; i < to; i++) out.push(lines[i]);
 }
 
-function editEntry(text: Text, e: Entry, indent: number, old: unknown, next: unknown, style: TextStyle): Lines {
+function editMap(text: Text, from: number, to: number, indent: number, old: Record<string, unknown>, next: Record<string, unknown>, style: TextStyle, out: Lines): void {
   const { lines } = text;
-  const original = lines.slice(e.line, e.end);
-  if (deepEqual(old, next)) return original;
+  const entries = mapEntries(text, from, to, indent);
+  if (entries.length !== Object.keys(old).length || !entries.every((e) => hasOwn(old, e.key)) || repeatsKey(entries)) {
+    unsupported('the text and the data disagree on the keys');
+  }
+  let cursor = from;
+  for (const e of entries) {
+    pushLines(lines, cursor, e.line, out);
+    cursor = e.end;
+    if (!hasOwn(next, e.key)) continue;
+    editEntry(text, e, indent, old[e.key], next[e.key], style, out);
+  }
+  // New keys go after the last entry's value, before trailing comments.
+  for (const key of Object.keys(next)) {
+    if (!hasOwn(old, key)) serialize({ [key]: next[key] }, indent, style, out);
+  }
+  pushLines(lines, cursor, to, out);
+}
+
+function repeatsKey(entries: readonly Entry[]): boolean {
+  // Most maps have a few keys: comparing them costs less than a Set.
+  if (entries.length > 16) return new Set(entries.map((e) => e.key)).size !== entries.length;
+  for (let i = 1; i < entries.length; i++) {
+    for (let j = 0; j < i; j++) if (entries[j].key === entries[i].key) return true;
+  }
+  return false;
+}
+
+function editEntry(text: Text, e: Entry, indent: number, old: unknown, next: unknown, style: TextStyle, out: Lines): void {
+  const { lines } = text;
+  if (deepEqual(old, next)) {
+    pushLines(lines, e.line, e.end, out);
+    return;
+  }
   // A block scalar's lines can look like comments, so where it ends is not known for sure.
-  if (/^[|>]/.test(e.inline)) unsupported('a changed block scalar');
-  const keyText = e.keyText;
+  const v = e.inline.charCodeAt(0);
+  if (v === 124 /* | */ || v === 62 /* > */) unsupported('a changed block scalar');
+  const keyText = lines[e.line].slice(0, e.keyEnd);
   const nested = e.inline === '' && e.end > e.line + 1;
-  if (isEmptyCollection(next)) return [`${keyText} ${Array.isArray(next) ? '[]' : '{}'}${e.comment}`];
+  if (isEmptyCollection(next)) {
+    out.push(`${keyText} ${Array.isArray(next) ? '[]' : '{}'}${e.comment}`);
+    return;
+  }
   if (nested) {
     const first = firstContent(text, e.line + 1, e.end);
-    const childIndent = indentOf(lines[first]);
-    const isSeq = lines[first].startsWith('-', childIndent);
+    const childIndent = text.leads[first];
+    const isSeq = lines[first].charCodeAt(childIndent) === 45 /* - */;
     if (isSeq && Array.isArray(old) && Array.isArray(next)) {
-      return [lines[e.line], ...editSeq(text, e.line + 1, e.end, childIndent, old, next, style)];
+      out.push(lines[e.line]);
+      editSeq(text, e.line + 1, e.end, childIndent, old, next, style, out);
+      return;
     }
     if (!isSeq && childIndent > indent && isPlainObject(old) && isPlainObject(next)) {
-      return [lines[e.line], ...editMap(text, e.line + 1, e.end, childIndent, old, next, style)];
+      out.push(lines[e.line]);
+      editMap(text, e.line + 1, e.end, childIndent, old, next, style, out);
+      return;
     }
   }
   if (!isCollection(next)) {
-    const scalar = inlineScalar(next);
-    return [`${keyText} ${scalar}${e.inline !== '' && !nested ? e.comment : ''}`];
+    out.push(`${keyText} ${inlineScalar(next)}${e.inline !== '' && !nested ? e.comment : ''}`);
+    return;
   }
-  const body = serialize(next, 0, style);
-  const childIndent = Array.isArray(next) && style.compactSequences ? indent : indent + 2;
-  return [`${keyText}${nested || e.inline === '' ? e.comment : ''}`, ...body.map((l) => (l === '' ? l : ' '.repeat(childIndent) + l))];
+  out.push(`${keyText}${nested || e.inline === '' ? e.comment : ''}`);
+  serialize(next, Array.isArray(next) && style.compactSequences ? indent : indent + 2, style, out);
 }
 
 function firstContent({ content }: Text, from: number, to: number): number {
@@ -197,19 +230,26 @@ function firstContent({ content }: Text, from: number, to: number): number {
 const isCollection = (v: unknown) => typeof v === 'object' && v !== null;
 const isEmptyCollection = (v: unknown) => (Array.isArray(v) ? v.length === 0 : isPlainObject(v) && Object.keys(v).length === 0);
 
+/** `- ` and then a map's first key on the same line (not a comment). */
+function dashThenKey(line: string, dash: number): boolean {
+  if (line.charCodeAt(dash) !== 45 || line.charCodeAt(dash + 1) !== 32 || dash + 2 >= line.length) return false;
+  const c = line.charCodeAt(dash + 2);
+  return !isJsSpace(c) && c !== 35;
+}
+
 /** Sequences of named maps (containers, volumes, env, …) are matched by name, others by position. */
-function editSeq(text: Text, from: number, to: number, dash: number, old: unknown[], next: unknown[], style: TextStyle): Lines {
-  const { lines, content } = text;
+function editSeq(text: Text, from: number, to: number, dash: number, old: unknown[], next: unknown[], style: TextStyle, out: Lines): void {
+  const { lines, content, leads } = text;
   // Each item: the comment and blank lines before it (its lead), its own lines [start, end).
   const items: Array<{ lead: number; start: number; end: number }> = [];
   let lastContent = -1;
   for (let i = from; i < to; i++) {
-    const line = lines[i];
     if (!content[i]) continue;
-    const lead = indentOf(line);
+    const lead = leads[i];
     if (lead < dash) unsupported('content outside the sequence');
     if (lead === dash) {
-      if (!/^-( |$)/.test(line.slice(dash))) unsupported('not a sequence item');
+      const line = lines[i];
+      if (line.charCodeAt(dash) !== 45 || (dash + 1 < line.length && line.charCodeAt(dash + 1) !== 32)) unsupported('not a sequence item');
       if (items.length > 0) items[items.length - 1].end = lastContent + 1;
       items.push({ lead: items.length > 0 ? lastContent + 1 : i, start: i, end: i + 1 });
     }
@@ -218,45 +258,55 @@ function editSeq(text: Text, from: number, to: number, dash: number, old: unknow
   if (items.length > 0) items[items.length - 1].end = lastContent + 1;
   if (items.length !== old.length) unsupported('the text and the data disagree on the items');
 
+  // Comments and blank lines between items stay with the item after them; the head keeps its own.
+  pushLines(lines, from, items.length > 0 ? items[0].start : to, out);
   const nameOf = (v: unknown) => (isPlainObject(v) && typeof v.name === 'string' ? v.name : undefined);
-  const used = new Set<number>();
-  const rendered = next.map((v, i) => {
+  const used: boolean[] = new Array<boolean>(old.length).fill(false);
+  for (let i = 0; i < next.length; i++) {
+    const v = next[i];
     const name = nameOf(v);
     let match: number | undefined;
-    if (name !== undefined) match = old.findIndex((o, j) => !used.has(j) && nameOf(o) === name);
-    else if (i < old.length && nameOf(old[i]) === undefined && !used.has(i)) match = i;
-    if (match === undefined || match < 0) return serializeItem(v, dash, style);
-    used.add(match);
-    const item = items[match];
-    const lead = lines.slice(item.lead, item.start);
-    const own = lines.slice(item.start, item.end);
-    if (deepEqual(old[match], v)) return [...lead, ...own];
-    if (isPlainObject(old[match]) && isPlainObject(v) && Object.keys(v).length > 0 && /^- \S/.test(own[0].slice(dash)) && !/^- #/.test(own[0].slice(dash))) {
-      const inner: Text = {
-        lines: [' '.repeat(dash + 2) + own[0].slice(dash + 2), ...own.slice(1)],
-        content: content.slice(item.start, item.end),
-      };
-      const edited = editMap(inner, 0, inner.lines.length, dash + 2, old[match] as Record<string, unknown>, v, style);
-      return [...lead, ' '.repeat(dash) + '- ' + edited[0].slice(dash + 2), ...edited.slice(1)];
+    if (name !== undefined) match = old.findIndex((o, j) => !used[j] && nameOf(o) === name);
+    else if (i < old.length && nameOf(old[i]) === undefined && !used[i]) match = i;
+    if (match === undefined || match < 0) {
+      serialize([v], dash, style, out);
+      continue;
     }
-    return [...lead, ...serializeItem(v, dash, style)];
-  });
-  // Comments and blank lines between items stay with the item after them; the head keeps its own.
-  const out: Lines = lines.slice(from, items.length > 0 ? items[0].start : to);
-  for (const r of rendered) out.push(...r);
-  if (items.length > 0) out.push(...lines.slice(items[items.length - 1].end, to));
-  return out;
-}
-
-function serializeItem(v: unknown, dash: number, style: TextStyle): Lines {
-  return serialize([v], dash, style);
+    used[match] = true;
+    const item = items[match];
+    pushLines(lines, item.lead, item.start, out);
+    const was = old[match];
+    if (deepEqual(was, v)) {
+      pushLines(lines, item.start, item.end, out);
+      continue;
+    }
+    const own = lines[item.start];
+    if (isPlainObject(was) && isPlainObject(v) && Object.keys(v).length > 0 && dashThenKey(own, dash)) {
+      // The item's map, edited where it stands: its first line with the dash as a space, for as
+      // long as the edit reads it.
+      const start = out.length;
+      const asKey = pad(dash + 2) + own.slice(dash + 2);
+      lines[item.start] = asKey;
+      leads[item.start] = leadingSpace(asKey);
+      try {
+        editMap(text, item.start, item.end, dash + 2, was, v, style, out);
+      } finally {
+        lines[item.start] = own;
+        leads[item.start] = dash;
+      }
+      out[start] = pad(dash) + '- ' + out[start].slice(dash + 2);
+      continue;
+    }
+    serialize([v], dash, style, out);
+  }
+  if (items.length > 0) pushLines(lines, items[items.length - 1].end, to, out);
 }
 
 /** New nodes come out as the `yaml` Document API would write them, quoted for YAML 1.1 readers. */
-function serialize(value: unknown, indent: number, style: TextStyle): Lines {
-  const lines = emitBlock(value, style) ?? stringify(value, yamlOptions(style)).slice(0, -1).split('\n');
-  const pad = ' '.repeat(indent);
-  return lines.map((l) => (l === '' ? l : pad + l));
+function serialize(value: unknown, indent: number, style: TextStyle, out: Lines): void {
+  if (emitInto(value, indent, style, out)) return;
+  const lead = pad(indent);
+  for (const l of stringify(value, yamlOptions(style)).slice(0, -1).split('\n')) out.push(l === '' ? l : lead + l);
 }
 
 function inlineScalar(value: unknown): string {

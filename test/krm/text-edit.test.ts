@@ -1,9 +1,12 @@
 // The text edit against the Document path: same data, same bytes on kpt-formatted items, and the
 // layouts the text edit leaves to the Document path.
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { parse } from 'yaml';
 import { editItemText } from '../../src/krm/text-edit.js';
-import { rewriteWithDocument, usesCompactSequences } from '../../src/krm/edit.js';
+import { compactSequencesIn, rewriteItem, rewriteWithDocument, usesCompactSequences } from '../../src/krm/edit.js';
+import { dedentItem, dedentLines, indentItem, parseItem } from '../../src/krm/read.js';
+import { itemArb } from './item-texts.js';
 
 const DEPLOYMENT = `# head comment
 apiVersion: apps/v1
@@ -121,5 +124,81 @@ describe('editItemText, emptied collections', () => {
     expect(parse(fast!)).toEqual(next);
     expect(fast).toContain('    resources: {}\n');
     expect(fast).toContain('    ports: []\n');
+  });
+});
+
+// rewriteItem takes the item's lines through the edit without the whole-text steps (dedent,
+// split, join, indent); it must give their bytes, on random items and random changes.
+describe('rewriteItem, line by line', () => {
+  const change = (numbers: readonly number[]) => {
+    let at = 0;
+    const next = () => numbers[at++ % numbers.length] ?? 0;
+    const sidecar = () => ({ name: 'sidecar', image: 'on', env: [{ name: 'IS_INJECTED', value: 'true' }, { name: 'x', value: 'a: b' }], resources: {} });
+    const mutate = (v: unknown): unknown => {
+      if (typeof v !== 'object' || v === null) return next() % 2 ? ['x', 'on', 1, null, 'a: b', { n: 1 }, [1], 'e0', 'a\u2028b'][next() % 9] : v;
+      if (Array.isArray(v)) {
+        const out = v.map((x) => (next() % 3 === 0 ? mutate(x) : x));
+        if (next() % 3 === 0) out.push(sidecar());
+        if (next() % 5 === 0) out.unshift({ name: 'first', image: 'i' });
+        if (next() % 10 === 0) out.splice(0, 1);
+        return out;
+      }
+      const out: Record<string, unknown> = { ...(v as Record<string, unknown>) };
+      for (const k of Object.keys(out)) {
+        if (next() % 10 === 0) delete out[k];
+        else if (next() % 3 === 0) out[k] = mutate(out[k]);
+      }
+      if (next() % 5 === 0) out[['annotations', 'new', 'a', 'z z'][next() % 4]] = [{ 'kruise.io/x': '{"a":1}' }, [sidecar()], 'v', {}, []][next() % 5];
+      return out;
+    };
+    return mutate;
+  };
+  const wholeText = (raw: string, indent: number, old: unknown, next: unknown) => {
+    const text = dedentItem(raw, indent);
+    return indentItem(editItemText(text, old, next, { compactSequences: usesCompactSequences(text) }) ?? rewriteWithDocument(text, next), indent);
+  };
+  const outcome = (f: () => string) => {
+    try {
+      return f();
+    } catch (e) {
+      return `throws ${(e as Error).message}`;
+    }
+  };
+
+  it('gives the bytes of the whole-text steps', () => {
+    let edited = 0;
+    fc.assert(
+      fc.property(itemArb(3), fc.array(fc.nat(), { minLength: 20, maxLength: 60 }), ({ raw, indent }, numbers) => {
+        let old: unknown;
+        try {
+          old = parseItem({ raw, indent }).object;
+        } catch {
+          return;
+        }
+        if (typeof old !== 'object' || old === null || Array.isArray(old)) return;
+        const next = change(numbers)(old);
+        expect(outcome(() => rewriteItem(raw, indent, old, next))).toBe(outcome(() => wholeText(raw, indent, old, next)));
+        edited++;
+      }),
+      { numRuns: 1500 },
+    );
+    expect(edited).toBeGreaterThan(300);
+  });
+
+  it.each([
+    [[':', '- a']], [['a:', '  # c', '- x']], [['a:', '# c', '- x']], [['a:  \t', '- x']], [[' a:', '  # c', ' - x']], [['# a:', '- x']],
+    [['- a:', '- x']], [['a:', '', '- x']], [['\ta:', '- x']], [['a: b:', '  - x']], [['a:', '-x', 'b:', '- y']], [['a:']],
+  ])('compactSequencesIn(%j) is usesCompactSequences of the text', (lines) => {
+    expect(compactSequencesIn(lines)).toBe(usesCompactSequences(lines.join('\n') + '\n'));
+  });
+
+  it('compactSequencesIn reads the lines as usesCompactSequences reads the text', () => {
+    fc.assert(
+      fc.property(itemArb(5), ({ raw, indent }) => {
+        const lines = dedentLines(raw, indent);
+        if (lines !== undefined) expect(compactSequencesIn(lines)).toBe(usesCompactSequences(dedentItem(raw, indent)));
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
