@@ -28,10 +28,25 @@ export function goMapJson<T>(map: ReadonlyMap<string, T>, encode: (v: T) => stri
   return `{${keys.map((k) => `${goJson(k)}:${encode(map.get(k) as T)}`).join(',')}}`;
 }
 
+/**
+ * Go's string order (bytes of UTF-8), which is code point order. JavaScript's `<` compares UTF-16
+ * units, which puts U+E000–U+FFFF after the astral planes; shifting surrogates above them fixes that
+ * without encoding the strings.
+ */
 export function byteOrder(a: string, b: string): number {
-  const ba = Buffer.from(a, 'utf8');
-  const bb = Buffer.from(b, 'utf8');
-  return Buffer.compare(ba, bb);
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointRank(x) - codePointRank(y);
+  }
+  return a.length - b.length;
+}
+
+function codePointRank(unit: number): number {
+  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
+  if (unit >= 0xe000) return unit - 0x800;
+  return unit;
 }
 
 function encodeEntry(e: HashEntry, withRevision: boolean): string {

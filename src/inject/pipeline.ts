@@ -2,12 +2,12 @@
 // ordered, matched rules in; a new template, whether it changed, and problems out.
 import type { V1LocalObjectReference, V1Volume } from '@kubernetes/client-node';
 import type { Rule } from '../sidecarset/rules.js';
-import type { SidecarContainer } from '../sidecarset/types.js';
+import type { Container, SidecarContainer } from '../sidecarset/types.js';
 import type { Options } from '../config/options.js';
 import type { Severity } from '../krm/results.js';
 import type { PodTemplate } from '../workloads/locate.js';
 import { deepClone, deepEqual } from '../util/json.js';
-import { goOrderContainer } from '../sidecarset/go-json.js';
+import { goOrderContainer, goOrderContainerChanged } from '../sidecarset/go-json.js';
 import { applyPatchPodMetadata } from './pod-metadata.js';
 import { transferEnvs, mergeSidecarEnv, appendMissingEnvs } from './env.js';
 import { sharedMountsAndEnvs, mergeSidecarMounts, mergeSidecarDevices, isInjectedSidecar } from './shared-volumes.js';
@@ -55,6 +55,17 @@ export interface InjectOutcome {
   problems: Problem[];
   /** Names of the containers and init containers put into the pod, for the summary result. */
   injected: string[];
+}
+
+/** The fields of a sidecar that depend on the pod (resourcesPolicy, shared volumes, env); build() replaces only these. */
+const PER_POD_FIELDS: ReadonlySet<string> = new Set(['resources', 'volumeMounts', 'volumeDevices', 'env']);
+const orderedSidecars = new WeakMap<SidecarContainer, Container>();
+
+/** goOrderContainer of a SidecarSet's container, once per container: every pod it goes into shares it. */
+function orderedSidecar(spec0: SidecarContainer): Container {
+  let ordered = orderedSidecars.get(spec0);
+  if (!ordered) orderedSidecars.set(spec0, (ordered = goOrderContainer(spec0)));
+  return ordered;
 }
 
 export function injectTemplate(original: PodTemplate, rules: readonly Rule[], ctx: InjectContext): InjectOutcome {
@@ -146,7 +157,8 @@ export function injectTemplate(original: PodTemplate, rules: readonly Rule[], ct
 
     const build = (spec0: SidecarContainer, kind: 'initContainers' | 'containers', index: number): BuiltContainer[] => {
       const where = `${kind}[${index}]`;
-      const c = deepClone(spec0);
+      // Only the fields in PER_POD_FIELDS are replaced below; the rest stays shared with the SidecarSet.
+      const c: SidecarContainer = { ...spec0 };
       const problem = (severity: Severity, message: string) =>
         problems.push({ severity, message: `SidecarSet ${rule.name} ${where} (${c.name}): ${message}`, sidecarSets: [rule.name] });
 
@@ -196,7 +208,7 @@ export function injectTemplate(original: PodTemplate, rules: readonly Rule[], ct
 
       const native = kind === 'initContainers' && c.restartPolicy === 'Always';
       const hot = c.upgradeStrategy?.upgradeType === 'HotUpgrade' && (kind === 'containers' || native);
-      if (!hot) return [{ container: goOrderContainer(c), policy: c.podInjectPolicy, rule: rule.name }];
+      if (!hot) return [{ container: goOrderContainerChanged(orderedSidecar(spec0), c, PER_POD_FIELDS), policy: c.podInjectPolicy, rule: rule.name }];
       if (!c.upgradeStrategy?.hotUpgradeEmptyImage) {
         problem('warning', 'HotUpgrade without upgradeStrategy.hotUpgradeEmptyImage: the idle container gets no image and the pod will be rejected');
       }

@@ -333,36 +333,41 @@ function isEmptyForOmit(encoded: unknown, kind: Kind): boolean {
   }
 }
 
+const knownKeys = new WeakMap<readonly Field[], ReadonlySet<string>>();
+
 function encodeStruct(
   fields: readonly Field[],
   source: Record<string, unknown>,
   path: string,
   findings: Findings,
 ): Record<string, unknown> {
-  const known = new Set(fields.map((field) => field.key));
-  for (const key of Object.keys(source)) {
-    if (!known.has(key)) findings.unknown.push(path ? `${path}.${key}` : key);
+  let known = knownKeys.get(fields);
+  if (!known) knownKeys.set(fields, (known = new Set(fields.map((field) => field.key))));
+  for (const key in source) {
+    if (Object.hasOwn(source, key) && !known.has(key)) findings.unknown.push(path ? `${path}.${key}` : key);
   }
   const encoded: Record<string, unknown> = {};
-  for (const field of fields) {
-    const raw = Object.hasOwn(source, field.key) ? source[field.key] : undefined;
-    const fieldPath = path ? `${path}.${field.key}` : field.key;
-    const isSet = raw !== null && raw !== undefined;
-    if (field.presence === 'pointer' || field.presence === 'nullable') {
-      if (isSet) {
-        const value = decode(raw, field.kind, fieldPath, findings);
-        if (value !== undefined) encoded[field.key] = value;
-      } else if (field.presence === 'nullable') {
-        encoded[field.key] = null;
-      }
-      continue;
-    }
-    const value = isSet ? decode(raw, field.kind, fieldPath, findings) : zeroValue(field.kind);
-    if (value === undefined) continue;
-    if (field.presence === 'omitempty' && isEmptyForOmit(value, field.kind)) continue;
-    encoded[field.key] = value;
-  }
+  for (const field of fields) encodeField(field, source, path, findings, encoded);
   return encoded;
+}
+
+/** Writes the Go encoding of one field of `source` into `encoded`, when Go would write it. */
+function encodeField(field: Field, source: Record<string, unknown>, path: string, findings: Findings, encoded: Record<string, unknown>): void {
+  const raw = Object.hasOwn(source, field.key) ? source[field.key] : undefined;
+  const isSet = raw !== null && raw !== undefined;
+  if (field.presence === 'pointer' || field.presence === 'nullable') {
+    if (isSet) {
+      const value = decode(raw, field.kind, path ? `${path}.${field.key}` : field.key, findings);
+      if (value !== undefined) encoded[field.key] = value;
+    } else if (field.presence === 'nullable') {
+      encoded[field.key] = null;
+    }
+    return;
+  }
+  const value = isSet ? decode(raw, field.kind, path ? `${path}.${field.key}` : field.key, findings) : zeroValue(field.kind);
+  if (value === undefined) return;
+  if (field.presence === 'omitempty' && isEmptyForOmit(value, field.kind)) return;
+  encoded[field.key] = value;
 }
 
 function encodeContainer(kind: Kind, container: unknown, path: string): { encoded: unknown; findings: Findings } {
@@ -390,6 +395,23 @@ export function goOrderSidecarContainer(c: SidecarContainer, path = ''): Record<
 /** Only the core Container part (what gets injected into a pod). Throws GoDecodeError on ill-typed values. */
 export function goOrderContainer(c: SidecarContainer, path = ''): Container {
   return encodeOrThrow(CONTAINER, c, path) as unknown as Container;
+}
+
+/**
+ * goOrderContainer of `c`, given `ordered` = goOrderContainer of a container that differs from `c`
+ * in the `changed` fields only: those are encoded, the others taken from `ordered`. Injection builds
+ * every sidecar from one SidecarSet container, changing a few fields per pod.
+ */
+export function goOrderContainerChanged(ordered: Container, c: SidecarContainer, changed: ReadonlySet<string>): Container {
+  const findings: Findings = { unknown: [], invalid: [] };
+  const encoded: Record<string, unknown> = {};
+  const base = ordered as unknown as Record<string, unknown>;
+  for (const field of CONTAINER_FIELDS) {
+    if (changed.has(field.key)) encodeField(field, c as unknown as Record<string, unknown>, '', findings, encoded);
+    else if (Object.hasOwn(base, field.key)) encoded[field.key] = base[field.key];
+  }
+  if (findings.invalid.length > 0) throw new GoDecodeError(findings.invalid);
+  return encoded as unknown as Container;
 }
 
 /** Paths (under `path`) of keys that Kruise's decoder silently drops: unknown or mis-cased. */
