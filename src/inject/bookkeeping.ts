@@ -60,8 +60,18 @@ function encodeEntry(e: HashEntry, withRevision: boolean): string {
   return goJson(ordered);
 }
 
+// An entry this run writes is one object per SidecarSet shared by every pod (pipeline.ts), so its
+// text is worth keeping.
+const encodedEntries = new WeakMap<HashEntry, string>();
+const encodedEntriesWithRevision = new WeakMap<HashEntry, string>();
+
 export function encodeHashMap(map: HashMap, withRevision: boolean): string {
-  return goMapJson(map, (e) => encodeEntry(e, withRevision));
+  const cache = withRevision ? encodedEntriesWithRevision : encodedEntries;
+  return goMapJson(map, (e) => {
+    let text = cache.get(e);
+    if (text === undefined) cache.set(e, (text = encodeEntry(e, withRevision)));
+    return text;
+  });
 }
 
 /**

@@ -1,4 +1,5 @@
-// transferEnv (spec §3.3.2) and the env merge of step g (§3.3).
+// transferEnv (spec §3.3.2) and the env merge of step g (§3.3). Lists are new; their elements are
+// shared with the pod and the SidecarSet (the pipeline encodes them into new objects).
 import type { V1Container, V1EnvVar } from '@kubernetes/client-node';
 import type { SidecarContainer, TransferEnvVar } from '../sidecarset/types.js';
 import { qualifiedNameProblems, splitSubscriptedPath } from '../sidecarset/k8s-validation.js';
@@ -60,7 +61,7 @@ export function transferEnvs(
     const missing: string[] = [];
     for (const name of names) {
       const env = sourceEnvs.get(name);
-      if (env) envs.push(structuredClone(env));
+      if (env) envs.push(env);
       else missing.push(name);
     }
     if (missing.length > 0) {
@@ -133,12 +134,12 @@ function goToLower(s: string): string {
 
 /** Go's util.MergeEnvVar: appends the envs whose name is not present yet (first one wins). */
 export function appendMissingEnvs(original: V1EnvVar[], additional: V1EnvVar[]): V1EnvVar[] {
-  const result = original.map((env) => structuredClone(env));
+  const result = [...original];
   const present = new Set(result.map((env) => env.name));
   for (const env of additional) {
     if (present.has(env.name)) continue;
     present.add(env.name);
-    result.push(structuredClone(env));
+    result.push(env);
   }
   return result;
 }

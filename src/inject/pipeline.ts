@@ -26,6 +26,7 @@ import {
   WORKING_HOT_UPGRADE_ANNOTATION,
   byteOrder,
   encodeHashMap,
+  type HashEntry,
   goMapJson,
   parseHashAnnotation,
   parseStringMap,
@@ -57,8 +58,9 @@ export interface InjectOutcome {
   injected: string[];
 }
 
-/** The fields of a sidecar that depend on the pod (resourcesPolicy, shared volumes, env); build() replaces only these. */
-const PER_POD_FIELDS: ReadonlySet<string> = new Set(['resources', 'volumeMounts', 'volumeDevices', 'env']);
+/** The fields of a sidecar that depend on the pod (shared volumes, env; resources with a resourcesPolicy); build() replaces only these. */
+const PER_POD_FIELDS: ReadonlySet<string> = new Set(['volumeMounts', 'volumeDevices', 'env']);
+const PER_POD_FIELDS_WITH_RESOURCES: ReadonlySet<string> = new Set([...PER_POD_FIELDS, 'resources']);
 const orderedSidecars = new WeakMap<SidecarContainer, Container>();
 
 /** goOrderContainer of a SidecarSet's container, once per container: every pod it goes into shares it. */
@@ -208,7 +210,7 @@ export function injectTemplate(original: PodTemplate, rules: readonly Rule[], ct
 
       const native = kind === 'initContainers' && c.restartPolicy === 'Always';
       const hot = c.upgradeStrategy?.upgradeType === 'HotUpgrade' && (kind === 'containers' || native);
-      if (!hot) return [{ container: goOrderContainerChanged(orderedSidecar(spec0), c, PER_POD_FIELDS), policy: c.podInjectPolicy, rule: rule.name }];
+      if (!hot) return [{ container: goOrderContainerChanged(orderedSidecar(spec0), c, c.resourcesPolicy ? PER_POD_FIELDS_WITH_RESOURCES : PER_POD_FIELDS), policy: c.podInjectPolicy, rule: rule.name }];
       if (!c.upgradeStrategy?.hotUpgradeEmptyImage) {
         problem('warning', 'HotUpgrade without upgradeStrategy.hotUpgradeEmptyImage: the idle container gets no image and the pod will be rejected');
       }
@@ -233,16 +235,9 @@ export function injectTemplate(original: PodTemplate, rules: readonly Rule[], ct
     if (processed) {
       const previous = hashes.get(rule.name);
       const ts = previous && previous.hash === rule.hash && previous.updateTimestamp ? previous.updateTimestamp : timestamp;
-      const list = [...sidecarList].sort(byteOrder);
-      const revision = rule.set.status?.latestRevision;
-      hashes.set(rule.name, {
-        updateTimestamp: ts,
-        hash: rule.hash,
-        sidecarSetName: rule.name,
-        sidecarList: list,
-        ...(revision ? { controllerRevision: revision } : {}),
-      });
-      hashesWithoutImage.set(rule.name, { updateTimestamp: ts, hash: rule.hashWithoutImage, sidecarSetName: rule.name, sidecarList: list });
+      const entries = hashEntries(rule, ts, sidecarList);
+      hashes.set(rule.name, entries.hash);
+      hashesWithoutImage.set(rule.name, entries.withoutImage);
     }
   }
   if (failed) return unchanged();
@@ -258,7 +253,9 @@ export function injectTemplate(original: PodTemplate, rules: readonly Rule[], ct
         sidecarSets: stripped.sidecarSets,
       });
     }
-    const ownSidecarOnly = new Set([...volumesOnlySidecarsMount(spec)].filter((name) => !earlierVolumes.has(name)));
+    const ownSidecarOnly = base.spec.volumes?.length
+      ? new Set([...volumesOnlySidecarsMount(spec)].filter((name) => !earlierVolumes.has(name)))
+      : new Set<string>();
     const record = recordOverwrites(base, { annotations, spec }, patched.changedKeys, replaced, ownSidecarOnly);
     // Field order is the template's, so that a container given back reads as its author wrote it.
     if (record) annotations[OVERWRITTEN_ANNOTATION] = JSON.stringify(record);
@@ -343,6 +340,25 @@ export function injectTemplate(original: PodTemplate, rules: readonly Rule[], ct
     problems,
     [...builtInit, ...builtContainers].map((b) => b.container.name),
   );
+}
+
+const hashEntriesByRule = new WeakMap<Rule, Map<string, { hash: HashEntry; withoutImage: HashEntry }>>();
+
+/** A rule's two hash entries for a timestamp: the same objects for every pod, so that they are encoded once. */
+function hashEntries(rule: Rule, timestamp: string, sidecarList: ReadonlySet<string>): { hash: HashEntry; withoutImage: HashEntry } {
+  let byTimestamp = hashEntriesByRule.get(rule);
+  if (!byTimestamp) hashEntriesByRule.set(rule, (byTimestamp = new Map()));
+  let entries = byTimestamp.get(timestamp);
+  if (!entries) {
+    const list = [...sidecarList].sort(byteOrder);
+    const revision = rule.set.status?.latestRevision;
+    entries = {
+      hash: { updateTimestamp: timestamp, hash: rule.hash, sidecarSetName: rule.name, sidecarList: list, ...(revision ? { controllerRevision: revision } : {}) },
+      withoutImage: { updateTimestamp: timestamp, hash: rule.hashWithoutImage, sidecarSetName: rule.name, sidecarList: list },
+    };
+    byTimestamp.set(timestamp, entries);
+  }
+  return entries;
 }
 
 /** §3.7's annotations; entries emptied by stripping leave no annotation behind. */

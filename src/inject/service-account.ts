@@ -4,7 +4,7 @@
 // spec and problems out.
 import type { V1Container, V1PodSpec, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { TokenScope } from '../config/options.js';
-import { deepClone, deepEqual } from '../util/json.js';
+import { deepEqual } from '../util/json.js';
 import { isInjectedSidecar } from './shared-volumes.js';
 
 export { TOKEN_SCOPE_ANNOTATION, tokenScopeOf } from '../sidecarset/token-scope.js';
@@ -75,7 +75,10 @@ export function applyServiceAccount(
   const problems: ServiceAccountProblem[] = [];
   const naming = rules.filter((rule) => typeof rule.serviceAccountName === 'string' && rule.serviceAccountName !== '');
   if (naming.length === 0) return { spec, problems };
-  const out = deepClone(spec);
+  // Below, containers get new volumeMounts lists and the spec new fields, never edited ones.
+  const out: V1PodSpec = { ...spec };
+  if (Array.isArray(spec.containers)) out.containers = spec.containers.map(shallowCopy);
+  if (Array.isArray(spec.initContainers)) out.initContainers = spec.initContainers.map(shallowCopy);
 
   const choice = chooseAmongSidecarSets(naming, problems);
   if (!choice) return { spec: out, problems };
@@ -318,6 +321,10 @@ function scopeTokenToSidecars(
       sidecarSets: ruleNames,
     });
   }
+}
+
+function shallowCopy<T>(value: T): T {
+  return typeof value === 'object' && value !== null ? { ...value } : value;
 }
 
 function describeSets(names: string[]): string {

@@ -1,4 +1,6 @@
-// Shared volume mounts and devices of a sidecar (spec §3.3 steps c, f, h and §3.3.1).
+// Shared volume mounts and devices of a sidecar (spec §3.3 steps c, f, h and §3.3.1). Lists are new;
+// their elements are the pod's and the SidecarSet's own objects, which the pipeline encodes into new
+// ones (goOrderContainerChanged), so nothing is copied here.
 import type { V1Container, V1EnvVar, V1VolumeDevice, V1VolumeMount } from '@kubernetes/client-node';
 import type { SidecarContainer } from '../sidecarset/types.js';
 import { INJECTED_ENV_NAME } from './env.js';
@@ -37,10 +39,10 @@ export function sharedMountsAndEnvs(
   for (const app of podContainers) {
     if (isInjectedSidecar(app)) continue;
     for (const mount of app.volumeMounts ?? []) {
-      mounts.push(structuredClone(mount));
+      mounts.push(mount);
       for (const [, envName] of (mount.subPathExpr ?? '').matchAll(SUBPATH_EXPR_REFERENCE)) {
         const env = app.env?.find((candidate) => candidate.name === envName);
-        if (env) subPathEnvs.push(structuredClone(env));
+        if (env) subPathEnvs.push(env);
         else missingEnvs.push({ container: app.name, mountPath: mount.mountPath, env: envName });
       }
     }
@@ -58,7 +60,7 @@ export function mergeSidecarMounts(
   ownDevices: V1VolumeDevice[] | undefined,
   shared: V1VolumeMount[],
 ): { mounts: V1VolumeMount[]; skipped: V1VolumeMount[] } {
-  const mounts = (own ?? []).map((mount) => structuredClone(mount));
+  const mounts = [...(own ?? [])];
   const taken = new Set<string>([
     ...mounts.map((mount) => mount.mountPath),
     ...(ownDevices ?? []).map((device) => device.devicePath),
@@ -66,11 +68,11 @@ export function mergeSidecarMounts(
   const skipped: V1VolumeMount[] = [];
   for (const mount of shared) {
     if (taken.has(mount.mountPath)) {
-      skipped.push(structuredClone(mount));
+      skipped.push(mount);
       continue;
     }
     taken.add(mount.mountPath);
-    mounts.push(structuredClone(mount));
+    mounts.push(mount);
   }
   return { mounts, skipped };
 }
@@ -85,7 +87,7 @@ export function mergeSidecarDevices(
   sidecar: SidecarContainer,
   mountsAfterStepF: V1VolumeMount[],
 ): { devices: V1VolumeDevice[] | undefined; skipped: V1VolumeDevice[] } {
-  const devices = (sidecar.volumeDevices ?? []).map((device) => structuredClone(device));
+  const devices = [...(sidecar.volumeDevices ?? [])];
   const skipped: V1VolumeDevice[] = [];
   if (sidecar.shareVolumeDevicePolicy?.type === ENABLED) {
     const taken = new Set<string>([
@@ -96,11 +98,11 @@ export function mergeSidecarDevices(
       if (isInjectedSidecar(app)) continue;
       for (const device of app.volumeDevices ?? []) {
         if (taken.has(device.devicePath)) {
-          skipped.push(structuredClone(device));
+          skipped.push(device);
           continue;
         }
         taken.add(device.devicePath);
-        devices.push(structuredClone(device));
+        devices.push(device);
       }
     }
   }

