@@ -5,7 +5,9 @@ import { HELP } from './modes/help.js';
 import { isLegacyPluginCall, legacyPluginResourceList } from './modes/legacy-plugin.js';
 import { runCli } from './modes/cli.js';
 import { InputError } from './krm/read.js';
-import { readStdin, readTextFile } from './modes/io.js';
+import { STDIN, decodeUtf8, readStdin, readStdinBytes, readTextFile } from './modes/io.js';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { LARGE_INPUT_BYTES, sendRun, startWorker, type WorkerMessage } from './modes/large-input.js';
 
 const CHUNK = 1 << 20;
 
@@ -55,20 +57,58 @@ function main(argv: string[]): void {
     emit(runCli(argv, readStdin, readTextFile));
     return;
   }
-  let input: string;
-  try {
-    input = readStdin();
-  } catch (e) {
-    if (!(e instanceof InputError)) throw e;
-    emit({ stdout: '', stderr: `inject-sidecarsets: ${e.message}\n`, exitCode: 1 });
+  const bytes = readStdinBytes();
+  if (bytes.length >= LARGE_INPUT_BYTES) {
+    runInWorker(bytes);
     return;
   }
-  emit(runFunction({ text: input }));
+  emit(runOnBytes(bytes));
 }
 
-try {
-  main(process.argv.slice(2));
-} catch (e) {
+function runOnBytes(bytes: Uint8Array): RunOutput | { stdout: string; stderr: string; exitCode: number; output: string[] } {
+  try {
+    return runFunction({ text: decodeUtf8(bytes, STDIN) });
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    return { stdout: '', output: [], stderr: `inject-sidecarsets: ${e.message}\n`, exitCode: 1 };
+  }
+}
+
+function runInWorker(bytes: Uint8Array): void {
+  const worker = startWorker(new URL(import.meta.url), bytes);
+  let finished = false;
+  worker.on('message', (message: WorkerMessage) => {
+    if (message.kind === 'outcome') {
+      process.exitCode = message.exitCode;
+      if (message.stderr) process.stderr.write(message.stderr);
+    } else if (message.kind === 'output') {
+      process.stdout.write(message.bytes);
+    } else {
+      finished = true;
+    }
+  });
+  worker.on('error', (e) => {
+    finished = true;
+    internalError(e);
+  });
+  worker.on('exit', () => {
+    if (!finished) internalError(new Error('the worker stopped without a result'));
+  });
+}
+
+function internalError(e: unknown): void {
   process.exitCode = 2;
   process.stderr.write(`inject-sidecarsets: internal error: ${(e as Error)?.message ?? String(e)}\n`);
+}
+
+if (isMainThread) {
+  try {
+    main(process.argv.slice(2));
+  } catch (e) {
+    internalError(e);
+  }
+} else {
+  // The worker of runInWorker: an uncaught error reaches the main thread's 'error' handler.
+  const port = parentPort as NonNullable<typeof parentPort>;
+  sendRun((message, transfer) => port.postMessage(message, transfer), runOnBytes(workerData as Uint8Array));
 }

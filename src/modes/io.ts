@@ -13,16 +13,20 @@ export function decodeUtf8(bytes: Uint8Array, what: string): string {
   }
 }
 
-export function readStdin(): string {
-  let bytes: Buffer;
+export const STDIN = 'the input on stdin';
+
+export function readStdinBytes(): Uint8Array {
   try {
-    bytes = readFileSync(0);
+    return readFileSync(0);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EAGAIN' || code === 'EOF') return '';
+    if (code === 'EAGAIN' || code === 'EOF') return new Uint8Array(0);
     throw e;
   }
-  return decodeUtf8(bytes, 'the input on stdin');
+}
+
+export function readStdin(): string {
+  return decodeUtf8(readStdinBytes(), STDIN);
 }
 
 export function readTextFile(path: string): string {

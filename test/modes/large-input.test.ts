@@ -1,0 +1,90 @@
+// Inputs of LARGE_INPUT_BYTES and more run in a worker thread (src/modes/large-input.ts): the
+// process must answer exactly as the in-thread run does, bytes, stderr and exit code.
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { BUNDLE } from '../e2e/helpers.js';
+import { runFunction } from '../../src/run.js';
+import { LARGE_INPUT_BYTES, sendRun, type WorkerMessage } from '../../src/modes/large-input.js';
+
+const HEADER = 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n';
+const SIDECAR_SET = `- apiVersion: apps.kruise.io/v1beta1
+  kind: SidecarSet
+  metadata:
+    name: log
+  spec:
+    selector:
+      matchLabels:
+        app: web
+    containers:
+    - name: log-agent
+      image: log:1
+`;
+const pod = (i: number, labels = 'app: web') => `- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: web-${i}
+    labels:
+      ${labels}
+  spec:
+    containers:
+    - name: app
+      image: app:${i} # pinned
+`;
+
+/** A ResourceList of at least LARGE_INPUT_BYTES, with a tail that decides the outcome. */
+function largeList(tail: string): string {
+  const pods: string[] = [];
+  let size = HEADER.length + SIDECAR_SET.length + tail.length;
+  for (let i = 0; size < LARGE_INPUT_BYTES; i++) {
+    const text = pod(i);
+    pods.push(text);
+    size += text.length;
+  }
+  return HEADER + SIDECAR_SET + pods.join('') + tail;
+}
+
+const runBundle = (input: string | Buffer) => spawnSync(process.execPath, [BUNDLE], { input, maxBuffer: 1 << 30 });
+
+describe('large inputs', () => {
+  it('give the same output, summary and exit code as the run in the main thread', () => {
+    const text = largeList(pod(-1, 'app: other'));
+    const child = runBundle(text);
+    const inThread = runFunction({ text });
+    expect(child.status).toBe(0);
+    expect(child.stdout.toString('utf8')).toBe(inThread.stdout);
+    expect(child.stderr.toString('utf8')).toBe(inThread.stderr);
+    expect(inThread.items.filter((i) => i.changed).length).toBeGreaterThan(1000);
+  }, 120_000);
+
+  it('report an error result with exit code 1', () => {
+    const invalid = SIDECAR_SET.replace('name: log\n', 'name: Not_A_Name\n');
+    const text = largeList(invalid);
+    const child = runBundle(text);
+    const inThread = runFunction({ text });
+    expect(inThread.exitCode).toBe(1);
+    expect(child.status).toBe(1);
+    expect(child.stderr.toString('utf8')).toBe(inThread.stderr);
+  }, 120_000);
+
+  it('refuse invalid UTF-8 as a small input does', () => {
+    const bytes = Buffer.concat([Buffer.from(largeList('')), Buffer.from([0xff, 0x0a])]);
+    const child = runBundle(bytes);
+    expect(child.status).toBe(1);
+    expect(child.stdout.length).toBe(0);
+    expect(child.stderr.toString('utf8')).toBe('inject-sidecarsets: the input on stdin is not valid UTF-8\n');
+  }, 120_000);
+});
+
+describe('sendRun', () => {
+  it('sends the outcome first, then the output in order and in chunks, then the end', () => {
+    const messages: WorkerMessage[] = [];
+    const parts = Array.from({ length: 5 }, (_, i) => `${String(i).repeat(700_000)}é\n`);
+    sendRun((m) => messages.push(m), { stderr: 'summary\n', exitCode: 1, output: parts });
+    expect(messages[0]).toEqual({ kind: 'outcome', stderr: 'summary\n', exitCode: 1 });
+    expect(messages.at(-1)).toEqual({ kind: 'end' });
+    const chunks = messages.slice(1, -1);
+    expect(chunks.length).toBeGreaterThan(1);
+    const text = new TextDecoder().decode(Buffer.concat(chunks.map((m) => (m as { bytes: Uint8Array }).bytes)));
+    expect(text).toBe(parts.join(''));
+  });
+});
