@@ -36,7 +36,8 @@ ${CONFIG_KIND} spec options (defaults in brackets):
   partialRevision                   error | latest | historic [error]
   normalizeMergePatchOnFirstWrite   [true]
   stripPreviousInjection            remove what an earlier run injected for SidecarSets that
-                                    no longer apply [true]
+                                    no longer apply or changed, and give back what it overwrote
+                                    (recorded in inject-sidecarsets.kpt.dev/overwritten) [true]
   patchMetadataWhitelist            {rules: [{selector?, allowedAnnotationKeyExprs: [regex]}]}
                                     restricts patchPodMetadata keys as Kruise's whitelist does [off]
   serviceAccountsManagedElsewhere   ["namespace/name", ...] ServiceAccounts not among the items

@@ -18,15 +18,36 @@ export interface SidecarSetConflict {
 /** Every conflict between pairs of valid, converted and defaulted SidecarSets, pairs in name order. */
 export function findConflicts(sets: SidecarSet[]): SidecarSetConflict[] {
   const sorted = [...sets].sort((x, y) => compareNames(x.metadata.name, y.metadata.name));
+  // Only SidecarSets sharing a name can conflict; comparing selectors of every pair is what costs.
+  const holders = new Map<string, number[]>();
+  sorted.forEach((set, index) => {
+    for (const name of conflictableNames(set)) {
+      const list = holders.get(name);
+      if (list) list.push(index);
+      else holders.set(name, [index]);
+    }
+  });
   const conflicts: SidecarSetConflict[] = [];
   for (let i = 0; i < sorted.length; i++) {
-    for (let j = i + 1; j < sorted.length; j++) {
+    const partners = new Set<number>();
+    for (const name of conflictableNames(sorted[i])) for (const j of holders.get(name) ?? []) if (j > i) partners.add(j);
+    for (const j of [...partners].sort((x, y) => x - y)) {
       const [a, b] = [sorted[i], sorted[j]];
       if (a.metadata.name === b.metadata.name || isCanaryPair(a, b) || !maySharePods(a, b)) continue;
       conflicts.push(...conflictsBetween(a, b));
     }
   }
   return conflicts;
+}
+
+/** What conflictsBetween compares: container, init container and volume names and patched annotation keys. */
+function conflictableNames(set: SidecarSet): Set<string> {
+  const names = new Set<string>();
+  for (const c of set.spec.initContainers ?? []) names.add(`initContainer ${c.name}`);
+  for (const c of set.spec.containers ?? []) names.add(`container ${c.name}`);
+  for (const v of set.spec.volumes ?? []) names.add(`volume ${v.name}`);
+  for (const key of patchPoliciesByKey(set).keys()) names.add(`annotation ${key}`);
+  return names;
 }
 
 function compareNames(x: string, y: string): number {
