@@ -1,6 +1,7 @@
 // The annotations Kruise keeps on an injected pod (§3.2, §3.7): read what a pod already carries,
 // write them back in Kruise's exact JSON shapes.
 import { goJson } from '../sidecarset/go-json.js';
+import { byteOrder } from '../util/go-string-order.js';
 
 export const HASH_ANNOTATION = 'kruise.io/sidecarset-hash';
 export const HASH_WITHOUT_IMAGE_ANNOTATION = 'kruise.io/sidecarset-hash-without-image';
@@ -28,26 +29,6 @@ export function goMapJson<T>(map: ReadonlyMap<string, T>, encode: (v: T) => stri
   return `{${keys.map((k) => `${goJson(k)}:${encode(map.get(k) as T)}`).join(',')}}`;
 }
 
-/**
- * Go's string order (bytes of UTF-8), which is code point order. JavaScript's `<` compares UTF-16
- * units, which puts U+E000–U+FFFF after the astral planes; shifting surrogates above them fixes that
- * without encoding the strings.
- */
-export function byteOrder(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return codePointRank(x) - codePointRank(y);
-  }
-  return a.length - b.length;
-}
-
-function codePointRank(unit: number): number {
-  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
-  if (unit >= 0xe000) return unit - 0x800;
-  return unit;
-}
 
 function encodeEntry(e: HashEntry, withRevision: boolean): string {
   const ordered: Record<string, unknown> = {

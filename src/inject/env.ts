@@ -3,6 +3,7 @@
 import type { V1Container, V1EnvVar } from '@kubernetes/client-node';
 import type { SidecarContainer, TransferEnvVar } from '../sidecarset/types.js';
 import { qualifiedNameProblems, splitSubscriptedPath } from '../sidecarset/k8s-validation.js';
+import { byteOrder } from '../util/go-string-order.js';
 
 /** Marks a container as injected by Kruise; such containers are never app containers. */
 export const INJECTED_ENV_NAME = 'IS_INJECTED';
@@ -75,15 +76,9 @@ export function transferEnvs(
 function envNamesOf(entry: TransferEnvVar): string[] {
   const names = new Set(entry.envNames ?? []);
   if (entry.envName) names.add(entry.envName);
-  return [...names].sort(compareByCodePoint);
+  return [...names].sort(byteOrder);
 }
 
-function compareByCodePoint(a: string, b: string): number {
-  const x = [...a].map((c) => c.codePointAt(0)!);
-  const y = [...b].map((c) => c.codePointAt(0)!);
-  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
-  return x.length - y.length;
-}
 
 /** The source container name, and the fieldPath it was read from if any. */
 function sourceContainerOf(

@@ -8,6 +8,8 @@
 // - a node that was never looked inside keeps its original text, only compacted and HTML-escaped
 //   (numbers such as 1.0, 1e3 or 12345678901234567890 and string escapes survive untouched).
 
+import { byteOrder } from '../util/go-string-order.js';
+
 export type MergePatchResult = { ok: true; value: string } | { ok: false; error: string };
 
 export const INVALID_DOCUMENT = 'Invalid JSON Document';
@@ -186,7 +188,7 @@ function marshal(root: Member): string {
     else if (item === null) out += 'null';
     else if (item.doc) {
       const doc = item.doc;
-      const keys = [...doc.keys()].sort(compareByCodePoint);
+      const keys = [...doc.keys()].sort(byteOrder);
       pending.push('}');
       for (let i = keys.length - 1; i >= 0; i--) {
         pending.push(doc.get(keys[i])!, `${i === 0 ? '' : ','}${encodeGoString(keys[i])}:`);
@@ -202,23 +204,6 @@ function marshal(root: Member): string {
   return out;
 }
 
-/** Byte order of the UTF-8 encodings, which is what Go's map-key sort uses. */
-function compareByCodePoint(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const ca = a.charCodeAt(i);
-    const cb = b.charCodeAt(i);
-    if (ca !== cb) return codePointRank(ca) - codePointRank(cb);
-  }
-  return a.length - b.length;
-}
-
-/** Moves surrogates above U+E000–U+FFFF so UTF-16 units compare like code points. */
-function codePointRank(unit: number): number {
-  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
-  if (unit >= 0xe000) return unit - 0x800;
-  return unit;
-}
 
 const HTML_ESCAPES: Record<string, string> = {
   '<': '\\u003c',

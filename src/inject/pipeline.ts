@@ -7,6 +7,7 @@ import type { Options } from '../config/options.js';
 import type { Severity } from '../krm/results.js';
 import type { PodTemplate } from '../workloads/locate.js';
 import { deepClone, deepEqual } from '../util/json.js';
+import { byteOrder } from '../util/go-string-order.js';
 import { goOrderContainer, goOrderContainerChanged } from '../sidecarset/go-json.js';
 import { applyPatchPodMetadata } from './pod-metadata.js';
 import { transferEnvs, mergeSidecarEnv, appendMissingEnvs } from './env.js';
@@ -24,7 +25,6 @@ import {
   HASH_WITHOUT_IMAGE_ANNOTATION,
   INJECTED_LIST_ANNOTATION,
   WORKING_HOT_UPGRADE_ANNOTATION,
-  byteOrder,
   encodeHashMap,
   type HashEntry,
   goMapJson,

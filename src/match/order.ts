@@ -3,7 +3,7 @@ import type { Rule } from '../sidecarset/rules.js';
 import type { Options } from '../config/options.js';
 import type { Problem } from '../inject/pipeline.js';
 import type { PodTemplateRef } from '../workloads/locate.js';
-import { byteOrder } from '../inject/bookkeeping.js';
+import { byteOrder } from '../util/go-string-order.js';
 import { labelSelectorMatches, isEmptySelector, SelectorError } from './selector.js';
 import { decideNamespace, type NamespaceDirectory } from './namespace.js';
 import { chooseRevision } from '../sidecarset/revision.js';

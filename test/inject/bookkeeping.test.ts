@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { byteOrder, encodeHashMap, goMapJson, parseHashAnnotation, parseStringMap } from '../../src/inject/bookkeeping.js';
+import { encodeHashMap, goMapJson, parseHashAnnotation, parseStringMap } from '../../src/inject/bookkeeping.js';
 
 describe('hash annotations', () => {
   it('writes entries in Kruise field order with keys in byte order', () => {
@@ -35,13 +35,5 @@ describe('hash annotations', () => {
 
   it('escapes like Go', () => {
     expect(goMapJson(new Map([['a', '<&>']]))).toBe('{"a":"\\u003c\\u0026\\u003e"}');
-  });
-});
-
-describe('byteOrder', () => {
-  it('orders like Go compares strings: by the bytes of their UTF-8', () => {
-    const words = ['', 'a', 'ab', 'b', 'B', 'a-1', 'a-10', 'a-2', 'é', 'z', '\uffff', '\ue000', '😀', '😀a', '\u{10ffff}', 'ﬀ', '\u0800'];
-    const bytes = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-    for (const a of words) for (const b of words) expect(Math.sign(byteOrder(a, b))).toBe(bytes(a, b));
   });
 });
