@@ -5,29 +5,15 @@ import { HELP } from './modes/help.js';
 import { isLegacyPluginCall, legacyPluginResourceList } from './modes/legacy-plugin.js';
 import { runCli } from './modes/cli.js';
 import { InputError } from './krm/read.js';
-import { STDIN, decodeUtf8, readStdin, readStdinBytes, readTextFile } from './modes/io.js';
+import { STDIN, decodeUtf8, joinedInChunks, readStdin, readStdinBytes, readTextFile } from './modes/io.js';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { LARGE_INPUT_BYTES, sendRun, startWorker, type WorkerMessage } from './modes/large-input.js';
-
-const CHUNK = 1 << 20;
 
 function emit(out: Pick<RunOutput, 'stderr' | 'exitCode'> & { stdout?: string; output?: readonly string[] }): void {
   process.exitCode = out.exitCode;
   if (out.stderr) process.stderr.write(out.stderr);
   // Never process.exit() after a large write: a pipe would get only its first 128 KiB.
-  const parts = out.output ?? (out.stdout ? [out.stdout] : []);
-  let pending: string[] = [];
-  let size = 0;
-  for (const part of parts) {
-    pending.push(part);
-    size += part.length;
-    if (size >= CHUNK) {
-      process.stdout.write(pending.join(''));
-      pending = [];
-      size = 0;
-    }
-  }
-  if (size > 0) process.stdout.write(pending.join(''));
+  for (const chunk of joinedInChunks(out.output ?? (out.stdout ? [out.stdout] : []))) process.stdout.write(chunk);
 }
 
 function main(argv: string[]): void {

@@ -13,6 +13,23 @@ export function decodeUtf8(bytes: Uint8Array, what: string): string {
 
 export const STDIN = 'the input on stdin';
 
+/** Output pieces joined into strings of about a mebibyte: one write per piece would be slow, one string of everything too big. */
+export function* joinedInChunks(parts: readonly string[]): Generator<string> {
+  const CHUNK = 1 << 20;
+  let pending: string[] = [];
+  let size = 0;
+  for (const part of parts) {
+    pending.push(part);
+    size += part.length;
+    if (size >= CHUNK) {
+      yield pending.join('');
+      pending = [];
+      size = 0;
+    }
+  }
+  if (size > 0) yield pending.join('');
+}
+
 export function readStdinBytes(): Uint8Array {
   try {
     return readFileSync(0);

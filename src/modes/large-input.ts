@@ -5,13 +5,12 @@
 // start-up), but a worker takes it as a resource limit. Small inputs stay in the main thread: a
 // worker costs a second isolate and a second load of the bundle (tens of milliseconds).
 import { Worker } from 'node:worker_threads';
+import { joinedInChunks } from './io.js';
 
 /** Inputs from this many bytes on run in the worker. */
 export const LARGE_INPUT_BYTES = 8 << 20;
 /** Three semi-spaces' worth: 32 MB semi-spaces halve the scavenges of a 50 MB run. */
 const YOUNG_GENERATION_MB = 96;
-/** Output is handed over in chunks of about this many characters, encoded in the worker. */
-const CHUNK = 1 << 20;
 
 /** What the worker sends: the outcome first, then the output in order, then the end. */
 export type WorkerMessage =
@@ -35,20 +34,11 @@ export function startWorker(entry: URL, input: Uint8Array): Worker {
 /** In the worker: send the run's outcome and output to the main thread. */
 export function sendRun(post: (message: WorkerMessage, transfer?: ArrayBuffer[]) => void, run: { stderr: string; exitCode: number; output: readonly string[] }): void {
   post({ kind: 'outcome', stderr: run.stderr, exitCode: run.exitCode });
+  // Encoded here, so that the main thread only writes bytes.
   const encoder = new TextEncoder();
-  let pending: string[] = [];
-  let size = 0;
-  const flush = () => {
-    const bytes = encoder.encode(pending.join(''));
+  for (const chunk of joinedInChunks(run.output)) {
+    const bytes = encoder.encode(chunk);
     post({ kind: 'output', bytes }, [bytes.buffer as ArrayBuffer]);
-    pending = [];
-    size = 0;
-  };
-  for (const part of run.output) {
-    pending.push(part);
-    size += part.length;
-    if (size >= CHUNK) flush();
   }
-  if (size > 0) flush();
   post({ kind: 'end' });
 }
