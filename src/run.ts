@@ -17,6 +17,7 @@ import { RuleIndex } from './match/rule-index.js';
 import { injectTemplate, type InjectContext, type Problem } from './inject/pipeline.js';
 import { INJECTED_LIST_ANNOTATION } from './inject/bookkeeping.js';
 import { OVERWRITTEN_ANNOTATION } from './inject/overwritten.js';
+import { INJECTIONS_ANNOTATION } from './inject/ownership.js';
 import type { V1LocalObjectReference } from '@kubernetes/client-node';
 
 export interface RunOutput {
@@ -179,7 +180,7 @@ function run({ text, configFile, itemFiles }: RunInput, fullParse: boolean): Run
     if (kind === undefined) return false;
     if (!workloadKinds.has(kind)) return true;
     // Rollouts get a result about workloadRef whatever their labels; earlier injections may need stripping.
-    if (kind === 'Rollout' || item.raw.includes(INJECTED_LIST_ANNOTATION) || item.raw.includes(OVERWRITTEN_ANNOTATION)) return false;
+    if (kind === 'Rollout' || [INJECTED_LIST_ANNOTATION, INJECTIONS_ANNOTATION, OVERWRITTEN_ANNOTATION].some((key) => item.raw.includes(key))) return false;
     return index.requiredKeys !== undefined && !index.requiredKeys.some((key) => item.raw.includes(key));
   }
 
@@ -198,6 +199,7 @@ function run({ text, configFile, itemFiles }: RunInput, fullParse: boolean): Run
       namespace,
       limitRanges: cluster.limitRanges.get(namespace),
       serviceAccountPullSecrets: (name) => cluster.serviceAccountPullSecrets.get(`${namespace}/${name}`),
+      step: config.step,
     };
   }
 
@@ -283,5 +285,5 @@ function clusterInputs(objects: readonly unknown[], options: Options, results: R
 
 /** Whether a template shows an earlier run of this function, whose leftovers may need undoing. */
 function carriesEarlierRun(annotations: Record<string, string> | undefined): boolean {
-  return annotations?.[INJECTED_LIST_ANNOTATION] !== undefined || annotations?.[OVERWRITTEN_ANNOTATION] !== undefined;
+  return [INJECTED_LIST_ANNOTATION, INJECTIONS_ANNOTATION, OVERWRITTEN_ANNOTATION].some((key) => annotations?.[key] !== undefined);
 }

@@ -20,6 +20,28 @@ export interface Configuration {
   options: Options;
   rules: RuleSource[];
   results: Result[];
+  /** The injection step's identity: what an earlier run of this step injected is its own to strip (inject/ownership.ts). */
+  step: string;
+}
+
+/** Sets a step's identity on a functionConfig that has no options (a SidecarSet, a List). */
+export const STEP_ANNOTATION = 'inject-sidecarsets.kpt.dev/step';
+
+/**
+ * One step per functionConfig: a SidecarSet file is its own step (one transformer, one kpt
+ * mutator), a List or an InjectSidecarSets config is one by its name, and every config that takes
+ * the SidecarSets among the items is the step `items`. An explicit `step` option or annotation wins.
+ */
+export function stepIdentity(functionConfig: unknown, options: Options): string {
+  if (options.step) return options.step;
+  if (!isPlainObject(functionConfig)) return 'items';
+  const metadata = isPlainObject(functionConfig.metadata) ? functionConfig.metadata : {};
+  const annotations = isPlainObject(metadata.annotations) ? metadata.annotations : {};
+  if (typeof annotations[STEP_ANNOTATION] === 'string' && annotations[STEP_ANNOTATION] !== '') return annotations[STEP_ANNOTATION];
+  const name = typeof metadata.name === 'string' && metadata.name !== '' ? `/${metadata.name}` : '';
+  const { kind } = functionConfig;
+  if (kind === 'SidecarSet' || kind === 'List' || kind === 'SidecarSetList' || kind === CONFIG_KIND) return `${String(kind)}${name}`;
+  return 'items';
 }
 
 export function isSidecarSet(obj: unknown): boolean {
@@ -42,6 +64,17 @@ export function readConfiguration(
   configFile?: FileRef,
   itemFiles?: readonly (FileRef | undefined)[],
 ): Configuration {
+  const form = readForm(functionConfig, hasFunctionConfig, items, configFile, itemFiles);
+  return { ...form, step: stepIdentity(hasFunctionConfig ? functionConfig : undefined, form.options) };
+}
+
+function readForm(
+  functionConfig: unknown,
+  hasFunctionConfig: boolean,
+  items: readonly unknown[],
+  configFile?: FileRef,
+  itemFiles?: readonly (FileRef | undefined)[],
+): Omit<Configuration, 'step'> {
   const results: Result[] = [];
   const fromItems = (): RuleSource[] =>
     items.flatMap((object, i) =>
@@ -51,7 +84,7 @@ export function readConfiguration(
     objects.map((object) => ({ object, subject: subjectOf(object, configFile), from: 'functionConfig' as const }));
   const configSubject = subjectOf(functionConfig, configFile);
 
-  const itemsAreRules = (options: Options, why: string): Configuration => {
+  const itemsAreRules = (options: Options, why: string): Omit<Configuration, 'step'> => {
     const rules = fromItems();
     results.push(
       result('info', `${why}: the ${rules.length} SidecarSet(s) among the items are the rules`, configSubject),
@@ -163,6 +196,11 @@ const CONFIGMAP_OPTIONS: Record<string, StringOption> = {
   sidecarSetsFromItems: boolOption((o, v) => (o.sidecarSetsFromItems = v)),
   normalizeMergePatchOnFirstWrite: boolOption((o, v) => (o.normalizeMergePatchOnFirstWrite = v)),
   stripPreviousInjection: boolOption((o, v) => (o.stripPreviousInjection = v)),
+  step: (v, o) => {
+    if (v === '') return 'must not be empty';
+    o.step = v;
+    return undefined;
+  },
   EnableSortSidecarContainerByName: boolOption((o, v) => (o.featureGates.EnableSortSidecarContainerByName = v)),
   SidecarSetPatchPodMetadataDefaultsAllowed: boolOption(
     (o, v) => (o.featureGates.SidecarSetPatchPodMetadataDefaultsAllowed = v),

@@ -43,6 +43,11 @@ export interface Options {
    * longer apply or have changed (recognised by the timestamp this function writes).
    */
   stripPreviousInjection: boolean;
+  /**
+   * This injection step's identity, when the one derived from the config (config/forms.ts
+   * `stepIdentity`) does not fit, e.g. two unnamed Lists in one pipeline.
+   */
+  step?: string;
   /** Kruise's patchPodMetadata whitelist; off unless configured (or a kruise-configuration ConfigMap is among the items). */
   patchMetadataWhitelist?: { rules: PatchMetadataWhitelistRule[] };
   /** ServiceAccounts that exist but are not among the items: `namespace/name`. */

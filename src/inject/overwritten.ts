@@ -1,11 +1,10 @@
-// What an injection changed of the template's own content, recorded so that the next run can undo
-// it before injecting again (§6.5 item 3). Containers, init containers and Kruise's bookkeeping are
-// recognised without help (IS_INJECTED, the hash entries), and so are the volumes only sidecars
-// mount, except the template's own among them; those, patched annotations, pull secrets, the
-// ServiceAccount fields and app containers a sidecar replaced are not, so without this
-// record they would outlive a SidecarSet that was removed or changed. Kruise has no such record: it
-// injects once per pod and never needs to undo. The record is a documented deviation from its output
-// and is written only when stripPreviousInjection is on and there is something to undo.
+// What an injection step changed of values the template already had, recorded so that the next
+// run of that step can give them back before injecting again: patched annotations, the
+// ServiceAccount fields, and app containers a sidecar replaced. What a step added (containers,
+// volumes, pull secrets, hash entries) is recognised from its step record (inject/ownership.ts).
+// Kruise has no such record: it injects once per pod and never needs to undo. A template injected
+// by a version before steps carries this record alone, in OVERWRITTEN_ANNOTATION, which is still
+// read (with its `ownVolumes` and `spec.imagePullSecrets`) so that nothing it names is stranded.
 import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
 import { deepClone, deepEqual } from '../util/json.js';
 import { isInjectedSidecar } from './shared-volumes.js';
@@ -51,7 +50,7 @@ export function readRecord(annotations: Readonly<Record<string, string>>): Overw
   return problem ? { invalid: problem } : (parsed as OverwrittenRecord);
 }
 
-function recordShapeProblem(value: unknown): string | undefined {
+export function recordShapeProblem(value: unknown): string | undefined {
   const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   const isChange = (v: unknown) => isObject(v) && 'before' in v && 'after' in v;
   if (!isObject(value)) return 'not a JSON object';
@@ -75,14 +74,19 @@ function recordShapeProblem(value: unknown): string | undefined {
 
 /**
  * The template as it was before the injection that wrote the record. A value the record names is
- * given back only where the template still holds what the injection wrote: anything edited since
- * is the author's and stays. Returns new maps and lists; the input is not changed.
+ * given back only where the template still holds what the injection wrote: anything changed since
+ * (by the author, or by a later injection step that built on it) stays, and such entries come
+ * back as `blocked`. Returns new maps and lists; the input is not changed.
  */
-export function undoRecorded(template: Template, record: OverwrittenRecord): Template {
+export function undoRecorded(template: Template, record: OverwrittenRecord): Template & { blocked: OverwrittenRecord } {
+  const blocked: OverwrittenRecord = {};
   const annotations = { ...template.annotations };
   delete annotations[OVERWRITTEN_ANNOTATION];
   for (const [key, change] of Object.entries(record.annotations ?? {})) {
-    if ((annotations[key] ?? null) !== change.after) continue;
+    if ((annotations[key] ?? null) !== change.after) {
+      (blocked.annotations ??= {})[key] = change;
+      continue;
+    }
     if (typeof change.before === 'string') annotations[key] = change.before;
     else delete annotations[key];
   }
@@ -91,7 +95,11 @@ export function undoRecorded(template: Template, record: OverwrittenRecord): Tem
   const fields = spec as unknown as Record<string, unknown>;
   for (const field of RECORDED_SPEC_FIELDS) {
     const change = record.spec?.[field];
-    if (!change || !deepEqual(fields[field] ?? null, change.after)) continue;
+    if (!change) continue;
+    if (!deepEqual(fields[field] ?? null, change.after)) {
+      (blocked.spec ??= {})[field] = change;
+      continue;
+    }
     if (change.before === null) delete fields[field];
     else fields[field] = deepClone(change.before);
   }
@@ -106,21 +114,24 @@ export function undoRecorded(template: Template, record: OverwrittenRecord): Tem
   spec.containers = putBack(spec.containers, record.replacedContainers) ?? spec.containers;
   const init = putBack(spec.initContainers, record.replacedInitContainers);
   if (init) spec.initContainers = init;
-  return { annotations, spec };
+  return { annotations, spec, blocked };
 }
 
 /**
  * What the injection from `before` to `after` changed that the next run could not recognise.
- * `patchedKeys`: the annotations patchPodMetadata changed (bookkeeping is recognised without help);
- * `sidecarOnlyVolumes`: the volumes only injected sidecars mount after the injection, less those an
- * earlier run injected.
+ * `patchedKeys`: the annotations patchPodMetadata changed (bookkeeping is recognised without help).
+ * `blocked`: entries of the earlier record that could not be given back; each is kept while the
+ * injection still writes that field, so that the record stays the same from render to render.
+ * Pull secrets and volumes are not recorded here: several steps add to those lists, and each step
+ * keeps the names it added (inject/ownership.ts).
  */
 export function recordOverwrites(
   before: Template,
   after: Template,
   patchedKeys: readonly string[],
   replaced: { containers: readonly string[]; initContainers: readonly string[] },
-  sidecarOnlyVolumes: ReadonlySet<string>,
+  blocked: OverwrittenRecord,
+  stillWritten: { annotations: ReadonlySet<string>; serviceAccount: boolean },
 ): OverwrittenRecord | undefined {
   const record: OverwrittenRecord = {};
   const annotations: Record<string, Change> = {};
@@ -129,18 +140,20 @@ export function recordOverwrites(
     const is = after.annotations[key] ?? null;
     if (was !== is) annotations[key] = { before: was, after: is };
   }
-  if (Object.keys(annotations).length > 0) record.annotations = annotations;
+  for (const [key, change] of Object.entries(blocked.annotations ?? {})) {
+    if (!(key in annotations) && stillWritten.annotations.has(key)) annotations[key] = change;
+  }
+  if (Object.keys(annotations).length > 0) record.annotations = sortedByKey(annotations);
 
   const spec: Partial<Record<RecordedSpecField, Change>> = {};
   const was = before.spec as unknown as Record<string, unknown>;
   const is = after.spec as unknown as Record<string, unknown>;
   for (const field of RECORDED_SPEC_FIELDS) {
+    if (field === 'imagePullSecrets') continue;
     if (!deepEqual(was[field] ?? null, is[field] ?? null)) spec[field] = { before: deepClone(was[field] ?? null), after: deepClone(is[field] ?? null) };
+    else if (blocked.spec?.[field] && stillWritten.serviceAccount) spec[field] = blocked.spec[field];
   }
   if (Object.keys(spec).length > 0) record.spec = spec;
-
-  const ownVolumes = (before.spec.volumes ?? []).map((v) => v.name).filter((name) => sidecarOnlyVolumes.has(name));
-  if (ownVolumes.length > 0) record.ownVolumes = ownVolumes;
 
   const originals = (list: V1Container[] | undefined, names: readonly string[]) =>
     names.map((name) => list?.find((c) => c.name === name)).filter((c): c is V1Container => c !== undefined).map(deepClone);
@@ -150,4 +163,8 @@ export function recordOverwrites(
   if (initContainers.length > 0) record.replacedInitContainers = initContainers;
 
   return Object.keys(record).length > 0 ? record : undefined;
+}
+
+function sortedByKey<T>(map: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

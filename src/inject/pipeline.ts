@@ -13,12 +13,21 @@ import { applyPatchPodMetadata } from './pod-metadata.js';
 import { transferEnvs, mergeSidecarEnv, appendMissingEnvs } from './env.js';
 import { sharedMountsAndEnvs, mergeSidecarMounts, mergeSidecarDevices, isInjectedSidecar } from './shared-volumes.js';
 import { computeSidecarResources } from './resources-policy.js';
-import { hotUpgradeContainers, HOT_UPGRADE_SUFFIXES } from './hot-upgrade.js';
+import { hotUpgradeContainers } from './hot-upgrade.js';
 import { mergeContainers, type BuiltContainer } from './containers.js';
 import { containerNameConflicts, metadataConflicts, resultingPodProblems, volumeConflicts } from './pod-checks.js';
-import { stripStaleInjection, sweepUnmounted, volumesOnlySidecarsMount, type Bookkeeping, type StripOutcome } from './strip.js';
+import { stripStaleInjection, sweepUnmounted, type Bookkeeping, type StripOutcome } from './strip.js';
+import {
+  INJECTIONS_ANNOTATION,
+  adoptLegacyInjection,
+  encodeInjectionRecords,
+  readInjectionRecords,
+  withTwins,
+  type InjectionRecords,
+  type StepRecord,
+} from './ownership.js';
 import { applyServiceAccount, tokenScopeOf, type ServiceAccountRule } from './service-account.js';
-import { OVERWRITTEN_ANNOTATION, readRecord, recordOverwrites, undoRecorded, type Template } from './overwritten.js';
+import { OVERWRITTEN_ANNOTATION, recordOverwrites, undoRecorded, type OverwrittenRecord, type Template } from './overwritten.js';
 import {
   EPOCH_TIMESTAMP,
   HASH_ANNOTATION,
@@ -27,6 +36,7 @@ import {
   WORKING_HOT_UPGRADE_ANNOTATION,
   encodeHashMap,
   type HashEntry,
+  type HashMap,
   goMapJson,
   parseHashAnnotation,
   parseStringMap,
@@ -48,6 +58,8 @@ export interface InjectContext {
   namespace: string;
   /** imagePullSecrets of a ServiceAccount of the pod's namespace, when it is among the items. */
   serviceAccountPullSecrets: (serviceAccountName: string) => V1LocalObjectReference[] | undefined;
+  /** This injection step's identity (config/forms.ts): what it injected earlier is its own to strip. */
+  step: string;
 }
 
 export interface InjectOutcome {
@@ -70,10 +82,12 @@ function orderedSidecar(spec0: SidecarContainer): Container {
   return ordered;
 }
 
-export function injectTemplate(original: PodTemplate, rules: readonly Rule[], ctx: InjectContext): InjectOutcome {
+export function injectTemplate(original: PodTemplate, matched: readonly Rule[], ctx: InjectContext): InjectOutcome {
   const problems: Problem[] = [];
   const unchanged = (): InjectOutcome => ({ template: original, changed: false, problems, injected: [] });
-  const base = ctx.options.stripPreviousInjection ? undoPreviousOverwrites(original, problems) : undefined;
+  const owned = ctx.options.stripPreviousInjection ? takeOwnership(original, matched, ctx, problems) : undefined;
+  const rules = owned?.rules ?? matched;
+  const base = owned?.base;
   // Shallow copies: every step below replaces the lists and maps it changes instead of editing them.
   const pod: PodTemplate = { ...original, spec: { ...(base?.spec ?? original.spec) } };
   const metadata = (pod.metadata = { ...(original.metadata ?? {}) });
@@ -119,29 +133,24 @@ export function injectTemplate(original: PodTemplate, rules: readonly Rule[], ct
   );
 
   const books = { hashes, hashesWithoutImage, injectedList, hotWorking };
-  const stripped = ctx.options.stripPreviousInjection
-    ? stripStaleInjection(
-        spec,
-        annotations,
-        books,
-        new Map(rules.map((r) => [r.name, new Set([...(r.set.spec.containers ?? []), ...(r.set.spec.initContainers ?? [])].map((c) => c.name))])),
-        (ts) => ts === EPOCH_TIMESTAMP || (ts !== null && ts === ctx.options.injectionTimestamp),
-      )
-    : undefined;
-  // An earlier run's volumes: replaced by the current definition when a SidecarSet still has them, else dropped once unused.
-  const earlierVolumes = new Set(
-    base && stripped?.earlierRun ? [...volumesOnlySidecarsMount(original.spec)].filter((name) => !base.ownVolumes.has(name)) : [],
+  const forbiddenNames = new Set(
+    rules.flatMap((r) => [...(r.set.spec.containers ?? []), ...(r.set.spec.initContainers ?? [])].map((c) => c.name)),
   );
+  const injectedNow = new Set([...forbiddenNames].flatMap(withTwins));
+  const stripped = owned ? stripStaleInjection(spec, annotations, books, owned.mine, new Set(rules.map((r) => r.name)), injectedNow) : undefined;
+  // This step's earlier volumes: replaced by the current definition when a SidecarSet still has them, else dropped once unused.
+  const earlierVolumes = new Set(owned?.mine.volumes ?? []);
+  // Sidecars of every step: none is an app container to the sidecars built now (a single admission has none of them yet).
+  const otherSidecars = new Set([...(owned?.others.values() ?? [])].flatMap((r) => r.containers));
+  const volumesBefore = new Set((spec.volumes ?? []).map((v) => v.name));
+  const secretsBefore = new Set((spec.imagePullSecrets ?? []).map((s) => s.name));
 
   // §3.3 build, looking at the pod as it is after the metadata patch; the pod is not changed meanwhile.
   const seen = { metadata: { ...metadata, annotations }, spec };
   const podContainers = spec.containers ?? [];
-  const forbiddenNames = new Set(
-    rules.flatMap((r) => [...(r.set.spec.containers ?? []), ...(r.set.spec.initContainers ?? [])].map((c) => c.name)),
-  );
-  const injectedNow = new Set([...forbiddenNames].flatMap((n) => [n, ...HOT_UPGRADE_SUFFIXES.map((s) => n + s)]));
-  // Idempotency (§6.5 item 2): a sidecar this run re-injects is no source for another sidecar's transferEnv.
-  const transferSources = podContainers.filter((c) => !(injectedNow.has(c.name) && isInjectedSidecar(c)));
+  // Idempotency (§6.5 item 2): a sidecar this run re-injects, or another step injected, is no source for transferEnv.
+  const transferSources = podContainers.filter((c) => !((injectedNow.has(c.name) || otherSidecars.has(c.name)) && isInjectedSidecar(c)));
+  const resourceTargetsExcluded = new Set([...injectedNow, ...otherSidecars]);
   const builtInit: BuiltContainer[] = [];
   const builtContainers: BuiltContainer[] = [];
   const candidateVolumes: Array<{ volume: V1Volume; rule: string }> = [];
@@ -166,7 +175,7 @@ export function injectTemplate(original: PodTemplate, rules: readonly Rule[], ct
 
       if (c.resourcesPolicy) {
         // Hot-upgrade twins of an earlier run are no targets either: in a first admission they do not exist yet.
-        const computed = computeSidecarResources({ sidecar: c, pod: seen, forbiddenNames: injectedNow, limitRanges: ctx.limitRanges as never });
+        const computed = computeSidecarResources({ sidecar: c, pod: seen, forbiddenNames: resourceTargetsExcluded, limitRanges: ctx.limitRanges as never });
         if (!computed.ok) {
           problem('error', `resourcesPolicy: ${computed.error}; the cluster would reject every pod of this template`);
           failed = true;
@@ -242,27 +251,38 @@ export function injectTemplate(original: PodTemplate, rules: readonly Rule[], ct
   }
   if (failed) return unchanged();
 
-  // Last steps of every path that injects or strips: what is left of earlier runs, and the record for the next.
-  const conclude = (replaced: { containers: string[]; initContainers: string[] }) => {
-    if (!base || !stripped) return;
+  // Last steps of every path that injects or strips: what is left of this step's earlier run, and its record for the next.
+  const conclude = (replaced: { containers: string[]; initContainers: string[] }, injectedNames: readonly string[]) => {
+    if (!owned || !stripped) return;
     const volumes = sweepUnmounted(spec, earlierVolumes);
     if (stripped.containers.length + stripped.sidecarSets.length + volumes.length > 0) {
       problems.push({
-        severity: 'info',
-        message: `removed what an earlier run injected for SidecarSets that no longer apply here or changed: ${describeStripped(stripped, volumes)}`,
+        severity: 'warning',
+        message: `removed what an earlier run of this step (${ctx.step}) injected for SidecarSets that no longer apply here or changed: ${describeStripped(stripped, volumes)}`,
         sidecarSets: stripped.sidecarSets,
       });
     }
-    const ownSidecarOnly = base.spec.volumes?.length
-      ? new Set([...volumesOnlySidecarsMount(spec)].filter((name) => !earlierVolumes.has(name)))
-      : new Set<string>();
-    const record = recordOverwrites(base, { annotations, spec }, patched.changedKeys, replaced, ownSidecarOnly);
-    // Field order is the template's, so that a container given back reads as its author wrote it.
-    if (record) annotations[OVERWRITTEN_ANNOTATION] = JSON.stringify(record);
+    const overwritten = recordOverwrites(owned.base, { annotations, spec }, patched.changedKeys, replaced, owned.base.blocked, {
+      annotations: new Set(rules.flatMap((r) => (r.set.spec.patchPodMetadata ?? []).flatMap((p) => Object.keys(p.annotations ?? {})))),
+      serviceAccount: ctx.options.featureGates.SidecarSetServiceAccountInjection && rules.some((r) => !!r.set.spec.serviceAccountName),
+    });
+    const finalVolumes = (spec.volumes ?? []).map((v) => v.name);
+    const finalSecrets = (spec.imagePullSecrets ?? []).map((s) => s.name).filter((n): n is string => typeof n === 'string');
+    owned.records.set(ctx.step, {
+      sidecarSets: rules.map((r) => r.name).sort(byteOrder),
+      containers: [...injectedNames],
+      volumes: finalVolumes.filter((n) => !volumesBefore.has(n) || earlierVolumes.has(n)),
+      imagePullSecrets: finalSecrets.filter((n) => !secretsBefore.has(n) || owned.base.keptSecrets.has(n)),
+      ...(overwritten ? { overwritten } : {}),
+    });
+    delete annotations[OVERWRITTEN_ANNOTATION];
+    const encoded = encodeInjectionRecords(owned.records);
+    if (encoded === undefined) delete annotations[INJECTIONS_ANNOTATION];
+    else annotations[INJECTIONS_ANNOTATION] = encoded;
   };
   if (builtInit.length === 0 && builtContainers.length === 0) {
     if (stripped && stripped.containers.length + stripped.sidecarSets.length > 0) writeBookkeeping(annotations, books, false);
-    conclude({ containers: [], initContainers: [] });
+    conclude({ containers: [], initContainers: [] }, []);
     return finish(original, pod, annotations, problems, []);
   }
   problems.push(
@@ -276,6 +296,13 @@ export function injectTemplate(original: PodTemplate, rules: readonly Rule[], ct
   const firstOnly = (list: BuiltContainer[]) => list.filter((b) => owner.get(b.container.name) === b.rule);
   builtInit.splice(0, builtInit.length, ...firstOnly(builtInit));
   builtContainers.splice(0, builtContainers.length, ...firstOnly(builtContainers));
+  if (otherSidecars.size > 0) {
+    // Another step's sidecar of the same name stays, as the first SidecarSet's does within one run.
+    const theirs = (b: BuiltContainer) => otherSidecars.has(b.container.name) && [...(spec.initContainers ?? []), ...(spec.containers ?? [])].some((c) => c.name === b.container.name && isInjectedSidecar(c));
+    for (const b of [...builtInit, ...builtContainers].filter(theirs)) problems.push(crossStepConflict(b, hashes, owned?.others));
+    builtInit.splice(0, builtInit.length, ...builtInit.filter((b) => !theirs(b)));
+    builtContainers.splice(0, builtContainers.length, ...builtContainers.filter((b) => !theirs(b)));
+  }
   const built = [...builtInit, ...builtContainers];
 
   builtInit.sort((a, b) => byteOrder(a.container.name, b.container.name));
@@ -328,10 +355,13 @@ export function injectTemplate(original: PodTemplate, rules: readonly Rule[], ct
 
   writeBookkeeping(annotations, books, hotInjected);
   for (const key of [...extraAnnotations.keys()].sort(byteOrder)) annotations[key] = extraAnnotations.get(key) as string;
-  conclude({
-    containers: containerMerge.replacedAppContainers.map((r) => r.name),
-    initContainers: initMerge.replacedAppContainers.map((r) => r.name),
-  });
+  conclude(
+    {
+      containers: containerMerge.replacedAppContainers.map((r) => r.name),
+      initContainers: initMerge.replacedAppContainers.map((r) => r.name),
+    },
+    built.map((b) => b.container.name),
+  );
 
   return finish(
     original,
@@ -383,26 +413,108 @@ function describeStripped(s: StripOutcome, volumes: string[]): string {
   return parts.join('; ');
 }
 
+interface Ownership {
+  /** Every step's record on the template; this step's is replaced once it has injected. */
+  records: InjectionRecords;
+  /** What this step injected in an earlier run (adopted, for a template injected before steps). */
+  mine: StepRecord;
+  others: InjectionRecords;
+  /** The rules this step applies: the matched ones less those another step already applied. */
+  rules: readonly Rule[];
+  /** The template with what this step overwrote given back. */
+  base: Undone;
+}
+
+interface Undone extends Template {
+  /** Recorded changes that could not be given back because a later step built on them. */
+  blocked: OverwrittenRecord;
+  /** Pull secrets this step added earlier and keeps. */
+  keptSecrets: ReadonlySet<string>;
+}
+
 /**
- * The template as it was before an earlier run, as far as that run recorded what it overwrote
- * (inject/overwritten.ts); undefined fields of the result are the template's own.
+ * Whose injection is whose (inject/ownership.ts), and the template as it was before this step's
+ * earlier run, as far as that run recorded what it overwrote.
  */
-function undoPreviousOverwrites(original: PodTemplate, problems: Problem[]): Template & { ownVolumes: ReadonlySet<string> } {
-  const annotations = original.metadata?.annotations ?? {};
-  const record = readRecord(annotations);
-  if (record === undefined) return { annotations, spec: original.spec, ownVolumes: new Set() };
-  if ('invalid' in record) {
+function takeOwnership(original: PodTemplate, matched: readonly Rule[], ctx: InjectContext, problems: Problem[]): Ownership {
+  const annotations = { ...(original.metadata?.annotations ?? {}) };
+  const onTemplate = readInjectionRecords(annotations);
+  delete annotations[INJECTIONS_ANNOTATION];
+  delete annotations[OVERWRITTEN_ANNOTATION];
+  let records: InjectionRecords = new Map();
+  let mine: StepRecord = { sidecarSets: [], containers: [] };
+  if (onTemplate.kind === 'invalid') {
     problems.push({
       severity: 'warning',
-      message: `annotation ${OVERWRITTEN_ANNOTATION} cannot be read (${record.invalid}), so what an earlier run changed of the template's own annotations, pull secrets, ServiceAccount, volumes and containers is not undone: the template is taken as it stands`,
-      fieldPath: `metadata.annotations[${JSON.stringify(OVERWRITTEN_ANNOTATION)}]`,
+      message: `annotation ${onTemplate.annotation} cannot be read (${onTemplate.problem}), so what earlier runs injected and overwrote is not undone: the template is taken as it stands`,
+      fieldPath: `metadata.annotations[${JSON.stringify(onTemplate.annotation)}]`,
       sidecarSets: [],
     });
-    const rest = { ...annotations };
-    delete rest[OVERWRITTEN_ANNOTATION];
-    return { annotations: rest, spec: original.spec, ownVolumes: new Set() };
+  } else if (onTemplate.kind === 'records') {
+    records = onTemplate.records;
+    mine = records.get(ctx.step) ?? mine;
+  } else {
+    const hashes = parseHashAnnotation(annotations[HASH_ANNOTATION]);
+    if (typeof hashes !== 'string') mine = adoptLegacyInjection(original.spec, hashes, (ts) => isWrittenByThisFunction(ts, ctx.options), onTemplate.legacyOverwritten);
   }
-  return { ...undoRecorded({ annotations, spec: original.spec }, record), ownVolumes: new Set(record.ownVolumes) };
+  const others: InjectionRecords = new Map([...records].filter(([step]) => step !== ctx.step));
+  const rules = matched.filter((rule) => !appliedByAnotherStep(rule, mine, others, annotations, problems));
+
+  const undone = mine.overwritten ? undoRecorded({ annotations, spec: original.spec }, mine.overwritten) : { annotations, spec: original.spec, blocked: {} };
+  const keptSecrets = new Set<string>();
+  const added = new Set(mine.imagePullSecrets ?? []);
+  if (added.size > 0 && undone.spec.imagePullSecrets) {
+    const wanted = new Set(rules.flatMap((r) => (r.set.spec.imagePullSecrets ?? []).map((s) => s.name)));
+    const spec = undone.spec;
+    const fromServiceAccount = new Set((ctx.serviceAccountPullSecrets(spec.serviceAccountName || spec.serviceAccount || 'default') ?? []).map((s) => s.name));
+    // A list that holds only this step's additions is built again from scratch (mergePullSecrets: the
+    // ServiceAccount's secrets come first when a pod has none). Otherwise what is still added keeps its place.
+    const onlyMine = (spec.imagePullSecrets ?? []).every((s) => s.name !== undefined && added.has(s.name));
+    const keep = (name: string | undefined) =>
+      name === undefined || !added.has(name) || (!onlyMine && (wanted.has(name) || fromServiceAccount.has(name)));
+    const list = undone.spec.imagePullSecrets.filter((s) => keep(s.name));
+    for (const s of list) if (s.name !== undefined && added.has(s.name)) keptSecrets.add(s.name);
+    undone.spec = { ...undone.spec, imagePullSecrets: list.length > 0 ? list : undefined };
+    if (list.length === 0) delete undone.spec.imagePullSecrets;
+  }
+  return { records, mine, others, rules, base: { ...undone, keptSecrets } };
+}
+
+/**
+ * A SidecarSet that another step already applied to this template: the same spec is left as that
+ * step injected it; a different spec under the same name is an error (which one would a cluster run?).
+ */
+function appliedByAnotherStep(rule: Rule, mine: StepRecord, others: InjectionRecords, annotations: Record<string, string>, problems: Problem[]): boolean {
+  if (mine.sidecarSets.includes(rule.name)) return false;
+  const step = [...others].find(([, r]) => r.sidecarSets.includes(rule.name))?.[0];
+  if (step === undefined) return false;
+  const hashes = parseHashAnnotation(annotations[HASH_ANNOTATION]);
+  const entry = typeof hashes === 'string' ? undefined : hashes.get(rule.name);
+  if (entry?.hash !== rule.hash) {
+    problems.push({
+      severity: 'error',
+      message: `SidecarSet ${rule.name} was already injected into this template by another step (${step}) with a different spec: one name, two SidecarSets; rename one of them or apply it in one step only`,
+      sidecarSets: [rule.name],
+    });
+  }
+  return true;
+}
+
+function crossStepConflict(built: BuiltContainer, hashes: HashMap, others: InjectionRecords | undefined): Problem {
+  const name = built.container.name;
+  const [step] = [...(others ?? [])].find(([, r]) => r.containers.includes(name)) ?? [];
+  const otherSet =
+    [...hashes.values()].find((e) => e.sidecarSetName !== built.rule && (e.sidecarList ?? []).some((n) => withTwins(n).includes(name)))?.sidecarSetName ??
+    [...(others ?? [])].find(([, r]) => r.containers.includes(name))?.[1].sidecarSets.join(', ');
+  return {
+    severity: 'error',
+    message: `SidecarSet ${built.rule} injects a container ${name}, and SidecarSet ${otherSet ?? '(unknown)'} of another step (${step}) already injected a container of that name into this template; the other step's container is kept`,
+    sidecarSets: [built.rule, ...(otherSet ? [otherSet] : [])],
+  };
+}
+
+function isWrittenByThisFunction(timestamp: string | null, options: Options): boolean {
+  return timestamp === EPOCH_TIMESTAMP || (timestamp !== null && timestamp === options.injectionTimestamp);
 }
 
 /** For each container name, the first SidecarSet in list order that builds it. */

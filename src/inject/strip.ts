@@ -1,13 +1,12 @@
-// Leftovers of an earlier run of this function (§6.5 item 3). Kruise never removes what it once
-// injected; a render that runs over its own output must, or a SidecarSet that was removed or
-// changed since would leave its sidecars behind. Only what this function wrote is touched: its
-// hash entries carry the timestamp it writes (1970-01-01T00:00:00Z or the configured one), which
-// a cluster never does.
+// Leftovers of an earlier run of this step. Kruise never removes what it once injected; a render
+// that runs over its own output must, or a SidecarSet that was removed from the step or changed
+// since would leave its sidecars behind. Only what the step's record names is touched
+// (inject/ownership.ts): other steps' sidecars, and what a cluster injected, stay.
 import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
 import type { HashMap } from './bookkeeping.js';
+import type { StepRecord } from './ownership.js';
 import { versionAnnotation, versionAltAnnotation } from './bookkeeping.js';
 import { isInjectedSidecar } from './shared-volumes.js';
-import { HOT_UPGRADE_SUFFIXES } from './hot-upgrade.js';
 
 export interface Bookkeeping {
   hashes: HashMap;
@@ -17,52 +16,43 @@ export interface Bookkeeping {
 }
 
 export interface StripOutcome {
-  /** Whether the template carries an injection of this function at all. */
-  earlierRun: boolean;
   containers: string[];
   sidecarSets: string[];
 }
 
 /**
- * @param current the SidecarSets matching the template now, with the container names they inject
- * @param written whether a hash entry's timestamp is one this function writes
+ * @param mine what this step injected in an earlier run
+ * @param current the SidecarSets this step applies to the template now
+ * @param injectedNow the container names (hot-upgrade twins included) they inject
  * Mutates `spec`, `annotations` and `books`.
  */
 export function stripStaleInjection(
   spec: V1PodSpec,
   annotations: Record<string, string>,
   books: Bookkeeping,
-  current: ReadonlyMap<string, ReadonlySet<string>>,
-  written: (timestamp: string | null) => boolean,
+  mine: StepRecord,
+  current: ReadonlySet<string>,
+  injectedNow: ReadonlySet<string>,
 ): StripOutcome {
-  const ours = [...books.hashes.values()].filter((e) => written(e.updateTimestamp));
-  const outcome: StripOutcome = { earlierRun: ours.length > 0, containers: [], sidecarSets: [] };
-  if (ours.length === 0) return outcome;
-  const injectedNow = new Set([...current.values()].flatMap((names) => [...names].flatMap(withTwins)));
-
-  const stale = new Set<string>();
-  for (const entry of ours) {
-    for (const name of entry.sidecarList ?? []) for (const n of withTwins(name)) if (!injectedNow.has(n)) stale.add(n);
-    if (!current.has(entry.sidecarSetName)) {
-      for (const map of [books.hashes, books.hashesWithoutImage]) map.delete(entry.sidecarSetName);
-      books.injectedList.delete(entry.sidecarSetName);
-      outcome.sidecarSets.push(entry.sidecarSetName);
-    }
+  const outcome: StripOutcome = { containers: [], sidecarSets: [] };
+  for (const name of mine.sidecarSets) {
+    if (current.has(name)) continue;
+    for (const map of [books.hashes, books.hashesWithoutImage]) map.delete(name);
+    books.injectedList.delete(name);
+    outcome.sidecarSets.push(name);
   }
-  // Classic init containers are in no sidecarList; they are ours when every entry is.
-  const onlyOurs = ours.length === books.hashes.size + outcome.sidecarSets.length;
-  const removable = (c: V1Container, init: boolean) =>
-    isInjectedSidecar(c) && !injectedNow.has(c.name) && (stale.has(c.name) || (init && onlyOurs));
+  const stale = new Set(mine.containers.filter((name) => !injectedNow.has(name)));
+  if (stale.size === 0) return outcome;
 
   const removed: V1Container[] = [];
-  const keep = (list: V1Container[] | undefined, init: boolean) =>
+  const keep = (list: V1Container[] | undefined) =>
     list?.filter((c) => {
-      if (!removable(c, init)) return true;
+      if (!(stale.has(c.name) && isInjectedSidecar(c))) return true;
       removed.push(c);
       return false;
     });
-  spec.containers = keep(spec.containers, false) ?? spec.containers;
-  const init = keep(spec.initContainers, true);
+  spec.containers = keep(spec.containers) ?? spec.containers;
+  const init = keep(spec.initContainers);
   if (init !== undefined) {
     if (init.length > 0) spec.initContainers = init;
     else delete spec.initContainers;
@@ -118,8 +108,4 @@ export function sweepUnmounted(spec: V1PodSpec, candidates: ReadonlySet<string>)
 
 function containersOf(spec: V1PodSpec): V1Container[] {
   return [...(spec.containers ?? []), ...(spec.initContainers ?? []), ...((spec.ephemeralContainers ?? []) as V1Container[])];
-}
-
-function withTwins(name: string): string[] {
-  return [name, ...HOT_UPGRADE_SUFFIXES.map((s) => name + s)];
 }

@@ -38,12 +38,13 @@ describe('recordOverwrites and undoRecorded', () => {
       serviceAccountName: 'agent',
     },
   };
-  const record = recordOverwrites(before, after, ['added', 'tuned'], { containers: ['app'], initContainers: [] }, new Set());
+  const nothingStillWritten = { annotations: new Set<string>(), serviceAccount: false };
+  const record = recordOverwrites(before, after, ['added', 'tuned'], { containers: ['app'], initContainers: [] }, {}, nothingStillWritten);
 
-  it('records the patched annotations, the spec fields and the replaced container, not the bookkeeping', () => {
+  it('records the patched annotations, the ServiceAccount fields and the replaced container, not the bookkeeping nor the pull secrets (a list several steps add to)', () => {
     expect(record).toEqual({
       annotations: { added: { before: null, after: 'x' }, tuned: { before: 'mine', after: 'theirs' } },
-      spec: { imagePullSecrets: { before: null, after: [{ name: 'registry' }] }, serviceAccountName: { before: null, after: 'agent' } },
+      spec: { serviceAccountName: { before: null, after: 'agent' } },
       replacedContainers: [before.spec.containers[0]],
     });
   });
@@ -53,14 +54,14 @@ describe('recordOverwrites and undoRecorded', () => {
   });
 
   it('records nothing when nothing of the template\'s own changed', () => {
-    expect(recordOverwrites(before, { ...before, annotations: { ...before.annotations, 'kruise.io/x': 'y' } }, [], none, new Set())).toBeUndefined();
+    expect(recordOverwrites(before, { ...before, annotations: { ...before.annotations, 'kruise.io/x': 'y' } }, [], none, {}, nothingStillWritten)).toBeUndefined();
   });
 
   it('gives back every recorded value the template still holds as written', () => {
     const undone = undoRecorded({ annotations: { ...after.annotations, [OVERWRITTEN_ANNOTATION]: '…' }, spec: after.spec }, record!);
     expect(undone.annotations).toEqual({ own: 'a', tuned: 'mine', 'kruise.io/sidecarset-injected-list': 's' });
-    expect(undone.spec.imagePullSecrets).toBeUndefined();
     expect(undone.spec.serviceAccountName).toBeUndefined();
+    expect(undone.blocked).toEqual({});
     expect(undone.spec.containers).toEqual(before.spec.containers);
     expect(after.spec.serviceAccountName).toBe('agent');
   });
@@ -75,11 +76,19 @@ describe('recordOverwrites and undoRecorded', () => {
     expect(undone.annotations.added).toBeUndefined();
     expect(undone.spec.serviceAccountName).toBe('other');
     expect(undone.spec.containers).toEqual([{ name: 'app', image: 'edited:2' }]);
+    expect(undone.blocked).toEqual({ annotations: { tuned: record!.annotations!.tuned }, spec: { serviceAccountName: record!.spec!.serviceAccountName } });
   });
 
-  it('records the template\'s own volumes that only sidecars mount', () => {
-    const r = recordOverwrites(before, after, [], none, new Set(['own', 'side']));
-    expect(r?.ownVolumes).toEqual(['own']);
+  it('gives back the pull secrets of a record written before steps (whole-list form)', () => {
+    const legacy = { spec: { imagePullSecrets: { before: null, after: [{ name: 'registry' }] } } };
+    expect(undoRecorded({ annotations: {}, spec: after.spec }, legacy).spec.imagePullSecrets).toBeUndefined();
+  });
+
+  it('keeps a blocked entry while the step still writes that field, so the record does not drift', () => {
+    const blocked = { annotations: { tuned: { before: 'mine', after: 'theirs' } } };
+    const same: Template = { annotations: { ...before.annotations }, spec: before.spec };
+    expect(recordOverwrites(same, same, [], none, blocked, { annotations: new Set(['tuned']), serviceAccount: false })).toEqual(blocked);
+    expect(recordOverwrites(same, same, [], none, blocked, nothingStillWritten)).toBeUndefined();
   });
 });
 

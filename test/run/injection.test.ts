@@ -192,7 +192,8 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
       const set = sidecarSet('s', { selector: { matchLabels: { app: 'web' } }, containers: [logAgent] });
       const out = run([workload({ app: 'web' })], set);
       const a = podMeta(out.objects[0]).annotations;
-      expect(Object.keys(a)).toEqual(['kruise.io/sidecarset-hash', 'kruise.io/sidecarset-hash-without-image', 'kruise.io/sidecarset-injected-list']);
+      expect(Object.keys(a)).toEqual(['kruise.io/sidecarset-hash', 'kruise.io/sidecarset-hash-without-image', 'kruise.io/sidecarset-injected-list', 'inject-sidecarsets.kpt.dev/injections']);
+      expect(JSON.parse(a['inject-sidecarsets.kpt.dev/injections'])).toEqual({ 'SidecarSet/s': { sidecarSets: ['s'], containers: ['log-agent'] } });
       expect(JSON.parse(a['kruise.io/sidecarset-hash']).s).toMatchObject({ updateTimestamp: '1970-01-01T00:00:00Z', sidecarSetName: 's', sidecarList: ['log-agent'] });
       const config = { apiVersion: 'fn.kpt.dev/v1alpha1', kind: 'InjectSidecarSets', metadata: { name: 'c' }, spec: { sidecarSets: [set], injectionTimestamp: '2025-03-01T08:09:10Z' } };
       const stamped = run([workload({ app: 'web' })], config);

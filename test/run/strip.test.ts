@@ -18,15 +18,15 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
 
   it('removes the sidecars, init containers, volumes and bookkeeping of a SidecarSet that was removed', () => {
     const both = run([original()], list(setA, setB));
-    const again = rerender(both, setB);
+    const again = rerender(both, list(setB));
     expect(again.exitCode).toBe(0);
-    expect(again.objects).toEqual(run([original()], setB).objects);
-    expect(again.results.some((r) => r.severity === 'info' && /removed what an earlier run injected/.test(r.message))).toBe(true);
+    expect(again.objects).toEqual(run([original()], list(setB)).objects);
+    expect(again.problems.filter((r) => /removed what an earlier run of this step \(List\) injected/.test(r.message)).map((r) => r.severity)).toEqual(['warning']);
   });
 
   it('gives back the original template when no SidecarSet applies any more', () => {
-    const first = run([original()], setA);
-    const again = rerender(first, sidecarSet('other', { selector: { matchLabels: { app: 'nothing' } }, containers: [{ name: 'z', image: 'z' }] }));
+    const first = run([original()], list(setA));
+    const again = rerender(first, list(sidecarSet('other', { selector: { matchLabels: { app: 'nothing' } }, containers: [{ name: 'z', image: 'z' }] })));
     expect(again.objects).toEqual([original()]);
   });
 
@@ -80,9 +80,9 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
       const first = run([withOwn()], list(decorated(overwrite), setB));
       expect(podMeta(first.objects[0]).annotations.tuned).toBe('by-sidecarset');
       expect(podSpec(first.objects[0]).imagePullSecrets).toEqual([{ name: 'registry' }]);
-      const again = rerender(first, setB);
+      const again = rerender(first, list(setB));
       expect(again.exitCode).toBe(0);
-      expect(again.objects).toEqual(run([withOwn()], setB).objects);
+      expect(again.objects).toEqual(run([withOwn()], list(setB)).objects);
       expect(podMeta(again.objects[0]).annotations).toMatchObject({ kept: 'mine', tuned: 'own-value' });
       expect(podMeta(again.objects[0]).annotations.added).toBeUndefined();
       expect(podSpec(again.objects[0]).imagePullSecrets).toBeUndefined();
@@ -110,10 +110,10 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
     it('a volume of the template\'s own that only a sidecar mounts stays when the sidecar goes', () => {
       const w = withOwn();
       podSpec(w).volumes.push({ name: 'vz', hostPath: { path: '/var/agent' } });
-      const first = run([w], decorated(overwrite));
+      const first = run([w], list(decorated(overwrite)));
       expect(podSpec(first.objects[0]).volumes).toEqual([{ name: 'own', emptyDir: {} }, { name: 'vz', hostPath: { path: '/var/agent' } }]);
       expect(runText(first.stdout).objects).toEqual(first.objects);
-      expect(rerender(first, setB).objects).toEqual(run([w], setB).objects);
+      expect(rerender(first, list(setB)).objects).toEqual(run([w], list(setB)).objects);
     });
 
     it('a ServiceAccount changed in the SidecarSet replaces the one it injected, without a conflict', () => {
@@ -124,24 +124,24 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
       expect(again.problems).toEqual(run([original(), sa('sa1', ['s1']), sa('sa2', ['s2'])], list(named('sa2'), decorated(overwrite))).problems);
       expect(again.objects).toEqual(run([original(), sa('sa1', ['s1']), sa('sa2', ['s2'])], list(named('sa2'), decorated(overwrite))).objects);
       expect(podSpec(again.objects[0]).imagePullSecrets).toEqual([{ name: 's2' }, { name: 'registry' }]);
-      const removed = rerender(again, decorated(overwrite));
+      const removed = rerender(again, list(decorated(overwrite)));
       expect(podSpec(removed.objects[0]).serviceAccountName).toBeUndefined();
     });
 
     it('an app container a sidecar replaced comes back when the SidecarSet goes', () => {
       const replacing = sidecarSet('r', { selector: { matchLabels: { app: 'web' } }, containers: [{ name: 'app', image: 'replacement:1' }] });
-      const first = run([original()], replacing);
+      const first = run([original()], list(replacing));
       expect(podSpec(first.objects[0]).containers.map((c: Obj) => c.image)).toEqual(['replacement:1']);
       expect(runText(first.stdout).objects).toEqual(first.objects);
-      const again = rerender(first, setB);
-      expect(again.objects).toEqual(run([original()], setB).objects);
+      const again = rerender(first, list(setB));
+      expect(again.objects).toEqual(run([original()], list(setB)).objects);
     });
 
     it('keeps what was edited by hand after the render', () => {
-      const first = run([withOwn()], decorated(overwrite));
+      const first = run([withOwn()], list(decorated(overwrite)));
       const edited = JSON.parse(JSON.stringify(first.objects[0]));
       podMeta(edited).annotations.tuned = 'hand-edited';
-      const again = run([edited], setB);
+      const again = run([edited], list(setB));
       expect(podMeta(again.objects[0]).annotations.tuned).toBe('hand-edited');
       expect(podMeta(again.objects[0]).annotations.added).toBeUndefined();
     });
@@ -166,12 +166,12 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
     it('an unreadable record is a warning, and the template is taken as it stands', () => {
       const first = run([withOwn()], decorated(overwrite));
       const broken = JSON.parse(JSON.stringify(first.objects[0]));
-      podMeta(broken).annotations['inject-sidecarsets.kpt.dev/overwritten'] = '{"annotations": 3}';
+      podMeta(broken).annotations['inject-sidecarsets.kpt.dev/injections'] = '{"SidecarSet/deco": {"sidecarSets": ["deco"], "containers": ["z"], "overwritten": {"annotations": 3}}}';
       const again = run([broken], decorated(overwrite));
       expect(again.exitCode).toBe(0);
-      expect(again.problems.map((p) => p.message)).toContainEqual(expect.stringMatching(/inject-sidecarsets.kpt.dev\/overwritten cannot be read \(annotations is not a map/));
-      // Against the template as it stands nothing is overwritten any more, so no record is left.
-      expect(podMeta(again.objects[0]).annotations['inject-sidecarsets.kpt.dev/overwritten']).toBeUndefined();
+      expect(again.problems.map((p) => p.message)).toContainEqual(expect.stringMatching(/inject-sidecarsets.kpt.dev\/injections cannot be read \(step "SidecarSet\/deco": annotations is not a map/));
+      // Against the template as it stands nothing is overwritten any more: the new record has no overwritten part.
+      expect(JSON.parse(podMeta(again.objects[0]).annotations['inject-sidecarsets.kpt.dev/injections'])['SidecarSet/deco'].overwritten).toBeUndefined();
       expect(podMeta(again.objects[0]).annotations.tuned).toBe('by-sidecarset');
     });
   });
