@@ -8,8 +8,8 @@ import { join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { BUNDLE, ROOT, assertTools, describeRun, run, skipWithout, tempDirs } from './e2e/helpers.js';
 
-// Catalog examples, and failing cases that cannot be catalog examples: the repository's root Kptfile
-// makes every package below it a subpackage of the demo, and a failing one would fail its render,
+// Catalog examples, and failing cases that cannot be catalog examples: a failing package must not
+// be picked up by a kpt render of a directory above it (a Kptfile anywhere below makes a subpackage),
 // so their Kptfile is stored as `Kptfile.fixture` and renamed in the copy.
 const SOURCES = [join(ROOT, 'functions/inject-sidecarsets/examples'), join(ROOT, 'test/fixtures/render')];
 const update = process.env.UPDATE_EXPECTED === '1';

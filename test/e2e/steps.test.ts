@@ -26,14 +26,29 @@ interface SidecarSetShape {
 const LOGGING: SidecarSetShape = { name: 'logging', container: 'log-agent', initContainer: 'logging-init', volume: 'log-buffer', image: 'fluent/fluent-bit:3.0' };
 const MESH: SidecarSetShape = { name: 'mesh', container: 'envoy', initContainer: 'mesh-init', volume: 'mesh-certs', image: 'envoyproxy/envoy:v1.30' };
 
+interface FileOptions {
+  /** Marks a kpt functionConfig file, so that it is not a resource of the package. */
+  localConfig?: boolean;
+  /** Sets the step identity explicitly (annotation inject-sidecarsets.kpt.dev/step). */
+  step?: string;
+}
+
+function annotationLines(options: FileOptions): string[] {
+  const annotations = [
+    ...(options.localConfig ? ['    config.kubernetes.io/local-config: "true"'] : []),
+    ...(options.step ? [`    inject-sidecarsets.kpt.dev/step: ${options.step}`] : []),
+  ];
+  return annotations.length > 0 ? ['  annotations:', ...annotations] : [];
+}
+
 /** The SidecarSet's document lines, unindented, for a file of its own or an item of a List. */
-function sidecarSetLines(set: SidecarSetShape, options: { localConfig?: boolean } = {}): string[] {
+function sidecarSetLines(set: SidecarSetShape, options: FileOptions = {}): string[] {
   return [
     'apiVersion: apps.kruise.io/v1alpha1',
     'kind: SidecarSet',
     'metadata:',
     `  name: ${set.name}`,
-    ...(options.localConfig ? ['  annotations:', '    config.kubernetes.io/local-config: "true"'] : []),
+    ...annotationLines(options),
     'spec:',
     '  selector:',
     '    matchLabels:',
@@ -54,14 +69,14 @@ function sidecarSetLines(set: SidecarSetShape, options: { localConfig?: boolean 
   ];
 }
 
-function sidecarSetFile(set: SidecarSetShape, options: { localConfig?: boolean } = {}): string {
+function sidecarSetFile(set: SidecarSetShape, options: FileOptions = {}): string {
   return `${sidecarSetLines(set, options).join('\n')}\n`;
 }
 
-function listFile(name: string, sets: readonly SidecarSetShape[], options: { localConfig?: boolean } = {}): string {
+/** A List of SidecarSets: one step for kpt and the command-line mode (kustomize takes each item for a transformer of its own). */
+function listFile(name: string, sets: readonly SidecarSetShape[], options: FileOptions = {}): string {
   const items = sets.flatMap((set) => sidecarSetLines(set).map((line, i) => (i === 0 ? `  - ${line}` : `    ${line}`)));
-  const annotations = options.localConfig ? ['  annotations:', '    config.kubernetes.io/local-config: "true"'] : [];
-  return ['apiVersion: v1', 'kind: List', 'metadata:', `  name: ${name}`, ...annotations, 'items:', ...items, ''].join('\n');
+  return ['apiVersion: v1', 'kind: List', 'metadata:', `  name: ${name}`, ...annotationLines(options), 'items:', ...items, ''].join('\n');
 }
 
 // ---- What the output must hold ----
@@ -126,7 +141,25 @@ function expectInjected(workload: KubeObject, present: readonly SidecarSetShape[
   expect((annotations['kruise.io/sidecarset-injected-list'] ?? '').split(',').sort(), 'kruise.io/sidecarset-injected-list').toEqual(expectedSets);
 }
 
-const WARNING_OR_ERROR = /\[(warning|error)\]|severity: (warning|error)/;
+/**
+ * One step with several SidecarSets that add containers warns that Kruise orders them randomly in a
+ * cluster (a List of both, or the SidecarSets among the items): expected there, nowhere else.
+ */
+const ORDER_WARNING = /SidecarSets logging, mesh all add containers: in a cluster their order is random/;
+/** What a step says when it strips its own earlier injection. */
+const REMOVAL_WARNING = /^removed what an earlier run of this step \(.+\) injected/;
+
+interface FunctionResult {
+  message?: string;
+  severity?: string;
+}
+
+/** The warnings and errors among `results` that match none of `expected`. */
+function problems(results: readonly FunctionResult[], expected: readonly RegExp[] = []): FunctionResult[] {
+  return results.filter(
+    (r) => (r.severity === 'warning' || r.severity === 'error') && !expected.some((e) => e.test(r.message ?? '')),
+  );
+}
 
 // ---- Tools ----
 
@@ -208,19 +241,20 @@ describe.skipIf(skipWithout(KUSTOMIZE, ['kubectl', 'node']))(KUSTOMIZE, () => {
     expectInjected(build(join(dir, 'overlay')), [LOGGING, MESH]);
   });
 
-  it('leaves the template alone when a different step applies the same SidecarSet again (a List in the base, its file in the overlay)', () => {
+  it('leaves the template alone when another step applies the same SidecarSet again', () => {
+    // Each transformer file is the step SidecarSet/<name>, so the base's step gets another identity.
     const dir = tree({
-      'base/kustomization.yaml': 'resources: [deploy.yaml]\n',
+      'base/kustomization.yaml': 'resources: [deploy.yaml]\ntransformers: [logging.yaml, mesh.yaml]\n',
       'base/deploy.yaml': DEPLOYMENT,
-      'mid/kustomization.yaml': 'resources: [../base]\ntransformers: [platform.yaml]\n',
-      'mid/platform.yaml': listFile('platform', [LOGGING, MESH]),
-      'overlay/kustomization.yaml': 'resources: [../mid]\ntransformers: [logging.yaml]\n',
+      'base/logging.yaml': sidecarSetFile(LOGGING, { step: 'platform' }),
+      'base/mesh.yaml': sidecarSetFile(MESH, { step: 'platform-mesh' }),
+      'overlay/kustomization.yaml': 'resources: [../base]\ntransformers: [logging.yaml]\n',
       'overlay/logging.yaml': sidecarSetFile(LOGGING),
     });
     const overlay = build(join(dir, 'overlay'));
     expectInjected(overlay, [LOGGING, MESH]);
-    // The overlay's step changed nothing: its output is the output of the build below it.
-    expect(overlay).toEqual(build(join(dir, 'mid')));
+    // The overlay's step changed nothing: its output is the base's.
+    expect(overlay).toEqual(build(join(dir, 'base')));
   });
 
   it('fails when two steps inject a container of the same name from different SidecarSets, naming both', () => {
@@ -239,18 +273,18 @@ describe.skipIf(skipWithout(KUSTOMIZE, ['kubectl', 'node']))(KUSTOMIZE, () => {
     expect(r.stderr).toContain(LOGGING.container);
   });
 
-  it('fails when two steps apply SidecarSets of the same name with different specs', () => {
+  it('fails when two steps apply SidecarSets of the same name with different specs, naming the other step', () => {
     const dir = tree({
-      'base/kustomization.yaml': 'resources: [deploy.yaml]\ntransformers: [platform.yaml]\n',
+      'base/kustomization.yaml': 'resources: [deploy.yaml]\ntransformers: [logging.yaml]\n',
       'base/deploy.yaml': DEPLOYMENT,
-      'base/platform.yaml': listFile('platform', [LOGGING]),
+      'base/logging.yaml': sidecarSetFile(LOGGING, { step: 'platform' }),
       'overlay/kustomization.yaml': 'resources: [../base]\ntransformers: [logging.yaml]\n',
       'overlay/logging.yaml': sidecarSetFile({ ...LOGGING, image: 'fluent/fluent-bit:3.1' }),
     });
     const r = kustomize(join(dir, 'overlay'));
     expect(r.status, describeRun('kubectl kustomize', r)).not.toBe(0);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/\blogging\b/);
+    expect(r.stderr).toMatch(/\[error\].*SidecarSet logging\b.*\(platform\)/);
   });
 });
 
@@ -274,11 +308,6 @@ function kptfile(name: string, configPaths: readonly (string | undefined)[]): st
   ].join('\n');
 }
 
-interface FunctionResult {
-  message?: string;
-  severity?: string;
-}
-
 describe.skipIf(skipWithout(KPT, ['kpt']))(KPT, () => {
   let env: NodeJS.ProcessEnv;
   beforeAll(() => {
@@ -288,27 +317,20 @@ describe.skipIf(skipWithout(KPT, ['kpt']))(KPT, () => {
     env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
   });
 
-  /** Renders in place: exit 0, and the results of every function run, stderr lines as results. */
+  /** Renders in place: exit 0, and the results of every function run. */
   const render = (pkg: string): FunctionResult[] => {
     const resultsDir = dirs.make();
     const r = run('kpt', ['fn', 'render', '--allow-exec', '--truncate-output=false', '--results-dir', resultsDir, pkg], { env });
     expect(r.status, describeRun('kpt fn render', r)).toBe(0);
-    const list = YAML.parse(readFileSync(join(resultsDir, 'results.yaml'), 'utf8')) as {
-      items?: { stderr?: string; results?: FunctionResult[] }[];
-    };
-    return (list.items ?? []).flatMap((item) => [
-      ...(item.results ?? []),
-      ...(item.stderr ?? '').split('\n').filter(Boolean).map((line) => ({ message: line })),
-    ]);
+    const list = YAML.parse(readFileSync(join(resultsDir, 'results.yaml'), 'utf8')) as { items?: { results?: FunctionResult[] }[] };
+    return (list.items ?? []).flatMap((item) => item.results ?? []);
   };
-  const problems = (results: readonly FunctionResult[]): FunctionResult[] =>
-    results.filter((r) => r.severity === 'warning' || r.severity === 'error' || WARNING_OR_ERROR.test(r.message ?? ''));
 
-  /** Renders twice: both renders are clean, and the second changes no byte. */
-  const renderTwice = (pkg: string): void => {
-    expect(problems(render(pkg))).toEqual([]);
+  /** Renders twice: no warning or error but those `expected`, and the second render changes no byte. */
+  const renderTwice = (pkg: string, expected: readonly RegExp[] = []): void => {
+    expect(problems(render(pkg), expected)).toEqual([]);
     const first = snapshot(pkg);
-    expect(problems(render(pkg))).toEqual([]);
+    expect(problems(render(pkg), expected)).toEqual([]);
     expect(snapshot(pkg)).toEqual(first);
   };
 
@@ -337,46 +359,45 @@ describe.skipIf(skipWithout(KPT, ['kpt']))(KPT, () => {
   });
 
   it('strips a SidecarSet removed from its List on the next render in place, like a fresh render without it', () => {
-    const files = {
-      'Kptfile': kptfile('shop', ['sidecarsets.yaml']),
-      'deploy.yaml': DEPLOYMENT,
-    };
+    const files = { 'Kptfile': kptfile('shop', ['sidecarsets.yaml']), 'deploy.yaml': DEPLOYMENT };
     const pkg = tree({ ...files, 'sidecarsets.yaml': listFile('sidecarsets', [LOGGING, MESH], { localConfig: true }) });
-    expect(problems(render(pkg))).toEqual([]);
+    expect(problems(render(pkg), [ORDER_WARNING])).toEqual([]);
     expectInjected(web(join(pkg, 'deploy.yaml')), [LOGGING, MESH]);
 
     const reduced = listFile('sidecarsets', [LOGGING], { localConfig: true });
     writeFileSync(join(pkg, 'sidecarsets.yaml'), reduced);
-    const cleanUp = problems(render(pkg));
-    expect(cleanUp.map((r) => r.severity).filter(Boolean)).toEqual(['warning']);
-    expect(cleanUp.find((r) => r.severity)?.message).toContain(MESH.container);
+    expectOneRemoval(render(pkg), 'List/sidecarsets');
     expectInjected(web(join(pkg, 'deploy.yaml')), [LOGGING], [MESH]);
 
     const fresh = tree({ ...files, 'sidecarsets.yaml': reduced });
-    render(fresh);
+    expect(problems(render(fresh))).toEqual([]);
     expect(readFileSync(join(pkg, 'deploy.yaml'), 'utf8')).toBe(readFileSync(join(fresh, 'deploy.yaml'), 'utf8'));
   });
 
   it('strips the sidecar of a SidecarSet file deleted from the package (SidecarSets among the items) on the next render', () => {
-    const pkg = tree({
-      'Kptfile': kptfile('shop', [undefined]),
-      'deploy.yaml': DEPLOYMENT,
-      'logging.yaml': sidecarSetFile(LOGGING),
-      'mesh.yaml': sidecarSetFile(MESH),
-    });
-    renderTwice(pkg);
+    const files = { 'Kptfile': kptfile('shop', [undefined]), 'deploy.yaml': DEPLOYMENT, 'logging.yaml': sidecarSetFile(LOGGING) };
+    const pkg = tree({ ...files, 'mesh.yaml': sidecarSetFile(MESH) });
+    renderTwice(pkg, [ORDER_WARNING]);
     expectInjected(web(join(pkg, 'deploy.yaml')), [LOGGING, MESH]);
 
     rmSync(join(pkg, 'mesh.yaml'));
-    const cleanUp = problems(render(pkg));
-    expect(cleanUp.map((r) => r.severity).filter(Boolean)).toEqual(['warning']);
+    expectOneRemoval(render(pkg), 'items');
     expectInjected(web(join(pkg, 'deploy.yaml')), [LOGGING], [MESH]);
 
-    const fresh = tree({ 'Kptfile': kptfile('shop', [undefined]), 'deploy.yaml': DEPLOYMENT, 'logging.yaml': sidecarSetFile(LOGGING) });
-    render(fresh);
+    const fresh = tree(files);
+    expect(problems(render(fresh))).toEqual([]);
     expect(readFileSync(join(pkg, 'deploy.yaml'), 'utf8')).toBe(readFileSync(join(fresh, 'deploy.yaml'), 'utf8'));
   });
 });
+
+/** The clean-up of `step` is one warning, naming the mesh sidecar it removed, and nothing else is reported. */
+function expectOneRemoval(results: readonly FunctionResult[], step: string): void {
+  const reported = problems(results);
+  expect(reported.map((r) => r.severity), JSON.stringify(reported)).toEqual(['warning']);
+  expect(reported[0]!.message).toMatch(REMOVAL_WARNING);
+  expect(reported[0]!.message).toContain(`(${step})`);
+  expect(reported[0]!.message).toContain(MESH.container);
+}
 
 // ---- command-line mode ----
 
@@ -385,12 +406,18 @@ const CLI = 'several SidecarSet steps in command-line mode';
 describe.skipIf(skipWithout(CLI, ['node']))(CLI, () => {
   beforeAll(() => assertTools(['node']));
 
-  /** One run: exit 0, and stderr holds only the summary line, with no warning or error. */
-  const inject = (config: string, paths: readonly string[], input?: string): string => {
+  /** The results on stderr (`[severity] resource field: message (file)`) as results. */
+  const stderrResults = (stderr: string): FunctionResult[] =>
+    stderr.split('\n').flatMap((line) => {
+      const m = /^\[(\w+)\] \S+ (?:\S+: )?(.*)$/.exec(line);
+      return m ? [{ severity: m[1], message: m[2] }] : [];
+    });
+
+  /** One run: exit 0, and no warning or error on stderr but those `expected`. */
+  const inject = (config: string, paths: readonly string[], input?: string, expected: readonly RegExp[] = []): string => {
     const r = run('node', [BUNDLE, '--config', config, ...paths], input === undefined ? {} : { input });
     expect(r.status, describeRun(`--config ${config} ${paths.join(' ')}`, r)).toBe(0);
-    expect(r.stderr, describeRun('stderr', r)).not.toMatch(WARNING_OR_ERROR);
-    expect(r.stderr, describeRun('stderr', r)).toMatch(/0 error\(s\), 0 warning\(s\)/);
+    expect(problems(stderrResults(r.stderr), expected), describeRun('stderr', r)).toEqual([]);
     return r.stdout;
   };
 
@@ -398,8 +425,8 @@ describe.skipIf(skipWithout(CLI, ['node']))(CLI, () => {
     tree({
       'logging.yaml': sidecarSetFile(LOGGING),
       'mesh.yaml': sidecarSetFile(MESH),
-      'both.yaml': listFile('both', [LOGGING, MESH]),
-      'only-logging.yaml': listFile('both', [LOGGING]),
+      'both.yaml': listFile('platform', [LOGGING, MESH]),
+      'only-logging.yaml': listFile('platform', [LOGGING]),
       'app/deploy.yaml': DEPLOYMENT,
     });
 
@@ -416,12 +443,12 @@ describe.skipIf(skipWithout(CLI, ['node']))(CLI, () => {
     expect(chain(['-'], output)).toBe(output);
   });
 
-  it('strips a SidecarSet removed from the config when run on committed output', () => {
+  it('strips a SidecarSet removed from the config when run on committed output, like a fresh run without it', () => {
     const root = dir();
-    writeFileSync(join(root, 'rendered.yaml'), inject(join(root, 'both.yaml'), [join(root, 'app')]));
+    writeFileSync(join(root, 'rendered.yaml'), inject(join(root, 'both.yaml'), [join(root, 'app')], undefined, [ORDER_WARNING]));
     const r = run('node', [BUNDLE, '--config', join(root, 'only-logging.yaml'), join(root, 'rendered.yaml')]);
     expect(r.status, describeRun('clean-up run', r)).toBe(0);
-    expect(r.stderr).toMatch(/\[warning\].*envoy/);
+    expectOneRemoval(stderrResults(r.stderr), 'List/platform');
     expectInjected(find(parseStream(r.stdout), 'Deployment', 'web'), [LOGGING], [MESH]);
     expect(r.stdout).toBe(inject(join(root, 'only-logging.yaml'), [join(root, 'app')]));
   });
