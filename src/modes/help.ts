@@ -35,9 +35,14 @@ ${CONFIG_KIND} spec options (defaults in brackets):
                                     [1970-01-01T00:00:00Z, or the one already on the template]
   partialRevision                   error | latest | historic [error]
   normalizeMergePatchOnFirstWrite   [true]
-  stripPreviousInjection            remove what an earlier run injected for SidecarSets that
-                                    no longer apply or changed, and give back what it overwrote
-                                    (recorded in inject-sidecarsets.kpt.dev/overwritten) [true]
+  stripPreviousInjection            remove what an earlier run of this step injected for
+                                    SidecarSets that no longer apply or changed, and give back
+                                    what it overwrote (recorded per step in
+                                    inject-sidecarsets.kpt.dev/injections) [true]
+  step                              this injection step's identity: other steps' sidecars are
+                                    never stripped [SidecarSet/<name>, List/<name>,
+                                    InjectSidecarSets/<name>, or items; also the annotation
+                                    inject-sidecarsets.kpt.dev/step on a SidecarSet or List config]
   patchMetadataWhitelist            {rules: [{selector?, allowedAnnotationKeyExprs: [regex]}]}
                                     restricts patchPodMetadata keys as Kruise's whitelist does [off]
   serviceAccountsManagedElsewhere   ["namespace/name", ...] ServiceAccounts not among the items

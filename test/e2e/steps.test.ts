@@ -4,8 +4,8 @@
 // inject-sidecarsets.kpt.dev/injections): it keeps what other steps injected, cleans up after
 // itself, and reports a clash with another step's SidecarSet as an error.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import YAML from 'yaml';
 import {
   BUNDLE, DEPLOYMENT, PLUGIN_HOME,
@@ -161,6 +161,15 @@ function problems(results: readonly FunctionResult[], expected: readonly RegExp[
   );
 }
 
+/** The clean-up of `step` is one warning, naming the mesh sidecar it removed, and nothing else is reported. */
+function expectOneRemoval(results: readonly FunctionResult[], step: string): void {
+  const reported = problems(results);
+  expect(reported.map((r) => r.severity), JSON.stringify(reported)).toEqual(['warning']);
+  expect(reported[0]!.message).toMatch(REMOVAL_WARNING);
+  expect(reported[0]!.message).toContain(`(${step})`);
+  expect(reported[0]!.message).toContain(MESH.container);
+}
+
 // ---- Tools ----
 
 const dirs = tempDirs('e2e-steps');
@@ -175,11 +184,8 @@ function tree(files: Record<string, string>): string {
 /** Every file below `dir`, by relative path. */
 function snapshot(dir: string): Map<string, string> {
   const files = new Map<string, string>();
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) {
-      const path = join(entry.parentPath, entry.name);
-      files.set(relative(dir, path), readFileSync(path, 'utf8'));
-    }
+  for (const path of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    if (statSync(join(dir, path)).isFile()) files.set(path, readFileSync(join(dir, path), 'utf8'));
   }
   return files;
 }
@@ -230,6 +236,7 @@ describe.skipIf(skipWithout(KUSTOMIZE, ['kubectl', 'node']))(KUSTOMIZE, () => {
   });
 
   it('injects the same SidecarSet file listed in the base and in the overlay once, without a result', () => {
+    // Both files are the step SidecarSet/logging: the overlay's run redoes the base's injection.
     const dir = tree({
       'base/kustomization.yaml': 'resources: [deploy.yaml]\ntransformers: [logging.yaml]\n',
       'base/deploy.yaml': DEPLOYMENT,
@@ -247,7 +254,7 @@ describe.skipIf(skipWithout(KUSTOMIZE, ['kubectl', 'node']))(KUSTOMIZE, () => {
       'base/kustomization.yaml': 'resources: [deploy.yaml]\ntransformers: [logging.yaml, mesh.yaml]\n',
       'base/deploy.yaml': DEPLOYMENT,
       'base/logging.yaml': sidecarSetFile(LOGGING, { step: 'platform' }),
-      'base/mesh.yaml': sidecarSetFile(MESH, { step: 'platform-mesh' }),
+      'base/mesh.yaml': sidecarSetFile(MESH),
       'overlay/kustomization.yaml': 'resources: [../base]\ntransformers: [logging.yaml]\n',
       'overlay/logging.yaml': sidecarSetFile(LOGGING),
     });
@@ -257,8 +264,10 @@ describe.skipIf(skipWithout(KUSTOMIZE, ['kubectl', 'node']))(KUSTOMIZE, () => {
     expect(overlay).toEqual(build(join(dir, 'base')));
   });
 
-  it('fails when two steps inject a container of the same name from different SidecarSets, naming both', () => {
-    const clashing: SidecarSetShape = { ...MESH, container: LOGGING.container };
+  it.each([
+    ['a container', { ...MESH, container: LOGGING.container }, LOGGING.container],
+    ['an init container', { ...MESH, initContainer: LOGGING.initContainer }, LOGGING.initContainer],
+  ])('fails when two steps inject %s of the same name from different SidecarSets, naming both', (_what, clashing, name) => {
     const dir = tree({
       'kustomization.yaml': 'resources: [deploy.yaml]\ntransformers: [logging.yaml, mesh.yaml]\n',
       'deploy.yaml': DEPLOYMENT,
@@ -268,9 +277,10 @@ describe.skipIf(skipWithout(KUSTOMIZE, ['kubectl', 'node']))(KUSTOMIZE, () => {
     const r = kustomize(dir);
     expect(r.status, describeRun('kubectl kustomize', r)).not.toBe(0);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/\blogging\b/);
-    expect(r.stderr).toMatch(/\bmesh\b/);
-    expect(r.stderr).toContain(LOGGING.container);
+    const error = r.stderr.split('\n').find((line) => line.includes('[error]')) ?? '';
+    expect(error, r.stderr).toContain('SidecarSet mesh ');
+    expect(error, r.stderr).toContain('SidecarSet logging ');
+    expect(error, r.stderr).toContain(name);
   });
 
   it('fails when two steps apply SidecarSets of the same name with different specs, naming the other step', () => {
@@ -390,15 +400,6 @@ describe.skipIf(skipWithout(KPT, ['kpt']))(KPT, () => {
   });
 });
 
-/** The clean-up of `step` is one warning, naming the mesh sidecar it removed, and nothing else is reported. */
-function expectOneRemoval(results: readonly FunctionResult[], step: string): void {
-  const reported = problems(results);
-  expect(reported.map((r) => r.severity), JSON.stringify(reported)).toEqual(['warning']);
-  expect(reported[0]!.message).toMatch(REMOVAL_WARNING);
-  expect(reported[0]!.message).toContain(`(${step})`);
-  expect(reported[0]!.message).toContain(MESH.container);
-}
-
 // ---- command-line mode ----
 
 const CLI = 'several SidecarSet steps in command-line mode';
@@ -432,6 +433,7 @@ describe.skipIf(skipWithout(CLI, ['node']))(CLI, () => {
 
   it('keeps both sidecars through `--config a.yaml app/ | --config b.yaml -`, and the chain changes nothing on its own output', () => {
     const root = dir();
+    // The first run's stdout is the second run's stdin, as in a shell pipe.
     const chain = (paths: readonly string[], input?: string): string =>
       inject(join(root, 'mesh.yaml'), ['-'], inject(join(root, 'logging.yaml'), paths, input));
 
