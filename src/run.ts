@@ -9,7 +9,7 @@ import { readConfiguration } from './config/forms.js';
 import type { Options, PatchMetadataWhitelistRule } from './config/options.js';
 import { prepareRules } from './sidecarset/rules.js';
 import { BUILTIN_KINDS, configuredKinds } from './workloads/kinds.js';
-import { locateTemplates, withTemplate } from './workloads/locate.js';
+import { locateTemplates, templateToWrite, withTemplate } from './workloads/locate.js';
 import { templateShapeProblems } from './workloads/shape.js';
 import { namespaceDirectory } from './match/namespace.js';
 import { matchTemplate, orderRules } from './match/order.js';
@@ -154,7 +154,7 @@ function run({ text, configFile, itemFiles }: RunInput, fullParse: boolean): Run
       const outcome = injectTemplate(ref.template, match.rules, injectContext(ref.namespace));
       pushProblems(outcome.problems, subject, ref.fieldPrefix);
       if (!outcome.changed) continue;
-      next = withTemplate(next, ref.path, outcome.template);
+      next = withTemplate(next, ref.path, templateToWrite(ref, outcome.template));
       if (outcome.injected.length === 0) continue;
       injected.push(`${outcome.injected.join(', ')} into ${ref.fieldPrefix ? ref.fieldPrefix.slice(0, -1) : 'the pod'}`);
       for (const r of match.rules) usedRules.add(r.name);
