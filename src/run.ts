@@ -117,29 +117,23 @@ function run({ text, configFile, itemFiles }: RunInput, fullParse: boolean): Run
     let next: Record<string, unknown> = obj;
     for (const member of members) {
       const injected = injectWorkload(member, subject);
-      if (injected === member.object) continue;
-      if (member.index === undefined) next = injected;
-      else {
-        const items = [...(next.items as unknown[])];
-        items[member.index] = injected;
-        next = { ...next, items };
-      }
+      if (injected !== member.object) next = replacedAt(next, member.path, injected) as Record<string, unknown>;
     }
     if (next === obj) return { text: item.raw, changed: false };
     return { text: rewriteItem(item.raw, item.indent, obj, next), changed: true };
   }
 
-  /** The workload an item is, or for a List (which kubectl applies item by item) each object in it. */
-  function workloadsOf(obj: Record<string, unknown>): Member[] {
-    if (!isKubectlList(obj)) return [{ object: obj, path: [], prefix: '', label: '' }];
+  /**
+   * The workload an item is, or for a List each object in it: kubectl applies a List as its objects,
+   * the objects of Lists in it too (k8s.io/cli-runtime, pkg/resource/visitor.go, FlattenListVisitor).
+   */
+  function workloadsOf(obj: Record<string, unknown>, path: string[] = [], where = '', list = ''): Member[] {
+    if (!isKubectlList(obj)) return [{ object: obj, path, prefix: where && `${where}.`, label: where && `${describeObject(obj)}, ${where} of ${list}: ` }];
     const meta = isPlainObject(obj.metadata) ? obj.metadata : {};
-    const list = typeof meta.name === 'string' && meta.name !== '' ? `List ${meta.name}` : 'this List';
-    return obj.items.flatMap((inner, index) => {
-      if (!isPlainObject(inner)) return [];
-      const ref = resourceRefOf(inner);
-      const what = ref ? `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}` : 'an object';
-      return [{ object: inner, index, path: ['items', String(index)], prefix: `items[${index}].`, label: `${what}, items[${index}] of ${list}: ` }];
-    });
+    const outer = list || (typeof meta.name === 'string' && meta.name !== '' ? `List ${meta.name}` : 'this List');
+    return obj.items.flatMap((inner, i) =>
+      isPlainObject(inner) ? workloadsOf(inner, [...path, 'items', String(i)], `${where && `${where}.`}items[${i}]`, outer) : [],
+    );
   }
 
   /** One workload's pod templates, matched and injected; results go to the item's subject. The workload itself when nothing changed. */
@@ -334,13 +328,26 @@ function clusterInputs(objects: readonly unknown[], options: Options, results: R
 /** A workload as the injection sees it: an item, or an object of a List item. */
 interface Member {
   object: Record<string, unknown>;
-  /** Its position among a List's items. */
-  index?: number;
-  /** Its path in the item, and the same as the prefix of result field paths. */
+  /** Its path in the item ([] for the item itself), and the same as the prefix of result field paths. */
   path: string[];
   prefix: string;
   /** Names it in result messages, when it is not the item itself. */
   label: string;
+}
+
+function describeObject(obj: Record<string, unknown>): string {
+  const ref = resourceRefOf(obj);
+  if (ref) return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
+  return typeof obj.kind === 'string' ? `a ${obj.kind} without a name` : 'an object without a kind';
+}
+
+/** `root` with the value at `path` (keys and list positions) replaced, copying what is on the way. */
+function replacedAt(root: unknown, path: readonly string[], value: unknown): unknown {
+  if (path.length === 0) return value;
+  const [head, ...rest] = path;
+  if (Array.isArray(root)) return root.map((item, i) => (String(i) === head ? replacedAt(item, rest, value) : item));
+  const obj = root as Record<string, unknown>;
+  return { ...obj, [head]: replacedAt(obj[head], rest, value) };
 }
 
 type Say = (severity: Severity, message: string, fieldPath?: string, tags?: Record<string, string>) => void;

@@ -124,6 +124,14 @@ describe('a List item', () => {
     expect(out.problems[0].resourceRef).toBeUndefined();
   });
 
+  it('reaches into a List inside a List, as kubectl does', () => {
+    const out = run([rule, list([service, list([deployment('web', { app: 'web' }, { containers: [app()] })])], 'outer')]);
+    expect(out.exitCode).toBe(0);
+    expect(names(out.objects[1].items[1].items[0])).toEqual(['log-agent', 'app']);
+    expect(out.results.map((r) => r.message)).toContain('Deployment web, items[1].items[0] of List outer: injected log-agent into spec.template from SidecarSet log');
+    expect(itemTexts(runText(out.stdout))).toBe(itemTexts(out));
+  });
+
   it('is left as it is when no workload in it is selected, or when it is not a v1 List', () => {
     const unselected = run([rule, list([service, deployment('db', { app: 'db' }, { containers: [app()] })], 'bundle')]);
     expect(unselected.items[1].changed).toBe(false);
