@@ -1,15 +1,16 @@
 // The whole function as one pure call: ResourceList text in; output text, stderr text and exit
 // code out. main.ts and the other modes do the I/O around it.
-import { readResourceList, parseItem, sniffKind, InputError, NeedsFullParse, isPlainObject, type SourceItem } from './krm/read.js';
+import { readResourceList, parseItem, sniffKind, dedentItem, InputError, NeedsFullParse, isPlainObject, type SourceItem } from './krm/read.js';
+import { repeatedKeys } from './krm/repeated-keys.js';
 import { rewriteItem } from './krm/edit.js';
 import { writeResourceList } from './krm/write.js';
-import { result, hasErrors, formatResult, type Result, type FileRef, type Subject } from './krm/results.js';
-import { subjectOf } from './krm/annotations.js';
+import { result, hasErrors, formatResult, type Result, type FileRef, type Severity, type Subject } from './krm/results.js';
+import { resourceRefOf, subjectOf } from './krm/annotations.js';
 import { readConfiguration } from './config/forms.js';
 import type { Options, PatchMetadataWhitelistRule } from './config/options.js';
 import { prepareRules } from './sidecarset/rules.js';
-import { BUILTIN_KINDS, configuredKinds } from './workloads/kinds.js';
-import { locateTemplates, withTemplate } from './workloads/locate.js';
+import { BUILTIN_KINDS, configuredKinds, templatePathsFor } from './workloads/kinds.js';
+import { locateTemplates, templateToWrite, withTemplate } from './workloads/locate.js';
 import { templateShapeProblems } from './workloads/shape.js';
 import { namespaceDirectory } from './match/namespace.js';
 import { matchTemplate, orderRules } from './match/order.js';
@@ -112,25 +113,42 @@ function run({ text, configFile, itemFiles }: RunInput, fullParse: boolean): Run
       return { text: item.raw, changed: false };
     }
     const subject = subjectOf(obj, itemFiles?.[position]);
-    const { templates, skipped } = locateTemplates(obj, table, options.defaultNamespace);
-    if (parsed.duplicateKey) {
-      // Which of the values a cluster would use is up to the tool that applies it: never inject
-      // into such a template, and fail when a SidecarSet selects it rather than skip it silently.
-      const selected = templates.some((ref) => matchTemplate(index, ref, namespaces, options).rules.length > 0);
-      results.push(
-        result(
-          selected ? 'error' : 'warning',
-          `${parsed.duplicateKey} in this object; it is passed through unchanged${selected ? ', and the SidecarSets selecting it are not injected: remove the repeated key' : ''}`,
-          subject,
-        ),
-      );
-      return { text: item.raw, changed: false };
-    }
-    for (const s of skipped) results.push(result('info', `not injected: ${s.reason}`, subject, s.fieldPath));
+    const members = workloadsOf(obj);
+    if (parsed.duplicateKey && !repeatsLeaveInjectionAlone(item, parsed.duplicateKey, members, subject)) return { text: item.raw, changed: false };
     let next: Record<string, unknown> = obj;
+    for (const member of members) {
+      const injected = injectWorkload(member, subject);
+      if (injected !== member.object) next = replacedAt(next, member.path, injected) as Record<string, unknown>;
+    }
+    if (next === obj) return { text: item.raw, changed: false };
+    return { text: rewriteItem(item.raw, item.indent, obj, next), changed: true };
+  }
+
+  /**
+   * The workload an item is, or for a List each object in it: kubectl applies a List as its objects,
+   * the objects of Lists in it too (k8s.io/cli-runtime, pkg/resource/visitor.go, FlattenListVisitor).
+   */
+  function workloadsOf(obj: Record<string, unknown>, path: string[] = [], where = '', list = ''): Member[] {
+    if (!isKubectlList(obj)) return [{ object: obj, path, prefix: where && `${where}.`, label: where && `${describeObject(obj)}, ${where} of ${list}: ` }];
+    const meta = isPlainObject(obj.metadata) ? obj.metadata : {};
+    const outer = list || (typeof meta.name === 'string' && meta.name !== '' ? `List ${meta.name}` : 'this List');
+    return obj.items.flatMap((inner, i) =>
+      isPlainObject(inner) ? workloadsOf(inner, [...path, 'items', String(i)], `${where && `${where}.`}items[${i}]`, outer) : [],
+    );
+  }
+
+  /** One workload's pod templates, matched and injected; results go to the item's subject. The workload itself when nothing changed. */
+  function injectWorkload(member: Member, subject: Subject): Record<string, unknown> {
+    const { object, prefix, label } = member;
+    const say = (severity: Severity, message: string, fieldPath?: string, tags?: Record<string, string>) =>
+      results.push(result(severity, label + message, subject, fieldPath, tags));
+    const { templates, skipped } = locateTemplates(object, table, options.defaultNamespace);
+    for (const s of skipped) say('info', `not injected: ${s.reason}`, s.fieldPath && prefix + s.fieldPath);
+    let next = object;
     const injected: string[] = [];
     const usedRules = new Set<string>();
     for (const ref of templates) {
+      const at = prefix + ref.fieldPrefix;
       // A template the apiserver would reject anyway is left alone: an error when a SidecarSet
       // selects it, a warning when its labels are unreadable, nothing otherwise.
       const shape = templateShapeProblems(ref.template);
@@ -139,57 +157,83 @@ function run({ text, configFile, itemFiles }: RunInput, fullParse: boolean): Run
       if (shape.length > 0) {
         if (labelsUnreadable || (match && match.rules.length > 0)) {
           for (const p of shape) {
-            results.push(
-              result(labelsUnreadable ? 'warning' : 'error', `${p.path || 'the pod template'} ${p.message}: the apiserver would reject this pod template, so nothing is injected into it`, subject, ref.fieldPrefix + p.path || undefined),
-            );
+            say(labelsUnreadable ? 'warning' : 'error', `${p.path || 'the pod template'} ${p.message}: the apiserver would reject this pod template, so nothing is injected into it`, at + p.path || undefined);
           }
         }
         continue;
       }
       if (!match) continue;
-      pushProblems(match.problems, subject, ref.fieldPrefix);
-      if (match.skipped) results.push(result('info', `not injected: ${match.skipped}`, subject));
+      pushProblems(match.problems, say, at);
+      if (match.skipped) say('info', `not injected: ${match.skipped}`, prefix.slice(0, -1) || undefined);
       // With no SidecarSet left, a template an earlier run injected may still have leftovers to strip.
       if (match.rules.length === 0 && !(options.stripPreviousInjection && carriesEarlierRun(ref.template.metadata?.annotations))) continue;
       for (const r of match.rules) matchedRules.add(r.name);
       const outcome = injectTemplate(ref.template, match.rules, injectContext(ref.namespace));
-      pushProblems(outcome.problems, subject, ref.fieldPrefix);
+      pushProblems(outcome.problems, say, at);
       if (!outcome.changed) continue;
-      next = withTemplate(next, ref.path, outcome.template);
+      next = withTemplate(next, ref.path, templateToWrite(ref, outcome.template));
       if (outcome.injected.length === 0) continue;
       injected.push(`${outcome.injected.join(', ')} into ${ref.fieldPrefix ? ref.fieldPrefix.slice(0, -1) : 'the pod'}`);
       for (const r of match.rules) usedRules.add(r.name);
     }
-    if (next === obj) return { text: item.raw, changed: false };
     const names = [...usedRules];
-    if (injected.length > 0) results.push(
+    if (injected.length > 0) {
+      say('info', `injected ${injected.join('; ')} from SidecarSet${names.length > 1 ? 's' : ''} ${names.join(', ')}`, prefix.slice(0, -1) || undefined, { sidecarSets: names.join(',') });
+    }
+    return next;
+  }
+
+  /**
+   * An item that repeats a key is injected when every repeat holds one value and lies outside
+   * what the injection reads or writes, with a warning; the text edit keeps both lines. Else it
+   * is passed through unchanged, and that is an error when a SidecarSet selects it: which value
+   * a cluster gets is up to the tool that applies it, and an edit would change one of the two.
+   */
+  function repeatsLeaveInjectionAlone(item: SourceItem, duplicateKey: string, members: readonly Member[], subject: Subject): boolean {
+    const repeats = repeatedKeys(dedentItem(item.raw, item.indent));
+    const read = [['apiVersion'], ['kind'], ...members.flatMap(injectionPaths)];
+    const onPath = (path: readonly string[]) => read.some((r) => isPrefix(r, path) || isPrefix(path, r));
+    if (repeats && repeats.length > 0 && repeats.every((r) => r.sameValue && !onPath(r.path))) {
+      const described = repeats.map((r) => `key ${JSON.stringify(r.path[r.path.length - 1])} repeated at line${r.lines.length > 2 ? 's' : ''} ${r.lines.slice(1).join(', ')}`).join(', ');
+      results.push(
+        result('warning', `${described} in this object (${repeats.map((r) => r.fieldPath).join(', ')}), with the same value each time and outside what the injection reads or writes: both are kept as written`, subject, repeats[0].fieldPath),
+      );
+      return true;
+    }
+    const selected = members.some((m) => locateTemplates(m.object, table, options.defaultNamespace).templates.some((ref) => matchTemplate(index, ref, namespaces, options).rules.length > 0));
+    const why = repeats?.find((r) => !r.sameValue) ? ' with different values' : repeats?.find((r) => onPath(r.path)) ? ' where the injection reads or writes' : '';
+    results.push(
       result(
-        'info',
-        `injected ${injected.join('; ')} from SidecarSet${names.length > 1 ? 's' : ''} ${names.join(', ')}`,
+        selected ? 'error' : 'warning',
+        `${duplicateKey} in this object${why}; it is passed through unchanged${selected ? ', and the SidecarSets selecting it are not injected: remove the repeated key' : ''}`,
         subject,
-        undefined,
-        { sidecarSets: names.join(',') },
       ),
     );
-    return { text: rewriteItem(item.raw, item.indent, obj, next), changed: true };
+    return false;
+  }
+
+  /** What the injection reads or writes of a workload: its kind, its namespace, each pod template and the keys on the way. */
+  function injectionPaths(member: Member): string[][] {
+    const { object, path } = member;
+    if (typeof object.apiVersion !== 'string' || typeof object.kind !== 'string') return [];
+    const read: (readonly string[])[] = [['apiVersion'], ['kind'], ['metadata', 'namespace'], ...templatePathsFor(object.apiVersion, object.kind, table)];
+    if (object.kind === 'Rollout') read.push(['spec', 'workloadRef']);
+    return read.map((p) => [...path, ...p]);
   }
 
   /** Decided on the item's text, without parsing it: not a workload, or no rule can select it. */
   function cannotChange(item: SourceItem): boolean {
     const kind = sniffKind(item);
     if (kind === undefined) return false;
-    if (!workloadKinds.has(kind)) return true;
+    if (!workloadKinds.has(kind) && kind !== 'List') return true;
     // Rollouts get a result about workloadRef whatever their labels; earlier injections may need stripping.
     if (kind === 'Rollout' || [INJECTED_LIST_ANNOTATION, INJECTIONS_ANNOTATION, OVERWRITTEN_ANNOTATION].some((key) => item.raw.includes(key))) return false;
     return index.requiredKeys !== undefined && !index.requiredKeys.some((key) => item.raw.includes(key));
   }
 
-  function pushProblems(problems: readonly Problem[], subject: Subject, prefix: string): void {
+  function pushProblems(problems: readonly Problem[], say: Say, prefix: string): void {
     for (const p of problems) {
-      results.push(
-        result(p.severity, p.message, subject, p.fieldPath ? prefix + p.fieldPath : prefix.slice(0, -1) || undefined,
-          p.sidecarSets.length > 0 ? { sidecarSets: p.sidecarSets.join(',') } : undefined),
-      );
+      say(p.severity, p.message, p.fieldPath ? prefix + p.fieldPath : prefix.slice(0, -1) || undefined, p.sidecarSets.length > 0 ? { sidecarSets: p.sidecarSets.join(',') } : undefined);
     }
   }
 
@@ -282,6 +326,40 @@ function clusterInputs(objects: readonly unknown[], options: Options, results: R
   return inputs;
 }
 
+
+/** A workload as the injection sees it: an item, or an object of a List item. */
+interface Member {
+  object: Record<string, unknown>;
+  /** Its path in the item ([] for the item itself), and the same as the prefix of result field paths. */
+  path: string[];
+  prefix: string;
+  /** Names it in result messages, when it is not the item itself. */
+  label: string;
+}
+
+function describeObject(obj: Record<string, unknown>): string {
+  const ref = resourceRefOf(obj);
+  if (ref) return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
+  return typeof obj.kind === 'string' ? `a ${obj.kind} without a name` : 'an object without a kind';
+}
+
+/** `root` with the value at `path` (keys and list positions) replaced, copying what is on the way. */
+function replacedAt(root: unknown, path: readonly string[], value: unknown): unknown {
+  if (path.length === 0) return value;
+  const [head, ...rest] = path;
+  if (Array.isArray(root)) return root.map((item, i) => (String(i) === head ? replacedAt(item, rest, value) : item));
+  const obj = root as Record<string, unknown>;
+  return { ...obj, [head]: replacedAt(obj[head], rest, value) };
+}
+
+type Say = (severity: Severity, message: string, fieldPath?: string, tags?: Record<string, string>) => void;
+
+/** A `kind: List` (apiVersion v1), which kubectl applies as the objects in its items. */
+function isKubectlList(obj: Record<string, unknown>): obj is Record<string, unknown> & { items: unknown[] } {
+  return obj.apiVersion === 'v1' && obj.kind === 'List' && Array.isArray(obj.items);
+}
+
+const isPrefix = (prefix: readonly string[], path: readonly string[]) => prefix.length <= path.length && prefix.every((key, i) => key === path[i]);
 
 /** Whether a template shows an earlier run of this function, whose leftovers may need undoing. */
 function carriesEarlierRun(annotations: Record<string, string> | undefined): boolean {

@@ -5,6 +5,7 @@ import { result, type Result, type Subject, type FileRef } from '../krm/results.
 import { subjectOf, pointerToPath } from '../krm/annotations.js';
 import { isPlainObject } from '../krm/read.js';
 import { deepClone } from '../util/json.js';
+import { withoutNulls } from '../util/nulls.js';
 
 export const CONFIG_API_VERSION = 'fn.kpt.dev/v1alpha1';
 export const CONFIG_KIND = 'InjectSidecarSets';
@@ -54,6 +55,14 @@ export function isSidecarSet(obj: unknown): boolean {
 }
 
 /**
+ * A SidecarSet as the apiserver stores it: its null fields pruned (util/nulls.ts), except the
+ * entries of metadata's labels and annotations, which Go decodes into ObjectMeta's maps as "".
+ */
+export function storedSidecarSet(object: unknown): unknown {
+  return withoutNulls(object, (path) => path.length === 2 && path[0] === 'metadata');
+}
+
+/**
  * @param configFile where the functionConfig came from when the caller knows it (command-line
  *        mode, kustomize legacy plugin); results about SidecarSets in it point there.
  */
@@ -78,10 +87,10 @@ function readForm(
   const results: Result[] = [];
   const fromItems = (): RuleSource[] =>
     items.flatMap((object, i) =>
-      isSidecarSet(object) ? [{ object, subject: subjectOf(object, itemFiles?.[i]), from: 'items' as const }] : [],
+      isSidecarSet(object) ? [{ object: storedSidecarSet(object), subject: subjectOf(object, itemFiles?.[i]), from: 'items' as const }] : [],
     );
   const fromConfig = (objects: unknown[]): RuleSource[] =>
-    objects.map((object) => ({ object, subject: subjectOf(object, configFile), from: 'functionConfig' as const }));
+    objects.map((object) => ({ object: storedSidecarSet(object), subject: subjectOf(object, configFile), from: 'functionConfig' as const }));
   const configSubject = subjectOf(functionConfig, configFile);
 
   const itemsAreRules = (options: Options, why: string): Omit<Configuration, 'step'> => {
@@ -126,16 +135,17 @@ function readForm(
       : 'empty ConfigMap functionConfig');
   }
   if (kind === CONFIG_KIND) {
-    const errors = schemaErrors('config', functionConfig);
+    const spec = isPlainObject(functionConfig.spec) ? functionConfig.spec : {};
+    // The schema checks the embedded SidecarSets as the apiserver would store them.
+    const sets = Array.isArray(spec.sidecarSets) ? spec.sidecarSets.map(storedSidecarSet) : [];
+    const errors = schemaErrors('config', Array.isArray(spec.sidecarSets) ? { ...functionConfig, spec: { ...spec, sidecarSets: sets } } : functionConfig);
     for (const e of errors) {
       results.push(
         result('error', `invalid ${CONFIG_KIND} config: ${pointerToPath(e.pointer) || '(root)'} (${e.pointer || '/'}): ${e.message}`, configSubject, pointerToPath(e.pointer)),
       );
     }
     if (errors.length > 0) return { options: DEFAULT_OPTIONS, rules: [], results };
-    const spec = isPlainObject(functionConfig.spec) ? functionConfig.spec : {};
     const options = mergeOptions(spec);
-    const sets = Array.isArray(spec.sidecarSets) ? spec.sidecarSets : [];
     if (sets.length === 0) return itemsAreRules({ ...options, sidecarSetsFromItems: true }, `${CONFIG_KIND} without sidecarSets`);
     const rules = fromConfig(sets);
     if (options.sidecarSetsFromItems) rules.push(...fromItems());

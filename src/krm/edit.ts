@@ -24,7 +24,8 @@ export function rewriteItem(raw: string, indent: number, old: unknown, next: unk
 
 /** The Document path on its own: for layouts the text edit does not handle, and to test the two against each other. */
 export function rewriteWithDocument(text: string, next: unknown): string {
-  const doc = parseDocument(text, PARSE_OPTIONS);
+  // A repeated key reaches here only when identical and left alone (run.ts): syncMap keeps both.
+  const doc = parseDocument(text, { ...PARSE_OPTIONS, uniqueKeys: false });
   // New and changed scalars are quoted for YAML 1.1 readers (`on`, `2021-01-01`), as kyaml needs.
   doc.setSchema('1.1');
   doc.contents = syncNode(doc, doc.contents as YamlNode | null, next) as typeof doc.contents;
@@ -99,7 +100,11 @@ function syncMap(doc: Document, node: YAMLMap, value: Record<string, unknown>): 
   const seen = new Set<string>();
   for (const pair of node.items) {
     const key = keyString(pair);
-    if (key === undefined || !(key in value) || seen.has(key)) continue;
+    if (key === undefined || !(key in value)) continue;
+    if (seen.has(key)) {
+      kept.push(pair);
+      continue;
+    }
     seen.add(key);
     pair.value = syncNode(doc, (pair.value as YamlNode | null) ?? null, value[key]);
     kept.push(pair);

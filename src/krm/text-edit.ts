@@ -158,7 +158,7 @@ function pushLines(lines: Lines, from: number, to: number, out: Lines): void {
 function editMap(text: Text, from: number, to: number, indent: number, old: Record<string, unknown>, next: Record<string, unknown>, style: TextStyle, out: Lines): void {
   const { lines } = text;
   const entries = mapEntries(text, from, to, indent);
-  if (entries.length !== Object.keys(old).length || !entries.every((e) => hasOwn(old, e.key)) || repeatsKey(entries)) {
+  if (!entries.every((e) => hasOwn(old, e.key)) || (repeatsKey(entries) ? !repeatsUnchanged(entries, old, next) : entries.length !== Object.keys(old).length)) {
     unsupported('the text and the data disagree on the keys');
   }
   let cursor = from;
@@ -182,6 +182,17 @@ function repeatsKey(entries: readonly Entry[]): boolean {
     for (let j = 0; j < i; j++) if (entries[j].key === entries[i].key) return true;
   }
   return false;
+}
+
+/**
+ * A map that repeats a key (run.ts lets only identical repeats off the injection's way through):
+ * editable when the data has every key of the text and each repeated key keeps its value, so
+ * that editEntry copies every occurrence's lines.
+ */
+function repeatsUnchanged(entries: readonly Entry[], old: Record<string, unknown>, next: Record<string, unknown>): boolean {
+  const keys = new Set(entries.map((e) => e.key));
+  if (keys.size !== Object.keys(old).length) return false;
+  return [...keys].every((key) => entries.filter((e) => e.key === key).length === 1 || (hasOwn(next, key) && deepEqual(old[key], next[key])));
 }
 
 function editEntry(text: Text, e: Entry, indent: number, old: unknown, next: unknown, style: TextStyle, out: Lines): void {

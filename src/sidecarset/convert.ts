@@ -10,11 +10,11 @@ const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 /** The storage-version (v1beta1) form of a SidecarSet; the input is not modified. */
 export function toV1beta1(s: SidecarSet): SidecarSet {
   const converted = deepClone(s);
+  // spec is a struct in Go: absent (or null) decodes to its zero value.
+  const spec = (converted.spec ??= {});
   if (s.apiVersion !== SIDECARSET_V1ALPHA1) return converted;
 
   converted.apiVersion = SIDECARSET_V1BETA1;
-  const spec = converted.spec ?? {};
-  converted.spec = spec;
   // customVersion does not exist in v1alpha1 (the apiserver prunes it); only the label carries it.
   delete spec.customVersion;
   const { namespace } = spec;

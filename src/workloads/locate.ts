@@ -1,6 +1,7 @@
 // Find the pod templates of an item and put changed ones back.
 import type { V1PodSpec } from '@kubernetes/client-node';
 import { isPlainObject } from '../krm/read.js';
+import { withNullsOf, withoutNulls } from '../util/nulls.js';
 import { templatePathsFor, type WorkloadKind } from './kinds.js';
 
 export interface PodMetadata {
@@ -26,7 +27,16 @@ export interface PodTemplateRef {
   namespace: string;
   /** Prefix for result field paths, e.g. `spec.template.` ('' for a Pod). */
   fieldPrefix: string;
+  /** The template as written, when it has null fields, which `template` leaves out (util/nulls.ts). */
+  source?: Record<string, unknown>;
 }
+
+/**
+ * The free-form maps of a pod template (Go map[string]X in k8s.io/api/core/v1): a null entry of
+ * one is its value's zero value, not an absent field, so it is not pruned.
+ */
+const POD_STRING_MAPS = new Set(['labels', 'annotations', 'nodeSelector', 'matchLabels', 'limits', 'requests', 'overhead', 'volumeAttributes', 'options']);
+const isPodStringMap = (path: readonly string[]) => POD_STRING_MAPS.has(path[path.length - 1]);
 
 export type Skip = { reason: string; fieldPath?: string };
 
@@ -51,8 +61,10 @@ export function locateTemplates(
     return { templates, skipped };
   }
   for (const path of paths) {
-    const template = path.length === 0 ? podAsTemplate(obj) : getPath(obj, path);
-    if (!isPlainObject(template) || !isPlainObject(template.spec)) continue;
+    const source = path.length === 0 ? podAsTemplate(obj) : getPath(obj, path);
+    if (!isPlainObject(source)) continue;
+    const template = withoutNulls(source, isPodStringMap);
+    if (!isPlainObject(template.spec)) continue;
     if (path.length === 0) {
       const inactive = inactivePodReason(obj);
       if (inactive) {
@@ -65,9 +77,15 @@ export function locateTemplates(
       template: template as unknown as PodTemplate,
       namespace,
       fieldPrefix: path.length === 0 ? '' : path.join('.') + '.',
+      ...(template === source ? {} : { source }),
     });
   }
   return { templates, skipped };
+}
+
+/** The injected template as it goes back into the item: with the nulls of the source it left unfilled. */
+export function templateToWrite(ref: PodTemplateRef, injected: PodTemplate): PodTemplate {
+  return ref.source ? withNullsOf(ref.source, injected) : injected;
 }
 
 function podAsTemplate(pod: Record<string, unknown>): Record<string, unknown> {

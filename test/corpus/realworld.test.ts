@@ -31,7 +31,7 @@ interface SourceCase {
   injectedPerKind: Record<string, number>;
   /** Items the function must report with a `not injected: …` info result instead. */
   notInjectedInfos?: number;
-  /** Workloads that repeat a mapping key: passed through unchanged, with a warning each. */
+  /** Items that repeat a mapping key, with a warning each (none of them is selected here, so they stay unchanged). */
   repeatedKeyItems?: number;
   /** Templates whose labels are not strings (template placeholders): left alone, with a warning each. */
   unreadableTemplates?: number;
@@ -696,8 +696,8 @@ describe.skipIf(SKIP !== undefined)('real-world corpus with kpt', () => {
 });
 
 // Five kubernetes-examples files repeat a mapping key (`selector` twice in three openshift-origin
-// controllers, `type` twice in a Secret, …); kpt reads and sends them. The function passes such an
-// item through unchanged with a warning, and injects the others.
+// controllers, `type` twice in a Secret, …); kpt reads and sends them. The function warns about
+// such an item, and injects the others.
 it('passes an item with a repeated key through and still injects the others', () => {
   const input = readFileSync(join(FIXTURES, 'repeated-key.resourcelist.yaml'), 'utf8');
   const r = runFunction(input);
@@ -706,4 +706,39 @@ it('passes an item with a repeated key through and still injects the others', ()
   const outputItems = splitItems(r.stdout).items;
   expect(outputItems[0]!.raw).toBe(inputItems[0]!.raw);
   expect(outputItems[1]!.raw).toContain('name: log-agent');
+});
+
+// The etcd Deployment repeats spec.selector with the same value, outside its pod template: a
+// SidecarSet selecting it injects it, with a warning, and every line of it stays (issue 12, defect 10).
+it('injects kubernetes-examples\' etcd Deployment, which repeats spec.selector, keeping both', () => {
+  const file = readFileSync(join(CORPUS, 'kubernetes-examples/_archived/openshift-origin/etcd-controller.yaml'), 'utf8');
+  const item = file.trimEnd().split('\n').map((line, i) => (i === 0 ? '- ' : line === '' ? '' : '  ') + line).join('\n') + '\n';
+  const input = `apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+items:
+${item}functionConfig:
+  apiVersion: apps.kruise.io/v1beta1
+  kind: SidecarSet
+  metadata:
+    name: log-sidecar
+  spec:
+    selector:
+      matchLabels:
+        name: etcd
+    containers:
+    - name: log-agent
+      image: registry.example.com/log-agent:1.2
+`;
+  const r = runFunction(input);
+  expect(r.status, explain('function', r)).toBe(0);
+  const { items, results } = splitItems(r.stdout);
+  expect((dig(items[0]!.object, ['spec', 'template', 'spec', 'containers']) as Obj[]).map((c) => c.name)).toEqual(['log-agent', 'member']);
+  const output = items[0]!.raw.split('\n');
+  let at = 0;
+  for (const line of item.split('\n')) {
+    at = output.indexOf(line, at);
+    expect(at, `input line kept: ${line}`).toBeGreaterThanOrEqual(0);
+  }
+  expect(results.filter((x) => x.severity === 'warning').map((x) => x.message)).toEqual([expect.stringMatching(/^key "selector" repeated at line 12 in this object/)]);
+  expect(runFunction(r.stdout).stdout.split('\nresults:')[0]).toBe(r.stdout.split('\nresults:')[0]);
 });

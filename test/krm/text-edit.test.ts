@@ -113,6 +113,29 @@ describe('editItemText', () => {
   });
 });
 
+// kubernetes/examples' etcd Deployment repeats spec.selector (issue 12, defect 10).
+describe('editItemText, a repeated key left alone', () => {
+  const text = 'kind: Deployment\nspec:\n  selector:\n    matchLabels:\n      name: etcd\n  replicas: 3\n  selector:\n    matchLabels:\n      name: etcd\n  template:\n    spec:\n      containers:\n      - name: member\n        image: etcd\n';
+  const read = (t: string) => parse(t, { uniqueKeys: false });
+
+  it('keeps both occurrences byte for byte, as the Document path does', () => {
+    const old = read(text);
+    const next = structuredClone(old);
+    next.spec.template.spec.containers.unshift({ name: 'log', image: 'log:1' });
+    const fast = editItemText(text, old, next, { compactSequences: true });
+    expect(fast).toBe(rewriteWithDocument(text, next));
+    expect(fast!.match(/^ {2}selector:\n {4}matchLabels:\n {6}name: etcd\n/gm)).toHaveLength(2);
+    expect(read(fast!)).toEqual(next);
+  });
+
+  it('leaves a changed repeated key to the Document path', () => {
+    const old = read(text);
+    const next = structuredClone(old);
+    next.spec.selector = { matchLabels: { name: 'other' } };
+    expect(editItemText(text, old, next, { compactSequences: true })).toBeUndefined();
+  });
+});
+
 describe('editItemText, emptied collections', () => {
   it('writes an emptied map or list as {} or [], never as null', () => {
     const text = 'kind: Pod\nspec:\n  containers:\n  - name: a\n    resources:\n      limits:\n        cpu: 1\n    ports:\n    - containerPort: 80\n';

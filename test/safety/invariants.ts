@@ -14,9 +14,12 @@ export interface Template {
   template: Obj;
 }
 
-/** The pod templates of an item, by the function's own kind table. */
+/** The pod templates of an item, by the function's own kind table; those of the objects of a v1 List too. */
 export function templatesOf(item: unknown): Template[] {
   if (!isObj(item) || typeof item.apiVersion !== 'string' || typeof item.kind !== 'string') return [];
+  if (item.apiVersion === 'v1' && item.kind === 'List' && Array.isArray(item.items)) {
+    return item.items.flatMap((inner, i) => templatesOf(inner).map((t) => ({ where: `items[${i}]${t.where ? '.' + t.where : ''}`, template: t.template })));
+  }
   const out: Template[] = [];
   for (const path of templatePathsFor(item.apiVersion, item.kind, BUILTIN_KINDS)) {
     if (path.length === 0) {
@@ -149,14 +152,15 @@ export function checkValidPods({ first, input }: Observed): void {
   });
 }
 
-/** The item with its pod templates' metadata and spec blanked out. */
+/** The item with its pod templates' metadata and spec blanked out (a Pod is its template: only its identity stays). */
 function outsideTemplates(item: unknown): unknown {
-  const copy = structuredClone(item) as Obj;
+  if (!isObj(item)) return item;
+  if (item.apiVersion === 'v1' && item.kind === 'List' && Array.isArray(item.items)) return { ...item, items: item.items.map(outsideTemplates) };
+  if (item.kind === 'Pod') return { apiVersion: item.apiVersion, kind: item.kind, name: item.metadata?.name };
+  const copy = structuredClone(item);
   for (const { template } of templatesOf(copy)) {
-    if (template === undefined) continue;
     for (const key of Object.keys(template)) template[key] = null;
   }
-  if (copy?.kind === 'Pod') return { apiVersion: copy.apiVersion, kind: copy.kind, name: copy.metadata?.name };
   return copy;
 }
 

@@ -277,6 +277,127 @@ describe('regressions', () => {
     checkIdempotent(observed);
   });
 
+  // Reported in issue 12 (defect 1), under kpt and kustomize alike: "could not process item 1
+  // (Cannot convert undefined or null to object)". Fixed: a null map is read as an absent one.
+  it('a matched template whose annotations hold only commented-out keys', () => {
+    const text = `${HEADER}- apiVersion: apps.kruise.io/v1beta1
+  kind: SidecarSet
+  metadata:
+    name: log
+    annotations:
+  spec:
+    selector:
+      matchLabels:
+        app: web
+    containers:
+    - name: log
+      image: log:1
+      env:
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata:
+    name: web
+  spec:
+    selector:
+      matchLabels:
+        app: web
+    template:
+      metadata:
+        labels:
+          app: web
+        annotations:
+          # owner: someone
+      spec:
+        containers:
+        - name: app
+          image: app:1
+`;
+    const observed = observe(text);
+    expect(observed.first.exitCode).toBe(0);
+    expect(observed.first.items[1].changed).toBe(true);
+    expect(observed.first.items[1].text).toContain('# owner: someone');
+    checkAll(observed);
+  });
+
+  // Reported in issue 12 (defect 8): a workload in a `kind: List` item got no injection and no result.
+  it('a workload inside a List item', () => {
+    const text = `${HEADER}- apiVersion: apps.kruise.io/v1beta1
+  kind: SidecarSet
+  metadata:
+    name: log
+  spec:
+    selector:
+      matchLabels:
+        app: web
+    containers:
+    - name: log
+      image: log:1
+- apiVersion: v1
+  kind: List
+  items:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: web
+    spec:
+      template:
+        metadata:
+          labels:
+            app: web
+        spec:
+          containers:
+          - name: app
+            image: app:1
+`;
+    const observed = observe(text);
+    expect(observed.first.exitCode).toBe(0);
+    expect(observed.first.items[1].changed).toBe(true);
+    expect(observed.first.results.map((r) => r.message)).toContain('Deployment web, items[0] of this List: injected log into spec.template from SidecarSet log');
+    checkAll(observed);
+  });
+
+  // Reported in issue 12 (defect 10): kubernetes/examples' etcd Deployment repeats spec.selector
+  // with one value, and a SidecarSet selecting it failed the render.
+  it('a repeated key with one value outside the pod template', () => {
+    const text = `${HEADER}- apiVersion: apps.kruise.io/v1beta1
+  kind: SidecarSet
+  metadata:
+    name: log
+  spec:
+    selector:
+      matchLabels:
+        name: etcd
+    containers:
+    - name: log
+      image: log:1
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata:
+    name: etcd
+  spec:
+    selector:
+      matchLabels:
+        name: etcd
+    replicas: 3
+    selector:
+      matchLabels:
+        name: etcd
+    template:
+      metadata:
+        labels:
+          name: etcd
+      spec:
+        containers:
+        - name: member
+          image: etcd:1
+`;
+    const observed = observe(text);
+    expect(observed.first.exitCode).toBe(0);
+    expect(observed.first.items[1].changed).toBe(true);
+    expect(observed.first.results.filter((r) => r.severity === 'warning')).toHaveLength(1);
+    checkAll(observed);
+  });
+
   it('the idempotency check itself sees a plain injection as a fixed point', () => {
     const text = `${HEADER}- apiVersion: apps.kruise.io/v1beta1
   kind: SidecarSet
