@@ -8,6 +8,7 @@ import { dedentItem, dedentLines, indentItem, indentLines, PARSE_OPTIONS, isPlai
 import { deepEqual } from '../util/json.js';
 import { editItemLines, editItemText } from './text-edit.js';
 import { isJsSpace } from './chars.js';
+import { WRITE_SCHEMA } from './quoting.js';
 
 export function rewriteItem(raw: string, indent: number, old: unknown, next: unknown): string {
   // The item's lines go from its text to the edit and back without the whole text being copied
@@ -25,8 +26,8 @@ export function rewriteItem(raw: string, indent: number, old: unknown, next: unk
 /** The Document path on its own: for layouts the text edit does not handle, and to test the two against each other. */
 export function rewriteWithDocument(text: string, next: unknown): string {
   const doc = parseDocument(text, PARSE_OPTIONS);
-  // New and changed scalars are quoted for YAML 1.1 readers (`on`, `2021-01-01`), as kyaml needs.
-  doc.setSchema('1.1');
+  // New and changed scalars are quoted so that every reader reads them back (quoting.ts).
+  doc.setSchema('1.1', WRITE_SCHEMA);
   doc.contents = syncNode(doc, doc.contents as YamlNode | null, next) as typeof doc.contents;
   return doc.toString({ lineWidth: 0, indentSeq: !usesCompactSequences(text), flowCollectionPadding: false });
 }

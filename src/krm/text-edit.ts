@@ -6,7 +6,7 @@
 // The edit appends to one output array of lines, and reads lines by char code: a large list has
 // hundreds of thousands of changed lines, and copies of them are most of what this would allocate.
 import { stringify } from 'yaml';
-import { emitInto, yamlOptions } from './emit.js';
+import { emitInto, SCALAR_OPTIONS, yamlOptions } from './emit.js';
 import type { EmitStyle as TextStyle } from './emit.js';
 import { deepEqual } from '../util/json.js';
 import { isPlainObject } from './read.js';
@@ -310,7 +310,7 @@ function serialize(value: unknown, indent: number, style: TextStyle, out: Lines)
 }
 
 function inlineScalar(value: unknown): string {
-  const text = stringify(value, { version: '1.1', lineWidth: 0 }).slice(0, -1);
+  const text = stringify(value, SCALAR_OPTIONS).slice(0, -1);
   if (text.includes('\n')) unsupported('multi-line scalar');
   return text;
 }
