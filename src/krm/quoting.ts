@@ -58,6 +58,13 @@ const GO_FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
  */
 const TAB_FIRST = /^\n*\t/;
 
+/**
+ * Only spaces, tabs and line breaks: `yaml` writes lines of them as a block scalar without an
+ * indentation indicator, and a reader takes the longest line for the indentation (YAML 1.2 §8.1.1.1),
+ * which leaves line breaks alone.
+ */
+const BLANK = /^[ \t\n]*$/;
+
 /** The YAML 1.1 merge key and value key: PyYAML has no constructor for either as a value. */
 const isYaml11Key = (value: string) => value === '<<' || value === '=';
 
@@ -72,7 +79,7 @@ const readBackString: ScalarTag = {
   stringify(item, ctx, onComment, onChompKeep) {
     const value = String(item.value);
     if (SPECIAL.test(value)) return quoted(value, ctx).replace(LEFT_RAW, escapeRaw);
-    if (TAB_FIRST.test(value) && value.includes('\n')) return quoted(value, ctx);
+    if (value.includes('\n') && (TAB_FIRST.test(value) || BLANK.test(value))) return quoted(value, ctx);
     const text = stringTag.stringify!(item, ctx, onComment, onChompKeep);
     // Only a plain scalar comes out as the value itself.
     return text === value && (goYamlReadsNumber(value) || isYaml11Key(value) || value.includes('\t')) ? quoted(value, ctx) : text;
