@@ -113,6 +113,28 @@ describe('editItemText', () => {
   });
 });
 
+// The blank lines after a keep-chomping scalar are part of its value, wherever it ends a map or a
+// list item: what the edit appends goes after them. (The Document path moves other blank lines.)
+describe('editItemText, block scalars ending a map or a list item', () => {
+  const INDICATORS = ['|+', '>+', '|2+', '|', '|-', '>', '>-'];
+
+  it.each(INDICATORS)('%s: a key appended to the map', (indicator) => {
+    const text = `metadata:\n  annotations:\n    note: ${indicator}\n      hello\n\n\nspec: {}\n`;
+    const { next, fast, slow } = both(text, (o) => (o.metadata.annotations.added = 'x'));
+    expect(parse(fast!)).toEqual(next);
+    expect(parse(slow)).toEqual(next);
+    if (indicator.endsWith('+')) expect(fast).toBe(`metadata:\n  annotations:\n    note: ${indicator}\n      hello\n\n\n    added: x\nspec: {}\n`);
+  });
+
+  it.each(INDICATORS)('%s: an item appended to the list', (indicator) => {
+    const text = `volumes:\n- name: a\n  csi:\n    volumeAttributes:\n      script: ${indicator}\n        echo hi\n\n`;
+    const { next, fast, slow } = both(text, (o) => o.volumes.push({ name: 'b', emptyDir: {} }));
+    expect(parse(fast!)).toEqual(next);
+    expect(parse(slow)).toEqual(next);
+    if (indicator.endsWith('+')) expect(fast).toBe(`${text}- name: b\n  emptyDir: {}\n`);
+  });
+});
+
 describe('editItemText, emptied collections', () => {
   it('writes an emptied map or list as {} or [], never as null', () => {
     const text = 'kind: Pod\nspec:\n  containers:\n  - name: a\n    resources:\n      limits:\n        cpu: 1\n    ports:\n    - containerPort: 80\n';
