@@ -76,6 +76,17 @@ function after(text: Text, i: number): number {
   return text.keptBlanks?.get(i) ?? i + 1;
 }
 
+/**
+ * Past the item's last content line, with the blank lines of a keep-chomping block scalar that ends
+ * it: the blank and comment lines from there on are not the item's to edit (the comment before the
+ * next item is that item's).
+ */
+export function contentEnd(lines: Lines): number {
+  const text = classify(lines);
+  for (let i = lines.length - 1; i >= 0; i--) if (text.content[i]) return after(text, i);
+  return 0;
+}
+
 /** The item's standalone text (as from dedentItem) with `next` applied, or undefined. */
 export function editItemText(text: string, old: unknown, next: unknown, style: TextStyle): string | undefined {
   const edited = editItemLines((text.endsWith('\n') ? text.slice(0, -1) : text).split('\n'), old, next, style);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parse } from 'yaml';
 import { editItemText } from '../../src/krm/text-edit.js';
-import { compactSequencesIn, rewriteItem, rewriteWithDocument, usesCompactSequences } from '../../src/krm/edit.js';
+import { compactSequencesIn, rewriteItem, rewriteWithDocument, splitItem, usesCompactSequences } from '../../src/krm/edit.js';
 import { dedentItem, dedentLines, indentItem, parseItem } from '../../src/krm/read.js';
 import { itemArb } from './item-texts.js';
 
@@ -175,9 +175,11 @@ describe('rewriteItem, line by line', () => {
     };
     return mutate;
   };
+  // The lines around the item proper are kept as they are in both (splitItem).
   const wholeText = (raw: string, indent: number, old: unknown, next: unknown) => {
-    const text = dedentItem(raw, indent);
-    return indentItem(editItemText(text, old, next, { compactSequences: usesCompactSequences(text) }) ?? rewriteWithDocument(text, next), indent);
+    const { head, body, tail } = splitItem(raw, indent);
+    const text = dedentItem(body, indent);
+    return head + indentItem(editItemText(text, old, next, { compactSequences: usesCompactSequences(text) }) ?? rewriteWithDocument(text, next), indent) + tail;
   };
   const outcome = (f: () => string) => {
     try {
