@@ -6,10 +6,53 @@ import { parseDocument, isMap, isSeq, isScalar, isPair, Scalar, YAMLMap, YAMLSeq
 import type { Document, Node as YamlNode, Pair } from 'yaml';
 import { dedentItem, dedentLines, indentItem, indentLines, PARSE_OPTIONS, isPlainObject } from './read.js';
 import { deepEqual } from '../util/json.js';
-import { editItemLines, editItemText } from './text-edit.js';
-import { isJsSpace } from './chars.js';
+import { contentEnd, editItemLines, editItemText } from './text-edit.js';
+import { isJsSpace, pad } from './chars.js';
+import { WRITE_SCHEMA } from './quoting.js';
 
 export function rewriteItem(raw: string, indent: number, old: unknown, next: unknown): string {
+  const { head, body, tail } = splitItem(raw, indent);
+  const rewritten = rewriteBody(body, indent, old, next);
+  return head === '' && tail === '' ? rewritten : head + rewritten + tail;
+}
+
+/**
+ * The item's text in three: the comment and blank lines before its `-` line (the first item holds
+ * those after `items:`), the item proper, and the comment and blank lines after its last line
+ * (those before the next item). Only the item proper is edited and indented again: the lines
+ * around it stay where they were, byte for byte.
+ */
+export function splitItem(raw: string, indent: number): { head: string; body: string; tail: string } {
+  let start = 0;
+  while (start < raw.length && commentOrBlankAt(raw, start)) start = lineEnd(raw, start);
+  if (start === raw.length) return { head: '', body: raw, tail: '' };
+  const head = raw.slice(0, start);
+  if (!commentOrBlankAt(raw, raw.lastIndexOf('\n', raw.length - 2) + 1)) return { head, body: raw.slice(start), tail: '' };
+  // Comment-like and blank lines at the end can be a block scalar's: the text edit's reading of the
+  // lines decides, with the `-` read as a space as it reads an item's first line.
+  const lines = raw.slice(start, raw.endsWith('\n') ? -1 : undefined).split('\n');
+  lines[0] = pad(indent + 1) + lines[0].slice(indent + 1);
+  const bodyLines = contentEnd(lines);
+  if (bodyLines === 0) return { head, body: raw.slice(start), tail: '' };
+  let end = start;
+  for (let i = 0; i < bodyLines; i++) end += lines[i].length + 1;
+  return { head, body: raw.slice(start, end), tail: raw.slice(end) };
+}
+
+/** Past the line at `start`, its newline included. */
+function lineEnd(text: string, start: number): number {
+  const nl = text.indexOf('\n', start);
+  return nl === -1 ? text.length : nl + 1;
+}
+
+/** Whether the line at `start` is blank or a comment. */
+function commentOrBlankAt(text: string, start: number): boolean {
+  let p = start;
+  while (p < text.length && text.charCodeAt(p) !== 10 && isJsSpace(text.charCodeAt(p))) p++;
+  return p === text.length || text.charCodeAt(p) === 10 || text.charCodeAt(p) === 35 /* # */;
+}
+
+function rewriteBody(raw: string, indent: number, old: unknown, next: unknown): string {
   // The item's lines go from its text to the edit and back without the whole text being copied
   // on the way (dedented, split, joined, indented), and with the same bytes as those steps.
   const lines = dedentLines(raw, indent);
@@ -26,8 +69,8 @@ export function rewriteItem(raw: string, indent: number, old: unknown, next: unk
 export function rewriteWithDocument(text: string, next: unknown): string {
   // A repeated key reaches here only when identical and left alone (run.ts): syncMap keeps both.
   const doc = parseDocument(text, { ...PARSE_OPTIONS, uniqueKeys: false });
-  // New and changed scalars are quoted for YAML 1.1 readers (`on`, `2021-01-01`), as kyaml needs.
-  doc.setSchema('1.1');
+  // New and changed scalars are quoted so that every reader reads them back (quoting.ts).
+  doc.setSchema('1.1', WRITE_SCHEMA);
   doc.contents = syncNode(doc, doc.contents as YamlNode | null, next) as typeof doc.contents;
   return doc.toString({ lineWidth: 0, indentSeq: !usesCompactSequences(text), flowCollectionPadding: false });
 }

@@ -4,6 +4,7 @@
 // `yaml` itself once and remembered, and a shape it does not know makes it give up.
 import { stringify } from 'yaml';
 import { pad } from './chars.js';
+import { WRITE_SCHEMA } from './quoting.js';
 
 export interface EmitStyle {
   /** kpt's `compact` sequences: dashes at the indentation of their key. */
@@ -12,8 +13,11 @@ export interface EmitStyle {
 
 /** The options the Document path writes new nodes with; emitted text must equal stringify's. */
 export function yamlOptions(style: EmitStyle) {
-  return { version: '1.1', lineWidth: 0, indentSeq: !style.compactSequences, aliasDuplicateObjects: false } as const;
+  return { ...SCALAR_OPTIONS, indentSeq: !style.compactSequences, aliasDuplicateObjects: false } as const;
 }
+
+/** How one scalar is written (quoting.ts). */
+export const SCALAR_OPTIONS = { version: '1.1', lineWidth: 0, ...WRITE_SCHEMA } as const;
 
 /** Lines of `value` as a top-level block node (no trailing newline), or undefined. */
 export function emitBlock(value: unknown, style: EmitStyle): string[] | undefined {
@@ -44,7 +48,7 @@ function scalar(value: unknown): string | undefined {
     if (known !== undefined) return known;
     // How a string is quoted is `yaml`'s decision (YAML 1.1 has surprises, `e0` among them).
     if (value.includes('\n') || value.length > 4096) return undefined;
-    const text = stringify(value, { version: '1.1', lineWidth: 0 }).slice(0, -1);
+    const text = stringify(value, SCALAR_OPTIONS).slice(0, -1);
     if (text.includes('\n')) return undefined;
     if (scalars.size >= SCALAR_LIMIT) scalars.clear();
     scalars.set(value, text);

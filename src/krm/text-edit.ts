@@ -6,7 +6,7 @@
 // The edit appends to one output array of lines, and reads lines by char code: a large list has
 // hundreds of thousands of changed lines, and copies of them are most of what this would allocate.
 import { stringify } from 'yaml';
-import { emitInto, yamlOptions } from './emit.js';
+import { emitInto, SCALAR_OPTIONS, yamlOptions } from './emit.js';
 import type { EmitStyle as TextStyle } from './emit.js';
 import { deepEqual } from '../util/json.js';
 import { isPlainObject } from './read.js';
@@ -24,15 +24,23 @@ interface Text {
   lines: Lines;
   content: boolean[];
   leads: Int32Array;
+  /**
+   * The blank lines after a keep-chomping block scalar (`|+`, `>+`) are part of its value: by the
+   * scalar's last line, where they end. Absent without such a scalar.
+   */
+  keptBlanks?: Map<number, number>;
 }
 
-const BLOCK_SCALAR_HEADER = /(?:^|:\s+|-\s+)[|>][-+0-9]*(?:\s+#.*)?$/;
+const BLOCK_SCALAR_HEADER = /(?:^|:\s+|-\s+)[|>]([-+0-9]*)(?:\s+#.*)?$/;
 
 /** A block scalar's lines can look like comments or blank lines: mark them content. */
 function classify(lines: Lines): Text {
   const content = new Array<boolean>(lines.length);
   const leads = new Int32Array(lines.length);
+  const text: Text = { lines, content, leads };
   let scalarOwner = -1;
+  let keep = false;
+  let scalarEnd = -1;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
     const lead = leadingSpace(line);
@@ -40,13 +48,43 @@ function classify(lines: Lines): Text {
     const blank = lead === line.length;
     if (scalarOwner >= 0 && (blank || lead > scalarOwner)) {
       content[i] = !blank;
+      if (!blank) scalarEnd = i;
       continue;
     }
+    if (keep) keepBlanks(text, scalarEnd, i);
     scalarOwner = -1;
+    keep = false;
     content[i] = !blank && line.charCodeAt(lead) !== 35 /* # */;
-    if (content[i] && (line.includes('|') || line.includes('>')) && BLOCK_SCALAR_HEADER.test(line.trim())) scalarOwner = lead;
+    if (!content[i] || !(line.includes('|') || line.includes('>'))) continue;
+    const header = BLOCK_SCALAR_HEADER.exec(line.trim());
+    if (header) {
+      scalarOwner = lead;
+      keep = header[1].includes('+');
+      scalarEnd = i;
+    }
   }
-  return { lines, content, leads };
+  if (keep) keepBlanks(text, scalarEnd, lines.length);
+  return text;
+}
+
+function keepBlanks(text: Text, last: number, next: number): void {
+  if (next > last + 1) (text.keptBlanks ??= new Map()).set(last, next);
+}
+
+/** Past the content line `i`: past the blank lines that belong to it, if it ends a keep-chomping scalar. */
+function after(text: Text, i: number): number {
+  return text.keptBlanks?.get(i) ?? i + 1;
+}
+
+/**
+ * Past the item's last content line, with the blank lines of a keep-chomping block scalar that ends
+ * it: the blank and comment lines from there on are not the item's to edit (the comment before the
+ * next item is that item's).
+ */
+export function contentEnd(lines: Lines): number {
+  const text = classify(lines);
+  for (let i = lines.length - 1; i >= 0; i--) if (text.content[i]) return after(text, i);
+  return 0;
 }
 
 /** The item's standalone text (as from dedentItem) with `next` applied, or undefined. */
@@ -84,7 +122,10 @@ interface Entry {
   inline: string;
   /** The comment after the inline value, with its leading spaces. */
   comment: string;
-  /** Lines of the value below the key line: [line + 1, end). Trailing comments and blanks are not in it. */
+  /**
+   * Lines of the value below the key line: [line + 1, end). Trailing comments and blank lines are
+   * not in it, except the blank lines of a keep-chomping block scalar.
+   */
   end: number;
 }
 
@@ -117,11 +158,12 @@ function splitComment(line: string, from: number): { value: string; comment: str
 }
 
 /** Entries of the block map whose keys sit at `indent` within [from, to). */
-function mapEntries({ lines, content, leads }: Text, from: number, to: number, indent: number): Entry[] {
+function mapEntries(text: Text, from: number, to: number, indent: number): Entry[] {
+  const { lines, content, leads } = text;
   const entries: Entry[] = [];
   let lastContent = -1;
   const close = () => {
-    if (entries.length > 0) entries[entries.length - 1].end = Math.max(entries[entries.length - 1].line + 1, lastContent + 1);
+    if (entries.length > 0) entries[entries.length - 1].end = Math.max(entries[entries.length - 1].line + 1, after(text, lastContent));
   };
   for (let i = from; i < to; i++) {
     if (!content[i]) continue;
@@ -261,12 +303,12 @@ function editSeq(text: Text, from: number, to: number, dash: number, old: unknow
     if (lead === dash) {
       const line = lines[i];
       if (line.charCodeAt(dash) !== 45 || (dash + 1 < line.length && line.charCodeAt(dash + 1) !== 32)) unsupported('not a sequence item');
-      if (items.length > 0) items[items.length - 1].end = lastContent + 1;
-      items.push({ lead: items.length > 0 ? lastContent + 1 : i, start: i, end: i + 1 });
+      if (items.length > 0) items[items.length - 1].end = after(text, lastContent);
+      items.push({ lead: items.length > 0 ? after(text, lastContent) : i, start: i, end: i + 1 });
     }
     lastContent = i;
   }
-  if (items.length > 0) items[items.length - 1].end = lastContent + 1;
+  if (items.length > 0) items[items.length - 1].end = after(text, lastContent);
   if (items.length !== old.length) unsupported('the text and the data disagree on the items');
 
   // Comments and blank lines between items stay with the item after them; the head keeps its own.
@@ -321,7 +363,7 @@ function serialize(value: unknown, indent: number, style: TextStyle, out: Lines)
 }
 
 function inlineScalar(value: unknown): string {
-  const text = stringify(value, { version: '1.1', lineWidth: 0 }).slice(0, -1);
+  const text = stringify(value, SCALAR_OPTIONS).slice(0, -1);
   if (text.includes('\n')) unsupported('multi-line scalar');
   return text;
 }

@@ -110,6 +110,26 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
     expect(templateContainers(deployment)).toEqual(['app']);
   });
 
+  // go-yaml, with which kustomize reads what the plugin writes, takes more plain scalars for
+  // numbers than YAML 1.1 or 1.2 do (0O17, +0x1F, 1e5_0): the function quotes them (issue 12).
+  it('hands strings that look like numbers to go-yaml as strings', () => {
+    const values = ['0o644', '0O17', '0X1F', '0B101', '+0x1F', '1e5_0', '0x_1F', '08', '=', 'on'];
+    const dir = app({
+      'kustomization.yaml': 'resources: [deploy.yaml]\ntransformers: [sidecarset.yaml]\n',
+      'deploy.yaml': DEPLOYMENT,
+      'sidecarset.yaml':
+        sidecarSet('apps.kruise.io/v1beta1') +
+        `      args: [${values.map((v) => JSON.stringify(v)).join(', ')}]\n      env:\n` +
+        values.map((v, i) => `        - name: V${i}\n          value: ${JSON.stringify(v)}\n`).join(''),
+    });
+    const r = kustomize(dir);
+    expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
+    const template = (find(parseStream(r.stdout), 'Deployment', 'web').spec as any).template;
+    const agent = template.spec.containers.find((c: { name: string }) => c.name === 'log-agent');
+    expect(agent.args).toEqual(values);
+    expect(agent.env.filter((e: { name: string }) => e.name.startsWith('V'))).toEqual(values.map((value, i) => ({ name: `V${i}`, value })));
+  });
+
   it('fails the build with the function message on stderr for a broken SidecarSet', () => {
     const dir = app({
       'kustomization.yaml': 'resources: [deploy.yaml]\ntransformers: [broken.yaml]\n',

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parse } from 'yaml';
 import { editItemText } from '../../src/krm/text-edit.js';
-import { compactSequencesIn, rewriteItem, rewriteWithDocument, usesCompactSequences } from '../../src/krm/edit.js';
+import { compactSequencesIn, rewriteItem, rewriteWithDocument, splitItem, usesCompactSequences } from '../../src/krm/edit.js';
 import { dedentItem, dedentLines, indentItem, parseItem } from '../../src/krm/read.js';
 import { itemArb } from './item-texts.js';
 
@@ -136,6 +136,28 @@ describe('editItemText, a repeated key left alone', () => {
   });
 });
 
+// The blank lines after a keep-chomping scalar are part of its value, wherever it ends a map or a
+// list item: what the edit appends goes after them. (The Document path moves other blank lines.)
+describe('editItemText, block scalars ending a map or a list item', () => {
+  const INDICATORS = ['|+', '>+', '|2+', '|', '|-', '>', '>-'];
+
+  it.each(INDICATORS)('%s: a key appended to the map', (indicator) => {
+    const text = `metadata:\n  annotations:\n    note: ${indicator}\n      hello\n\n\nspec: {}\n`;
+    const { next, fast, slow } = both(text, (o) => (o.metadata.annotations.added = 'x'));
+    expect(parse(fast!)).toEqual(next);
+    expect(parse(slow)).toEqual(next);
+    if (indicator.endsWith('+')) expect(fast).toBe(`metadata:\n  annotations:\n    note: ${indicator}\n      hello\n\n\n    added: x\nspec: {}\n`);
+  });
+
+  it.each(INDICATORS)('%s: an item appended to the list', (indicator) => {
+    const text = `volumes:\n- name: a\n  csi:\n    volumeAttributes:\n      script: ${indicator}\n        echo hi\n\n`;
+    const { next, fast, slow } = both(text, (o) => o.volumes.push({ name: 'b', emptyDir: {} }));
+    expect(parse(fast!)).toEqual(next);
+    expect(parse(slow)).toEqual(next);
+    if (indicator.endsWith('+')) expect(fast).toBe(`${text}- name: b\n  emptyDir: {}\n`);
+  });
+});
+
 describe('editItemText, emptied collections', () => {
   it('writes an emptied map or list as {} or [], never as null', () => {
     const text = 'kind: Pod\nspec:\n  containers:\n  - name: a\n    resources:\n      limits:\n        cpu: 1\n    ports:\n    - containerPort: 80\n';
@@ -176,9 +198,11 @@ describe('rewriteItem, line by line', () => {
     };
     return mutate;
   };
+  // The lines around the item proper are kept as they are in both (splitItem).
   const wholeText = (raw: string, indent: number, old: unknown, next: unknown) => {
-    const text = dedentItem(raw, indent);
-    return indentItem(editItemText(text, old, next, { compactSequences: usesCompactSequences(text) }) ?? rewriteWithDocument(text, next), indent);
+    const { head, body, tail } = splitItem(raw, indent);
+    const text = dedentItem(body, indent);
+    return head + indentItem(editItemText(text, old, next, { compactSequences: usesCompactSequences(text) }) ?? rewriteWithDocument(text, next), indent) + tail;
   };
   const outcome = (f: () => string) => {
     try {
