@@ -40,7 +40,8 @@ function main(argv: string[]): void {
     return;
   }
   if (argv.length > 0) {
-    emit(runCli(argv, readStdin, readTextFile));
+    // Diffs get colour on a terminal only, and never with NO_COLOR set (no-color.org).
+    emit(runCli(argv, readStdin, readTextFile, process.stdout.isTTY === true && !process.env.NO_COLOR));
     return;
   }
   const bytes = readStdinBytes();

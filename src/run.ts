@@ -8,17 +8,21 @@ import { result, hasErrors, formatResult, type Result, type FileRef, type Severi
 import { resourceRefOf, subjectOf } from './krm/annotations.js';
 import { readConfiguration } from './config/forms.js';
 import type { Options, PatchMetadataWhitelistRule } from './config/options.js';
-import { prepareRules } from './sidecarset/rules.js';
+import { prepareRules, type Rule } from './sidecarset/rules.js';
 import { BUILTIN_KINDS, configuredKinds, templatePathsFor } from './workloads/kinds.js';
-import { locateTemplates, templateToWrite, withTemplate } from './workloads/locate.js';
+import { locateTemplates, templateToWrite, withTemplate, type PodTemplate, type PodTemplateRef } from './workloads/locate.js';
 import { templateShapeProblems } from './workloads/shape.js';
 import { namespaceDirectory } from './match/namespace.js';
-import { matchTemplate, orderRules } from './match/order.js';
+import { matchTemplate, orderRules, type MatchOutcome } from './match/order.js';
+import { noOptOut } from './match/explain.js';
 import { RuleIndex } from './match/rule-index.js';
 import { injectTemplate, type InjectContext, type Problem } from './inject/pipeline.js';
 import { INJECTED_LIST_ANNOTATION } from './inject/bookkeeping.js';
 import { OVERWRITTEN_ANNOTATION } from './inject/overwritten.js';
 import { INJECTIONS_ANNOTATION } from './inject/ownership.js';
+import { uninjectTemplate } from './inject/uninject.js';
+import { describeDrift } from './modes/validate.js';
+import { explainTemplate, explanationResults, type TemplateExplanation } from './modes/explain.js';
 import type { V1LocalObjectReference } from '@kubernetes/client-node';
 
 export interface RunOutput {
@@ -31,6 +35,8 @@ export interface RunOutput {
   stderr: string;
   exitCode: number;
   results: Result[];
+  /** With mode explain: one entry per pod template, in item order. */
+  explanations: TemplateExplanation[];
 }
 
 export interface RunInput {
@@ -39,6 +45,8 @@ export interface RunInput {
   configFile?: FileRef;
   /** Files of the items, for results, when the caller read them from files itself (command-line mode). */
   itemFiles?: readonly (FileRef | undefined)[];
+  /** Options the caller sets over the config's (command-line mode: --explain, --uninject). */
+  overrides?: Partial<Pick<Options, 'mode' | 'uninjectStep'>>;
 }
 
 /** Items that are rules or cluster inputs: parsed up front; every other item only when it is processed. */
@@ -53,13 +61,13 @@ export function runFunction(input: RunInput): RunOutput {
   }
 }
 
-function run({ text, configFile, itemFiles }: RunInput, fullParse: boolean): RunOutput {
+function run({ text, configFile, itemFiles, overrides }: RunInput, fullParse: boolean): RunOutput {
   let list;
   try {
     list = readResourceList(text, fullParse);
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
-    return { items: [], output: [], stdout: '', stderr: `inject-sidecarsets: ${e.message}\n`, exitCode: 1, results: [] };
+    return { items: [], output: [], stdout: '', stderr: `inject-sidecarsets: ${e.message}\n`, exitCode: 1, results: [], explanations: [] };
   }
   // A sparse list: large packages are mostly workloads, parsed one at a time further down.
   const context = list.items.map((item) => {
@@ -69,10 +77,11 @@ function run({ text, configFile, itemFiles }: RunInput, fullParse: boolean): Run
   const objects = context.map((parsed) => parsed?.object);
   const config = readConfiguration(list.functionConfig, list.hasFunctionConfig, objects, configFile, itemFiles);
   const results: Result[] = [...config.results];
-  const { options } = config;
+  const options: Options = { ...config.options, ...overrides };
   const cluster = clusterInputs(objects, options, results);
 
-  const { rules, results: ruleResults } = prepareRules(config.rules, {
+  // Un-injection goes by what the templates record, not by SidecarSets.
+  const { rules, results: ruleResults } = prepareRules(options.mode === 'uninject' ? [] : config.rules, {
     options,
     controllerRevisions: cluster.controllerRevisions.length > 0 ? cluster.controllerRevisions : undefined,
     whitelist: cluster.whitelist,
@@ -83,6 +92,8 @@ function run({ text, configFile, itemFiles }: RunInput, fullParse: boolean): Run
   const workloadKinds = new Set(table.map((row) => row.kind));
   const namespaces = namespaceDirectory(cluster.namespaces, options.namespaceLabels);
   const matchedRules = new Set<string>();
+  const driftedWorkloads = new Set<Record<string, unknown>>();
+  const explanations: TemplateExplanation[] = [];
   let injectedWorkloads = 0;
 
   const outputs = list.items.map((item, position) => {
@@ -140,47 +151,98 @@ function run({ text, configFile, itemFiles }: RunInput, fullParse: boolean): Run
   /** One workload's pod templates, matched and injected; results go to the item's subject. The workload itself when nothing changed. */
   function injectWorkload(member: Member, subject: Subject): Record<string, unknown> {
     const { object, prefix, label } = member;
-    const say = (severity: Severity, message: string, fieldPath?: string, tags?: Record<string, string>) =>
-      results.push(result(severity, label + message, subject, fieldPath, tags));
+    const say: Say = (severity, message, fieldPath, tags) => results.push(result(severity, label + message, subject, fieldPath, tags));
     const { templates, skipped } = locateTemplates(object, table, options.defaultNamespace);
     for (const s of skipped) say('info', `not injected: ${s.reason}`, s.fieldPath && prefix + s.fieldPath);
     let next = object;
     const injected: string[] = [];
     const usedRules = new Set<string>();
     for (const ref of templates) {
-      const at = prefix + ref.fieldPrefix;
-      // A template the apiserver would reject anyway is left alone: an error when a SidecarSet
-      // selects it, a warning when its labels are unreadable, nothing otherwise.
-      const shape = templateShapeProblems(ref.template);
-      const labelsUnreadable = shape.some((p) => p.path.startsWith('metadata'));
-      const match = labelsUnreadable ? undefined : matchTemplate(index, ref, namespaces, options);
-      if (shape.length > 0) {
-        if (labelsUnreadable || (match && match.rules.length > 0)) {
-          for (const p of shape) {
-            say(labelsUnreadable ? 'warning' : 'error', `${p.path || 'the pod template'} ${p.message}: the apiserver would reject this pod template, so nothing is injected into it`, at + p.path || undefined);
-          }
-        }
-        continue;
-      }
-      if (!match) continue;
-      pushProblems(match.problems, say, at);
-      if (match.skipped) say('info', `not injected: ${match.skipped}`, prefix.slice(0, -1) || undefined);
-      // With no SidecarSet left, a template an earlier run injected may still have leftovers to strip.
-      if (match.rules.length === 0 && !(options.stripPreviousInjection && carriesEarlierRun(ref.template.metadata?.annotations))) continue;
-      for (const r of match.rules) matchedRules.add(r.name);
-      const outcome = injectTemplate(ref.template, match.rules, injectContext(ref.namespace));
-      pushProblems(outcome.problems, say, at);
-      if (!outcome.changed) continue;
+      const outcome = processTemplate(ref, member, subject, say);
+      if (!outcome) continue;
       next = withTemplate(next, ref.path, templateToWrite(ref, outcome.template));
       if (outcome.injected.length === 0) continue;
       injected.push(`${outcome.injected.join(', ')} into ${ref.fieldPrefix ? ref.fieldPrefix.slice(0, -1) : 'the pod'}`);
-      for (const r of match.rules) usedRules.add(r.name);
+      for (const r of outcome.rules) usedRules.add(r.name);
     }
     const names = [...usedRules];
     if (injected.length > 0) {
       say('info', `injected ${injected.join('; ')} from SidecarSet${names.length > 1 ? 's' : ''} ${names.join(', ')}`, prefix.slice(0, -1) || undefined, { sidecarSets: names.join(',') });
     }
     return next;
+  }
+
+  /** One pod template in the run's mode; what to write back, if anything. */
+  function processTemplate(ref: PodTemplateRef, member: Member, subject: Subject, say: Say): { template: PodTemplate; injected: string[]; rules: readonly Rule[] } | undefined {
+    const at = member.prefix + ref.fieldPrefix;
+    // A template the apiserver would reject anyway is left alone: an error when a SidecarSet
+    // selects it, a warning when its labels are unreadable, nothing otherwise.
+    const shape = templateShapeProblems(ref.template);
+    if (options.mode === 'uninject') return shape.length === 0 ? uninjectOne(ref, say, at) : undefined;
+    const labelsUnreadable = shape.some((p) => p.path.startsWith('metadata'));
+    const match = labelsUnreadable ? undefined : matchTemplate(index, ref, namespaces, options);
+    if (options.mode === 'explain') {
+      explainOne(ref, member, subject, match, shape.length > 0 ? `the apiserver would reject this pod template (${shape.map((p) => `${p.path || 'the pod template'} ${p.message}`).join('; ')}), so nothing is injected into it` : undefined);
+      return undefined;
+    }
+    if (shape.length > 0) {
+      if (labelsUnreadable || (match && match.rules.length > 0)) {
+        for (const p of shape) {
+          say(labelsUnreadable ? 'warning' : 'error', `${p.path || 'the pod template'} ${p.message}: the apiserver would reject this pod template, so nothing is injected into it`, at + p.path || undefined);
+        }
+      }
+      return undefined;
+    }
+    if (!match) return undefined;
+    pushProblems(match.problems, say, at);
+    if (match.skipped) say('info', `not injected: ${match.skipped}`, member.prefix.slice(0, -1) || undefined);
+    // With no SidecarSet left, a template an earlier run injected may still have leftovers to strip.
+    if (match.rules.length === 0 && !(options.stripPreviousInjection && carriesEarlierRun(ref.template.metadata?.annotations))) return undefined;
+    for (const r of match.rules) matchedRules.add(r.name);
+    const outcome = injectTemplate(ref.template, match.rules, injectContext(ref.namespace));
+    pushProblems(options.mode === 'validate' ? outcome.problems.filter((p) => !p.stripped) : outcome.problems, say, at);
+    if (!outcome.changed) return undefined;
+    if (options.mode === 'validate') {
+      const drift = describeDrift(ref.template, outcome.template, match.rules);
+      say('error', drift.message, at.slice(0, -1) || undefined, drift.sidecarSets.length > 0 ? { sidecarSets: drift.sidecarSets.join(',') } : undefined);
+      driftedWorkloads.add(member.object);
+      return undefined;
+    }
+    return { template: outcome.template, injected: outcome.injected, rules: match.rules };
+  }
+
+  function uninjectOne(ref: PodTemplateRef, say: Say, at: string): { template: PodTemplate; injected: string[]; rules: readonly Rule[] } | undefined {
+    const outcome = uninjectTemplate(ref.template, { ...injectContext(ref.namespace), only: options.uninjectStep });
+    pushProblems(outcome.problems, say, at);
+    return outcome.changed ? { template: outcome.template, injected: [], rules: [] } : undefined;
+  }
+
+  function explainOne(ref: PodTemplateRef, member: Member, subject: Subject, match: MatchOutcome | undefined, rejected: string | undefined): void {
+    const { verdicts, note } = explainTemplate(ref, {
+      rules: index.ordered,
+      match,
+      rejected,
+      inject: (applied) => injectTemplate(ref.template, applied, injectContext(ref.namespace)),
+      optOut: noOptOut,
+      workload: member.object,
+      step: config.step,
+      namespaces,
+      namespaceSource: (name) => (cluster.namespaces.some((n) => n.name === name) ? 'item' : Object.hasOwn(options.namespaceLabels, name) ? 'config' : undefined),
+      options,
+    });
+    const ref0 = resourceRefOf(member.object);
+    const explanation: TemplateExplanation = {
+      workload: member.label ? member.label.slice(0, -2) : describeObject(member.object),
+      kind: ref0?.kind,
+      name: ref0?.name,
+      file: subject.file,
+      fieldPath: (member.prefix + ref.fieldPrefix).replace(/\.$/, ''),
+      namespace: ref.namespace,
+      note,
+      verdicts,
+    };
+    explanations.push(explanation);
+    results.push(...explanationResults(explanation, subject));
   }
 
   /**
@@ -228,7 +290,8 @@ function run({ text, configFile, itemFiles }: RunInput, fullParse: boolean): Run
     if (!workloadKinds.has(kind) && kind !== 'List') return true;
     // Rollouts get a result about workloadRef whatever their labels; earlier injections may need stripping.
     if (kind === 'Rollout' || [INJECTED_LIST_ANNOTATION, INJECTIONS_ANNOTATION, OVERWRITTEN_ANNOTATION].some((key) => item.raw.includes(key))) return false;
-    return index.requiredKeys !== undefined && !index.requiredKeys.some((key) => item.raw.includes(key));
+    // Every workload is explained, whether a SidecarSet can select it or not.
+    return options.mode !== 'explain' && index.requiredKeys !== undefined && !index.requiredKeys.some((key) => item.raw.includes(key));
   }
 
   function pushProblems(problems: readonly Problem[], say: Say, prefix: string): void {
@@ -247,7 +310,7 @@ function run({ text, configFile, itemFiles }: RunInput, fullParse: boolean): Run
     };
   }
 
-  for (const rule of rules) {
+  for (const rule of options.mode === 'explain' ? [] : rules) {
     if (!matchedRules.has(rule.name) && !rule.set.spec.injectionStrategy?.paused) {
       results.push(
         result('info', `SidecarSet ${rule.name} matches no pod template among the items; check its selector and namespaceSelector`, rule.subject, 'spec.selector'),
@@ -259,9 +322,13 @@ function run({ text, configFile, itemFiles }: RunInput, fullParse: boolean): Run
   const output = writeResourceList(list.apiVersion, outputs.map((o) => o.text), results, list.functionConfigText);
   const counts = (s: string) => results.filter((r) => r.severity === s).length;
   const lines = results.filter((r) => r.severity !== 'info').map(formatResult);
-  lines.push(
-    `inject-sidecarsets: ${injectedWorkloads} of ${list.items.length} items injected by ${rules.length} SidecarSet(s); ${counts('error')} error(s), ${counts('warning')} warning(s)`,
-  );
+  const done = {
+    inject: `${injectedWorkloads} of ${list.items.length} items injected by ${rules.length} SidecarSet(s)`,
+    validate: `${driftedWorkloads.size} of ${list.items.length} items not as ${rules.length} SidecarSet(s) would inject them`,
+    explain: `${explanations.length} pod template(s) explained against ${rules.length} SidecarSet(s)`,
+    uninject: `${injectedWorkloads} of ${list.items.length} items uninjected`,
+  }[options.mode];
+  lines.push(`inject-sidecarsets: ${done}; ${counts('error')} error(s), ${counts('warning')} warning(s)`);
   return {
     items: outputs,
     output,
@@ -271,6 +338,7 @@ function run({ text, configFile, itemFiles }: RunInput, fullParse: boolean): Run
     stderr: lines.join('\n') + '\n',
     exitCode: failed ? 1 : 0,
     results,
+    explanations,
   };
 }
 

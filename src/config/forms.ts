@@ -1,5 +1,5 @@
 // functionConfig in any of its forms → rule sources and options.
-import { DEFAULT_OPTIONS, type Options } from './options.js';
+import { DEFAULT_OPTIONS, MODES, type Options } from './options.js';
 import { schemaErrors } from './validators.js';
 import { result, type Result, type Subject, type FileRef } from '../krm/results.js';
 import { subjectOf, pointerToPath } from '../krm/annotations.js';
@@ -196,6 +196,12 @@ const boolOption =
 
 /** The options that fit in a string, as `kpt fn eval -- key=value` sends them. */
 const CONFIGMAP_OPTIONS: Record<string, StringOption> = {
+  mode: enumOption('mode', MODES),
+  uninjectStep: (v, o) => {
+    if (v === '') return 'must not be empty';
+    o.uninjectStep = v;
+    return undefined;
+  },
   defaultNamespace: (v, o) => {
     o.defaultNamespace = v;
     return undefined;

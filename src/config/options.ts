@@ -3,6 +3,13 @@
 export type UndecidableNamespacePolicy = 'error' | 'assumeNoMatch' | 'assumeMatch';
 export type PartialRevisionPolicy = 'error' | 'latest' | 'historic';
 export type TokenScope = 'Pod' | 'Sidecars';
+/**
+ * What a run does: inject (and write), validate (items unchanged, an error per template that
+ * injection would change), explain (items unchanged, why each SidecarSet does or does not apply),
+ * uninject (remove what this function injected and give back what it overwrote).
+ */
+export type Mode = 'inject' | 'validate' | 'explain' | 'uninject';
+export const MODES: readonly Mode[] = ['inject', 'validate', 'explain', 'uninject'];
 
 /** An extra workload kind, like a kustomize fieldSpec: where its pod template lives. */
 export interface WorkloadKindSpec {
@@ -18,6 +25,9 @@ export interface PatchMetadataWhitelistRule {
 }
 
 export interface Options {
+  mode: Mode;
+  /** With mode uninject: only this injection step's injection is removed (all steps' when absent). */
+  uninjectStep?: string;
   /** Namespace of workloads without metadata.namespace (before falling back to `default`). */
   defaultNamespace: string;
   /** Labels of namespaces that are not among the items, for namespaceSelector. */
@@ -57,6 +67,7 @@ export interface Options {
 }
 
 export const DEFAULT_OPTIONS: Options = {
+  mode: 'inject',
   defaultNamespace: 'default',
   namespaceLabels: {},
   undecidableNamespaceSelector: 'error',

@@ -48,6 +48,8 @@ export interface Problem {
   message: string;
   fieldPath?: string;
   sidecarSets: string[];
+  /** Marks the report of what a step stripped of its own earlier run: the modes that write nothing, and uninject, say that their own way. */
+  stripped?: true;
 }
 
 export interface InjectContext {
@@ -260,6 +262,7 @@ export function injectTemplate(original: PodTemplate, matched: readonly Rule[], 
         severity: 'warning',
         message: `removed what an earlier run of this step (${ctx.step}) injected for SidecarSets that no longer apply here or changed: ${describeStripped(stripped, volumes)}`,
         sidecarSets: stripped.sidecarSets,
+        stripped: true,
       });
     }
     const overwritten = recordOverwrites(owned.base, { annotations, spec }, patched.changedKeys, replaced, owned.base.blocked, {
@@ -513,7 +516,8 @@ function crossStepConflict(built: BuiltContainer, hashes: HashMap, others: Injec
   };
 }
 
-function isWrittenByThisFunction(timestamp: string | null, options: Options): boolean {
+/** Whether a hash entry's timestamp is one this function writes (the epoch, or the configured one). */
+export function isWrittenByThisFunction(timestamp: string | null, options: Options): boolean {
   return timestamp === EPOCH_TIMESTAMP || (timestamp !== null && timestamp === options.injectionTimestamp);
 }
 

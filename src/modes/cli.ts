@@ -1,28 +1,37 @@
 // Command-line mode for people without an orchestrator:
 //   inject-sidecarsets --config sidecarsets.yaml manifests/ [more files or dirs | -]
-// prints the manifests with the SidecarSets injected as a YAML stream (or, with --diff, only what
-// would change); results go to stderr and the exit codes are those of the KRM mode.
+// prints the manifests with the SidecarSets injected as a YAML stream (with --diff or --check, a
+// diff per resource that would change; with --explain, why each SidecarSet applies or not; with
+// --uninject, the manifests without what this function injected); results go to stderr and the
+// exit codes are those of the KRM mode (--check: 1 also when something would change).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, extname } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { createTwoFilesPatch } from 'diff';
 import { runFunction } from '../run.js';
+import { checkVerdict, resourceDiffs } from './check.js';
+import { formatReport, matchesFilter } from './explain.js';
 import { dedentItem, indentItem, PARSE_OPTIONS } from '../krm/read.js';
 import type { FileRef } from '../krm/results.js';
 
 interface CliArgs {
   config?: string;
   diff: boolean;
+  check: boolean;
+  /** --explain, with the workload it is limited to (`KIND/NAME` or `NAME`), if any. */
+  explain?: { filter?: string };
+  /** --uninject, with the one step whose injection is removed, if any. */
+  uninject?: { step?: string };
   paths: string[];
 }
 
 type Outcome = { stdout: string; stderr: string; exitCode: number };
 
-const USAGE = 'usage: inject-sidecarsets --config FILE [--diff] PATH... (see --help)';
+const USAGE = 'usage: inject-sidecarsets [--config FILE] [--diff | --check | --explain [KIND/NAME|NAME] | --uninject[=STEP]] PATH... (see --help)';
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
 export function parseCliArgs(argv: readonly string[]): CliArgs | string {
-  const args: CliArgs = { diff: false, paths: [] };
+  const args: CliArgs = { diff: false, check: false, paths: [] };
+  let filterTaken = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--config' || a === '-c') {
@@ -30,10 +39,22 @@ export function parseCliArgs(argv: readonly string[]): CliArgs | string {
       args.config = argv[++i];
     } else if (a.startsWith('--config=')) args.config = a.slice('--config='.length);
     else if (a === '--diff') args.diff = true;
+    else if (a === '--check') args.check = true;
+    else if (a === '--explain' || a.startsWith('--explain=')) {
+      // `--explain NAME`: the next argument names a workload unless it is the only path left.
+      filterTaken = a === '--explain' && i + 1 < argv.length && !argv[i + 1].startsWith('-');
+      args.explain = { filter: a === '--explain' ? (filterTaken ? argv[++i] : undefined) : a.slice('--explain='.length) };
+    } else if (a === '--uninject' || a.startsWith('--uninject=')) args.uninject = { step: a === '--uninject' ? undefined : a.slice('--uninject='.length) };
     else if (a === '-' || !a.startsWith('-')) args.paths.push(a);
     else return `unknown option ${a}`;
   }
+  if (filterTaken && args.paths.length === 0) {
+    args.paths.push(args.explain!.filter!);
+    args.explain = {};
+  }
   if (args.paths.length === 0) return 'no manifests given: name files or directories, or - for stdin';
+  if (args.explain && (args.diff || args.check || args.uninject)) return '--explain writes a report, not manifests: it goes with neither --diff, --check nor --uninject';
+  if (args.explain?.filter === '' || args.uninject?.step === '') return `${args.explain ? '--explain=' : '--uninject='} needs a value`;
   return args;
 }
 
@@ -83,7 +104,8 @@ function collectFiles(path: string): string[] {
     });
 }
 
-export function runCli(argv: readonly string[], readStdin: () => string, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): Outcome {
+/** @param colour whether diffs get colour (stdout is a terminal) */
+export function runCli(argv: readonly string[], readStdin: () => string, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'), colour = false): Outcome {
   const args = parseCliArgs(argv);
   if (typeof args === 'string') return { stdout: '', stderr: `inject-sidecarsets: ${args}\n${USAGE}\n`, exitCode: 2 };
   const docs: Document[] = [];
@@ -103,15 +125,25 @@ export function runCli(argv: readonly string[], readStdin: () => string, readFil
     'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n' +
     (items.length === 0 ? 'items: []\n' : 'items:\n' + items.map((d) => indentItem(d.text, 0)).join('')) +
     (configText === undefined ? '' : 'functionConfig:\n' + indentBlock(configAsOneObject(configText)));
-  const out = runFunction({ text, configFile: args.config ? { path: args.config } : undefined, itemFiles });
+  const mode = args.explain ? 'explain' : args.uninject ? 'uninject' : undefined;
+  const overrides = mode ? { mode, ...(args.uninject?.step ? { uninjectStep: args.uninject.step } : {}) } as const : undefined;
+  const out = runFunction({ text, configFile: args.config ? { path: args.config } : undefined, itemFiles, overrides });
   if (out.items.length !== items.length) return { stdout: '', stderr: out.stderr, exitCode: out.exitCode || 1 };
+  if (args.explain) {
+    const shown = out.explanations.filter((e) => matchesFilter(e, args.explain?.filter));
+    if (shown.length === 0 && args.explain.filter !== undefined) {
+      return { stdout: '', stderr: `${out.stderr}inject-sidecarsets: no workload with a pod template is named ${args.explain.filter}\n`, exitCode: 1 };
+    }
+    return { stdout: formatReport(shown), stderr: out.stderr, exitCode: out.exitCode };
+  }
 
   const outputText = new Map(items.map((d, i) => [d, out.items[i].changed ? dedentItem(out.items[i].text, 0) : d.text]));
-  if (args.diff) {
-    const patches = items
-      .filter((d) => outputText.get(d) !== d.text)
-      .map((d) => createTwoFilesPatch(d.file, d.file, d.text, outputText.get(d) as string, '', '', { context: 3 }));
-    return { stdout: patches.join(''), stderr: out.stderr, exitCode: out.exitCode };
+  if (args.diff || args.check) {
+    const diffs = resourceDiffs(items.map((d) => ({ file: d.file, before: d.text, after: outputText.get(d) as string })), colour);
+    if (!args.check) return { stdout: diffs.join(''), stderr: out.stderr, exitCode: out.exitCode };
+    const errors = out.results.filter((r) => r.severity === 'error').length;
+    const verdict = checkVerdict(diffs.length, errors);
+    return { stdout: diffs.join('') + verdict + '\n', stderr: out.stderr, exitCode: diffs.length > 0 || errors > 0 ? 1 : 0 };
   }
   const stream = docs.map((d) => outputText.get(d) ?? d.text).join('---\n');
   return { stdout: stream, stderr: out.stderr, exitCode: out.exitCode };

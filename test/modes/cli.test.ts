@@ -77,10 +77,11 @@ describe('command-line mode', () => {
     expect(docs(out.stdout)[0].spec.template.spec.containers).toHaveLength(2);
   });
 
-  it('--diff prints only what would change', () => {
+  it('--diff prints only what would change, one diff per resource headed by its file and kind/namespace/name', () => {
     const out = runCli(['--config', join(dir, 'sidecarsets.yaml'), '--diff', join(dir, 'manifests')], noStdin);
     expect(out.exitCode).toBe(0);
-    expect(out.stdout).toMatch(/^Index: .*app\.yaml/m);
+    expect(out.stdout).toMatch(/^--- .*app\.yaml\tDeployment\/web\n\+\+\+ .*app\.yaml\tDeployment\/web\n@@ /m);
+    expect(out.stdout).not.toContain('\x1b[');
     expect(out.stdout).toMatch(/^\+\s+- name: log-agent$/m);
     expect(out.stdout).not.toContain('cm.json');
   });
@@ -100,7 +101,7 @@ describe('command-line mode', () => {
   it('rejects unknown options and missing paths with exit 2', () => {
     expect(runCli(['--nope', 'x'], noStdin).exitCode).toBe(2);
     expect(runCli(['--config', 'x'], noStdin).exitCode).toBe(2);
-    expect(parseCliArgs(['--config=a.yaml', '--diff', 'm'])).toEqual({ config: 'a.yaml', diff: true, paths: ['m'] });
+    expect(parseCliArgs(['--config=a.yaml', '--diff', 'm'])).toEqual({ config: 'a.yaml', diff: true, check: false, paths: ['m'] });
   });
 
   it('reports a missing file as an error, not a stack trace', () => {
