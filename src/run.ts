@@ -21,7 +21,7 @@ import { INJECTED_LIST_ANNOTATION } from './inject/bookkeeping.js';
 import { OVERWRITTEN_ANNOTATION } from './inject/overwritten.js';
 import { INJECTIONS_ANNOTATION } from './inject/ownership.js';
 import { uninjectTemplate } from './inject/uninject.js';
-import { describeDrift } from './modes/validate.js';
+import { describeDrift, stepToCheck } from './modes/validate.js';
 import { explainTemplate, explanationResults, type TemplateExplanation } from './modes/explain.js';
 import type { V1LocalObjectReference } from '@kubernetes/client-node';
 
@@ -92,6 +92,7 @@ function run({ text, configFile, itemFiles, overrides }: RunInput, fullParse: bo
   const workloadKinds = new Set(table.map((row) => row.kind));
   const namespaces = namespaceDirectory(cluster.namespaces, options.namespaceLabels);
   const matchedRules = new Set<string>();
+  const ruleNames: ReadonlySet<string> = new Set(rules.map((r) => r.name));
   const driftedWorkloads = new Set<Record<string, unknown>>();
   const explanations: TemplateExplanation[] = [];
   let injectedWorkloads = 0;
@@ -199,7 +200,7 @@ function run({ text, configFile, itemFiles, overrides }: RunInput, fullParse: bo
     // With no SidecarSet left, a template an earlier run injected may still have leftovers to strip.
     if (match.rules.length === 0 && !(options.stripPreviousInjection && carriesEarlierRun(ref.template.metadata?.annotations))) return undefined;
     for (const r of match.rules) matchedRules.add(r.name);
-    const outcome = injectTemplate(ref.template, match.rules, injectContext(ref.namespace));
+    const outcome = injectTemplate(ref.template, match.rules, injectContext(ref.namespace, options.mode === 'validate' ? stepToCheck(ref.template, ruleNames, config.step) : config.step));
     pushProblems(options.mode === 'validate' ? outcome.problems.filter((p) => !p.stripped) : outcome.problems, say, at);
     if (!outcome.changed) return undefined;
     if (options.mode === 'validate') {
@@ -218,14 +219,15 @@ function run({ text, configFile, itemFiles, overrides }: RunInput, fullParse: bo
   }
 
   function explainOne(ref: PodTemplateRef, member: Member, subject: Subject, match: MatchOutcome | undefined, rejected: string | undefined): void {
+    const step = stepToCheck(ref.template, ruleNames, config.step);
     const { verdicts, note } = explainTemplate(ref, {
       rules: index.ordered,
       match,
       rejected,
-      inject: (applied) => injectTemplate(ref.template, applied, injectContext(ref.namespace)),
+      inject: (applied) => injectTemplate(ref.template, applied, injectContext(ref.namespace, step)),
       optOut: noOptOut,
       workload: member.object,
-      step: config.step,
+      step,
       namespaces,
       namespaceSource: (name) => (cluster.namespaces.some((n) => n.name === name) ? 'item' : Object.hasOwn(options.namespaceLabels, name) ? 'config' : undefined),
       options,
@@ -300,13 +302,13 @@ function run({ text, configFile, itemFiles, overrides }: RunInput, fullParse: bo
     }
   }
 
-  function injectContext(namespace: string): InjectContext {
+  function injectContext(namespace: string, step = config.step): InjectContext {
     return {
       options,
       namespace,
       limitRanges: cluster.limitRanges.get(namespace),
       serviceAccountPullSecrets: (name) => cluster.serviceAccountPullSecrets.get(`${namespace}/${name}`),
-      step: config.step,
+      step,
     };
   }
 

@@ -26,7 +26,15 @@ export interface StepRecord {
   imagePullSecrets?: string[];
   /** What it changed of values the template had, to give back when that change no longer applies. */
   overwritten?: OverwrittenRecord;
+  /**
+   * The maps the template had, empty, before this step filled them: `metadata`, `annotations`.
+   * Un-injection (inject/uninject.ts) removes a map it leaves empty unless a step recorded it here.
+   */
+  emptyBefore?: EmptyMap[];
 }
+
+export type EmptyMap = 'metadata' | 'annotations';
+const EMPTY_MAPS: readonly string[] = ['metadata', 'annotations'];
 
 export type InjectionRecords = Map<string, StepRecord>;
 
@@ -66,6 +74,9 @@ function stepRecordProblem(value: unknown): string | undefined {
   for (const key of ['volumes', 'imagePullSecrets'] as const) {
     if (value[key] !== undefined && !names(value[key])) return `${key} is not a list of names`;
   }
+  if (value.emptyBefore !== undefined && !(Array.isArray(value.emptyBefore) && value.emptyBefore.every((n) => EMPTY_MAPS.includes(n)))) {
+    return `emptyBefore is not a list of ${EMPTY_MAPS.join(', ')}`;
+  }
   return value.overwritten === undefined ? undefined : recordShapeProblem(value.overwritten);
 }
 
@@ -82,6 +93,7 @@ export function encodeInjectionRecords(records: InjectionRecords): string | unde
       ...(r.volumes?.length ? { volumes: r.volumes } : {}),
       ...(r.imagePullSecrets?.length ? { imagePullSecrets: r.imagePullSecrets } : {}),
       ...(r.overwritten ? { overwritten: r.overwritten } : {}),
+      ...(r.emptyBefore?.length ? { emptyBefore: r.emptyBefore } : {}),
     };
   }
   return JSON.stringify(ordered);
@@ -89,6 +101,13 @@ export function encodeInjectionRecords(records: InjectionRecords): string | unde
 
 function isEmpty(r: StepRecord): boolean {
   return r.sidecarSets.length === 0 && r.containers.length === 0 && !r.volumes?.length && !r.imagePullSecrets?.length && !r.overwritten;
+}
+
+/** The empty maps of a template that an injection fills, for StepRecord.emptyBefore. */
+export function emptyMapsOf(metadata: Readonly<Record<string, unknown>> | undefined): EmptyMap[] {
+  if (metadata === undefined) return [];
+  const empty = (v: unknown) => typeof v === 'object' && v !== null && Object.keys(v).length === 0;
+  return [...(empty(metadata) ? ['metadata' as const] : []), ...(empty(metadata.annotations) ? ['annotations' as const] : [])];
 }
 
 /**

@@ -20,6 +20,7 @@ import { stripStaleInjection, sweepUnmounted, type Bookkeeping, type StripOutcom
 import {
   INJECTIONS_ANNOTATION,
   adoptLegacyInjection,
+  emptyMapsOf,
   encodeInjectionRecords,
   readInjectionRecords,
   withTwins,
@@ -277,6 +278,8 @@ export function injectTemplate(original: PodTemplate, matched: readonly Rule[], 
       volumes: finalVolumes.filter((n) => !volumesBefore.has(n) || earlierVolumes.has(n)),
       imagePullSecrets: finalSecrets.filter((n) => !secretsBefore.has(n) || owned.base.keptSecrets.has(n)),
       ...(overwritten ? { overwritten } : {}),
+      // Known on this step's first run only; kept from its record after that.
+      emptyBefore: owned.mine.emptyBefore ?? (owned.records.size === 0 ? emptyMapsOf(original.metadata) : []),
     });
     delete annotations[OVERWRITTEN_ANNOTATION];
     const encoded = encodeInjectionRecords(owned.records);

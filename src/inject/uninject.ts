@@ -6,7 +6,7 @@
 import type { PodTemplate } from '../workloads/locate.js';
 import { byteOrder } from '../util/go-string-order.js';
 import { injectTemplate, isWrittenByThisFunction, type InjectContext, type Problem } from './pipeline.js';
-import { readInjectionRecords, type InjectionRecords, type StepRecord } from './ownership.js';
+import { readInjectionRecords, type EmptyMap, type InjectionRecords, type StepRecord } from './ownership.js';
 import { undoRecorded, type OverwrittenRecord } from './overwritten.js';
 import { HASH_ANNOTATION, INJECTED_LIST_ANNOTATION, parseHashAnnotation } from './bookkeeping.js';
 
@@ -35,6 +35,7 @@ export function uninjectTemplate(original: PodTemplate, ctx: UninjectContext): U
   if (ctx.only !== undefined && !onTemplate.records.has(ctx.only)) return unchanged();
 
   const problems: Problem[] = [];
+  const emptyBefore = new Set<EmptyMap>();
   let template = original;
   let pending = ctx.only !== undefined ? [ctx.only] : [...onTemplate.records.keys()].sort(byteOrder);
   while (pending.length > 0) {
@@ -44,13 +45,30 @@ export function uninjectTemplate(original: PodTemplate, ctx: UninjectContext): U
     const record = records.get(step);
     if (!record) continue;
     const blocked = record.overwritten ? undoRecorded(templateParts(template), record.overwritten).blocked : {};
+    for (const map of record.emptyBefore ?? []) emptyBefore.add(map);
     template = undoStep(template, step, ctx, problems);
     problems.push(problem('info', `removed what step ${step} injected (${describeRecord(record)})`, record.sidecarSets));
     const kept = describeOverwritten(blocked);
     if (kept) problems.push(problem('warning', `step ${step} had set ${kept}, which changed since: kept as it is now`, record.sidecarSets));
   }
   if (ctx.only === undefined) problems.push(...keptKruiseEntries(template));
+  template = withEmptyMaps(template, emptyBefore);
   return { template, changed: template !== original, problems };
+}
+
+/**
+ * The template with the maps the injection filled as they were: those a step recorded as empty
+ * before (`annotations: {}`) are put back empty, other maps left empty (a `metadata` the injection
+ * added for its annotations) are removed.
+ */
+function withEmptyMaps(template: PodTemplate, emptyBefore: ReadonlySet<EmptyMap>): PodTemplate {
+  const metadata = template.metadata;
+  if (metadata === undefined) return template;
+  if (metadata.annotations === undefined && emptyBefore.has('annotations')) return { ...template, metadata: { ...metadata, annotations: {} } };
+  if (Object.keys(metadata).length > 0 || emptyBefore.has('metadata')) return template;
+  const without = { ...template };
+  delete without.metadata;
+  return without;
 }
 
 /** A template without a record: injected by a version before steps (its timestamps tell), by a cluster, or never. */
@@ -69,7 +87,7 @@ function uninjectWithoutRecord(original: PodTemplate, ctx: UninjectContext): Uni
   }
   if (ctx.only !== undefined) return { template: original, changed: false, problems: [] };
   const problems: Problem[] = [];
-  const template = undoStep(original, BEFORE_STEPS, ctx, problems);
+  const template = withEmptyMaps(undoStep(original, BEFORE_STEPS, ctx, problems), new Set());
   problems.push(problem('info', `removed what ${BEFORE_STEPS} injected (SidecarSets ${ours.map((e) => e.sidecarSetName).join(', ')})`, ours.map((e) => e.sidecarSetName)));
   problems.push(...keptKruiseEntries(template));
   return { template, changed: template !== original, problems };

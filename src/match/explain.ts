@@ -34,24 +34,32 @@ export function skippedNamespace(namespace: string, ctx: ExplainMatchContext): s
   return `namespace ${namespace} has the ${CONTROL_PLANE_LABEL} label (${describeSource(ctx.namespaceSource(namespace))}), which Kruise's pod webhook skips`;
 }
 
-/** Why `rule` does not select the template; undefined when it does (before canaries, opt-outs and conflicts). */
+/**
+ * Why `rule` does not select the template, every reason that holds (a paused SidecarSet whose
+ * selector fails too needs both fixed); undefined when it does select it (before canaries,
+ * opt-outs and conflicts).
+ */
 export function whyNotSelected(rule: Rule, ref: PodTemplateRef, ctx: ExplainMatchContext): string | undefined {
   const labels = ref.template.metadata?.labels ?? {};
   const spec = rule.set.spec;
-  if (rule.pinnedNamespaces && !rule.pinnedNamespaces.includes(ref.namespace)) {
-    return `it is for namespace${rule.pinnedNamespaces.length > 1 ? 's' : ''} ${rule.pinnedNamespaces.join(', ')} (namespaceSelector), and the pod's namespace is ${ref.namespace}`;
+  const reasons: string[] = [];
+  const pinned = rule.pinnedNamespaces && !rule.pinnedNamespaces.includes(ref.namespace);
+  if (pinned) {
+    reasons.push(`it is for namespace${rule.pinnedNamespaces!.length > 1 ? 's' : ''} ${rule.pinnedNamespaces!.join(', ')} (namespaceSelector), and the pod's namespace is ${ref.namespace}`);
   }
-  if (spec.injectionStrategy?.paused) return 'it is paused (spec.injectionStrategy.paused: true)';
-  const namespace = spec.namespaceSelector ? namespaceReason(spec.namespaceSelector, ref.namespace, ctx) : undefined;
-  if (namespace) return namespace;
-  if (isEmptySelector(spec.selector)) return 'its selector is empty, and an empty SidecarSet selector selects no pod';
-  const failing = failingRequirement(spec.selector!, labels);
-  if (failing) return `selector: ${failing}`;
-  if (rule.historic) {
+  if (spec.injectionStrategy?.paused) reasons.push('it is paused (spec.injectionStrategy.paused: true)');
+  const namespace = spec.namespaceSelector && !pinned ? namespaceReason(spec.namespaceSelector, ref.namespace, ctx) : undefined;
+  if (namespace) reasons.push(namespace);
+  if (isEmptySelector(spec.selector)) reasons.push('its selector is empty, and an empty SidecarSet selector selects no pod');
+  else {
+    const failing = failingRequirement(spec.selector!, labels);
+    if (failing) reasons.push(`selector: ${failing}`);
+  }
+  if (reasons.length === 0 && rule.historic) {
     const choice = chooseRevision(rule.set, labels, ctx.options.partialRevision);
-    if ('error' in choice) return `the cluster would reject the pod: ${choice.error}`;
+    if ('error' in choice) reasons.push(`the cluster would reject the pod: ${choice.error}`);
   }
-  return undefined;
+  return reasons.length > 0 ? reasons.join('; ') : undefined;
 }
 
 function namespaceReason(selector: LabelSelector, namespace: string, ctx: ExplainMatchContext): string | undefined {

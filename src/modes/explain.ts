@@ -65,7 +65,8 @@ export function explainTemplate(ref: PodTemplateRef, inputs: ExplainInputs): Pic
   const outcome = applied.length > 0 ? inputs.inject(applied) : undefined;
   const problems = [...match.problems, ...(outcome?.problems ?? [])];
   const verdicts = inputs.rules.map((rule): Verdict => {
-    const notes = problems.filter((p) => p.severity !== 'error' && p.sidecarSets.includes(rule.name)).map((p) => p.message);
+    // Infos restate what the verdict says (paused, a canary); warnings add to it.
+    const notes = problems.filter((p) => p.severity === 'warning' && p.sidecarSets.includes(rule.name)).map((p) => p.message);
     if (optedOut.has(rule.name)) return { sidecarSet: rule.name, status: 'not injected', reason: `the workload opted out: ${optedOut.get(rule.name)}`, notes };
     if (!selected.has(rule.name)) return { sidecarSet: rule.name, status: 'not injected', reason: whyNotApplied(rule, ref, inputs, match), notes: [] };
     const conflicts = problems.filter((p) => p.severity === 'error' && p.sidecarSets.includes(rule.name));

@@ -7,7 +7,7 @@ import type { Rule } from '../sidecarset/rules.js';
 import { deepEqual } from '../util/json.js';
 import { byteOrder } from '../util/go-string-order.js';
 import { HASH_ANNOTATION, parseHashAnnotation, type HashMap } from '../inject/bookkeeping.js';
-import { withTwins } from '../inject/ownership.js';
+import { readInjectionRecords, withTwins } from '../inject/ownership.js';
 
 export interface Drift {
   message: string;
@@ -17,6 +17,21 @@ export interface Drift {
 
 /** Annotations that only record an injection: reported together, after what they record. */
 const BOOKKEEPING = /^(kruise\.io\/sidecarset-|version(alt)?\.sidecarset\.kruise\.io\/|inject-sidecarsets\.kpt\.dev\/(injections|overwritten)$)/;
+
+/**
+ * The injection step a validator (or an explanation) checks a template as. A validator usually has
+ * a config of its own (a ConfigMap with mode=validate, a second InjectSidecarSets), so its derived
+ * identity is rarely the one the package was rendered with. It checks as its own step when the
+ * template records that step; else as the one recorded step that applied any of its SidecarSets,
+ * when there is exactly one; else as its own (other steps' SidecarSets with the same spec are then
+ * in sync, with another spec an error).
+ */
+export function stepToCheck(template: PodTemplate, sidecarSets: ReadonlySet<string>, step: string): string {
+  const read = readInjectionRecords(template.metadata?.annotations ?? {});
+  if (read.kind !== 'records' || read.records.has(step)) return step;
+  const holders = [...read.records].filter(([, r]) => r.sidecarSets.some((name) => sidecarSets.has(name)));
+  return holders.length === 1 ? holders[0][0] : step;
+}
 
 /**
  * @param actual the template as it is
