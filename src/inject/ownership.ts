@@ -27,14 +27,15 @@ export interface StepRecord {
   /** What it changed of values the template had, to give back when that change no longer applies. */
   overwritten?: OverwrittenRecord;
   /**
-   * The maps the template had, empty, before this step filled them: `metadata`, `annotations`.
-   * Un-injection (inject/uninject.ts) removes a map it leaves empty unless a step recorded it here.
+   * The fields the template had empty (`{}`, `[]`) when the first step injected into it.
+   * Un-injection (inject/uninject.ts) removes a field it leaves empty unless a step recorded it here.
    */
-  emptyBefore?: EmptyMap[];
+  emptyBefore?: EmptyField[];
 }
 
-export type EmptyMap = 'metadata' | 'annotations';
-const EMPTY_MAPS: readonly string[] = ['metadata', 'annotations'];
+/** Fields an injection may fill: the template's metadata and annotations, lists of its spec. */
+export const EMPTY_FIELDS = ['metadata', 'annotations', 'initContainers', 'volumes', 'imagePullSecrets'] as const;
+export type EmptyField = (typeof EMPTY_FIELDS)[number];
 
 export type InjectionRecords = Map<string, StepRecord>;
 
@@ -74,8 +75,8 @@ function stepRecordProblem(value: unknown): string | undefined {
   for (const key of ['volumes', 'imagePullSecrets'] as const) {
     if (value[key] !== undefined && !names(value[key])) return `${key} is not a list of names`;
   }
-  if (value.emptyBefore !== undefined && !(Array.isArray(value.emptyBefore) && value.emptyBefore.every((n) => EMPTY_MAPS.includes(n)))) {
-    return `emptyBefore is not a list of ${EMPTY_MAPS.join(', ')}`;
+  if (value.emptyBefore !== undefined && !(Array.isArray(value.emptyBefore) && value.emptyBefore.every((n) => (EMPTY_FIELDS as readonly unknown[]).includes(n)))) {
+    return `emptyBefore is not a list of ${EMPTY_FIELDS.join(', ')}`;
   }
   return value.overwritten === undefined ? undefined : recordShapeProblem(value.overwritten);
 }
@@ -103,11 +104,13 @@ function isEmpty(r: StepRecord): boolean {
   return r.sidecarSets.length === 0 && r.containers.length === 0 && !r.volumes?.length && !r.imagePullSecrets?.length && !r.overwritten;
 }
 
-/** The empty maps of a template that an injection fills, for StepRecord.emptyBefore. */
-export function emptyMapsOf(metadata: Readonly<Record<string, unknown>> | undefined): EmptyMap[] {
-  if (metadata === undefined) return [];
+/** The fields of a template an injection may fill that are empty, for StepRecord.emptyBefore. */
+export function emptyFieldsOf(template: { metadata?: Readonly<Record<string, unknown>>; spec: V1PodSpec }): EmptyField[] {
   const empty = (v: unknown) => typeof v === 'object' && v !== null && Object.keys(v).length === 0;
-  return [...(empty(metadata) ? ['metadata' as const] : []), ...(empty(metadata.annotations) ? ['annotations' as const] : [])];
+  const spec = template.spec as unknown as Record<string, unknown>;
+  return EMPTY_FIELDS.filter((field) =>
+    field === 'metadata' ? empty(template.metadata) : field === 'annotations' ? empty(template.metadata?.annotations) : empty(spec[field]),
+  );
 }
 
 /**

@@ -20,7 +20,7 @@ import { stripStaleInjection, sweepUnmounted, type Bookkeeping, type StripOutcom
 import {
   INJECTIONS_ANNOTATION,
   adoptLegacyInjection,
-  emptyMapsOf,
+  emptyFieldsOf,
   encodeInjectionRecords,
   readInjectionRecords,
   withTwins,
@@ -279,7 +279,7 @@ export function injectTemplate(original: PodTemplate, matched: readonly Rule[], 
       imagePullSecrets: finalSecrets.filter((n) => !secretsBefore.has(n) || owned.base.keptSecrets.has(n)),
       ...(overwritten ? { overwritten } : {}),
       // Known on this step's first run only; kept from its record after that.
-      emptyBefore: owned.mine.emptyBefore ?? (owned.records.size === 0 ? emptyMapsOf(original.metadata) : []),
+      emptyBefore: owned.mine.emptyBefore ?? (owned.records.size === 0 ? emptyFieldsOf(original) : []),
     });
     delete annotations[OVERWRITTEN_ANNOTATION];
     const encoded = encodeInjectionRecords(owned.records);

@@ -5,8 +5,9 @@
 // counterpart: it never removes what it injected.
 import type { PodTemplate } from '../workloads/locate.js';
 import { byteOrder } from '../util/go-string-order.js';
+import { deepEqual } from '../util/json.js';
 import { injectTemplate, isWrittenByThisFunction, type InjectContext, type Problem } from './pipeline.js';
-import { readInjectionRecords, type EmptyMap, type InjectionRecords, type StepRecord } from './ownership.js';
+import { readInjectionRecords, type EmptyField, type InjectionRecords, type StepRecord } from './ownership.js';
 import { undoRecorded, type OverwrittenRecord } from './overwritten.js';
 import { HASH_ANNOTATION, INJECTED_LIST_ANNOTATION, parseHashAnnotation } from './bookkeeping.js';
 
@@ -34,41 +35,73 @@ export function uninjectTemplate(original: PodTemplate, ctx: UninjectContext): U
   if (onTemplate.kind === 'none') return uninjectWithoutRecord(original, ctx);
   if (ctx.only !== undefined && !onTemplate.records.has(ctx.only)) return unchanged();
 
-  const problems: Problem[] = [];
-  const emptyBefore = new Set<EmptyMap>();
-  let template = original;
-  let pending = ctx.only !== undefined ? [ctx.only] : [...onTemplate.records.keys()].sort(byteOrder);
-  while (pending.length > 0) {
-    const records = readRecordsOf(template);
-    const step = nextStep(template, pending, records);
-    pending = pending.filter((s) => s !== step);
-    const record = records.get(step);
-    if (!record) continue;
-    const blocked = record.overwritten ? undoRecorded(templateParts(template), record.overwritten).blocked : {};
-    for (const map of record.emptyBefore ?? []) emptyBefore.add(map);
-    template = undoStep(template, step, ctx, problems);
-    problems.push(problem('info', `removed what step ${step} injected (${describeRecord(record)})`, record.sidecarSets));
-    const kept = describeOverwritten(blocked);
-    if (kept) problems.push(problem('warning', `step ${step} had set ${kept}, which changed since: kept as it is now`, record.sidecarSets));
-  }
-  if (ctx.only === undefined) problems.push(...keptKruiseEntries(template));
-  template = withEmptyMaps(template, emptyBefore);
-  return { template, changed: template !== original, problems };
+  const steps = ctx.only !== undefined ? [ctx.only] : [...onTemplate.records.keys()].sort(byteOrder);
+  const undone = undoSteps(original, steps, ctx);
+  if (ctx.only === undefined) undone.problems.push(...keptKruiseEntries(undone.template));
+  const template = withEmptyFields(undone.template, original, undone.emptyBefore);
+  return { template, changed: template !== original, problems: undone.problems };
 }
 
 /**
- * The template with the maps the injection filled as they were: those a step recorded as empty
- * before (`annotations: {}`) are put back empty, other maps left empty (a `metadata` the injection
- * added for its annotations) are removed.
+ * Undoes each step once, and again while one leaves a record behind: a volume a step added that
+ * another step's sidecar mounts stays until that sidecar is gone too.
  */
-function withEmptyMaps(template: PodTemplate, emptyBefore: ReadonlySet<EmptyMap>): PodTemplate {
-  const metadata = template.metadata;
-  if (metadata === undefined) return template;
-  if (metadata.annotations === undefined && emptyBefore.has('annotations')) return { ...template, metadata: { ...metadata, annotations: {} } };
-  if (Object.keys(metadata).length > 0 || emptyBefore.has('metadata')) return template;
-  const without = { ...template };
-  delete without.metadata;
-  return without;
+function undoSteps(original: PodTemplate, steps: readonly string[], ctx: UninjectContext) {
+  const problems: Problem[] = [];
+  const emptyBefore = new Set<EmptyField>();
+  const reported = new Set<string>();
+  let template = original;
+  let pending = [...steps];
+  for (let round = 0; round <= steps.length && pending.length > 0; round++) {
+    while (pending.length > 0) {
+      const records = readRecordsOf(template);
+      const step = nextStep(template, pending, records);
+      pending = pending.filter((s) => s !== step);
+      const record = records.get(step);
+      if (!record) continue;
+      const blocked = record.overwritten ? undoRecorded(templateParts(template), record.overwritten).blocked : {};
+      for (const field of record.emptyBefore ?? []) emptyBefore.add(field);
+      template = undoStep(template, step, ctx, problems);
+      if (reported.has(step)) continue;
+      reported.add(step);
+      problems.push(problem('info', `removed what step ${step} injected (${describeRecord(record)})`, record.sidecarSets));
+      const kept = describeOverwritten(blocked);
+      if (kept) problems.push(problem('warning', `step ${step} had set ${kept}, which changed since: kept as it is now`, record.sidecarSets));
+    }
+    const left = readRecordsOf(template);
+    pending = steps.filter((s) => left.has(s));
+  }
+  return { template, problems, emptyBefore };
+}
+
+/**
+ * The fields the injection filled as they were: those a step recorded as empty before
+ * (`volumes: []`) come back empty where they stood in `injected`; a `metadata` left empty (added
+ * by the injection for its annotations) is removed.
+ */
+function withEmptyFields(template: PodTemplate, injected: PodTemplate, emptyBefore: ReadonlySet<EmptyField>): PodTemplate {
+  let { metadata, spec } = template;
+  const restore = <T extends object>(target: T, reference: object | undefined, field: EmptyField, empty: unknown): T =>
+    emptyBefore.has(field) && !(field in target) && reference && field in reference ? insertedAsIn(target, field, empty, reference) : target;
+  for (const field of ['initContainers', 'volumes', 'imagePullSecrets'] as const) spec = restore(spec, injected.spec, field, []);
+  if (metadata) metadata = restore(metadata, injected.metadata, 'annotations', {});
+  const out: PodTemplate = { ...template, spec };
+  if (metadata && (Object.keys(metadata).length > 0 || emptyBefore.has('metadata'))) out.metadata = metadata;
+  else delete out.metadata;
+  return deepEqual(out, template) ? template : out;
+}
+
+/** `target` with `key: value` put where `reference` has that key: before the next of reference's keys that target has. */
+function insertedAsIn<T extends object>(target: T, key: string, value: unknown, reference: object): T {
+  const order = Object.keys(reference);
+  const anchor = order.slice(order.indexOf(key) + 1).find((k) => k in target);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(target)) {
+    if (k === anchor) out[key] = value;
+    out[k] = v;
+  }
+  if (anchor === undefined) out[key] = value;
+  return out as T;
 }
 
 /** A template without a record: injected by a version before steps (its timestamps tell), by a cluster, or never. */
@@ -87,14 +120,16 @@ function uninjectWithoutRecord(original: PodTemplate, ctx: UninjectContext): Uni
   }
   if (ctx.only !== undefined) return { template: original, changed: false, problems: [] };
   const problems: Problem[] = [];
-  const template = withEmptyMaps(undoStep(original, BEFORE_STEPS, ctx, problems), new Set());
+  const template = withEmptyFields(undoStep(original, BEFORE_STEPS, ctx, problems), original, new Set());
   problems.push(problem('info', `removed what ${BEFORE_STEPS} injected (SidecarSets ${ours.map((e) => e.sidecarSetName).join(', ')})`, ours.map((e) => e.sidecarSetName)));
   problems.push(...keptKruiseEntries(template));
   return { template, changed: template !== original, problems };
 }
 
 function undoStep(template: PodTemplate, step: string, ctx: UninjectContext, problems: Problem[]): PodTemplate {
-  const outcome = injectTemplate(template, [], { ...ctx, step });
+  // No ServiceAccount's pull secrets: a step keeps those it added when the ServiceAccount has them
+  // too (they are wanted again on a re-render); un-injection wants none of its additions.
+  const outcome = injectTemplate(template, [], { ...ctx, step, serviceAccountPullSecrets: () => undefined });
   problems.push(...outcome.problems.filter((p) => !p.stripped));
   return outcome.template;
 }

@@ -6,7 +6,7 @@ import { parseDocument, isMap, isSeq, isScalar, isPair, Scalar, YAMLMap, YAMLSeq
 import type { Document, Node as YamlNode, Pair } from 'yaml';
 import { dedentItem, dedentLines, indentItem, indentLines, PARSE_OPTIONS, isPlainObject } from './read.js';
 import { deepEqual } from '../util/json.js';
-import { contentEnd, editItemLines, editItemText } from './text-edit.js';
+import { contentEnd, editItemLines, editItemText, newKeyPlaces } from './text-edit.js';
 import { isJsSpace, pad } from './chars.js';
 import { WRITE_SCHEMA } from './quoting.js';
 
@@ -141,6 +141,9 @@ function isCollectionValue(v: unknown): boolean {
 function syncMap(doc: Document, node: YAMLMap, value: Record<string, unknown>): YAMLMap {
   const kept: Pair[] = [];
   const seen = new Set<string>();
+  const keys = node.items.map(keyString).filter((key): key is string => key !== undefined);
+  const { before, last } = newKeyPlaces(Object.fromEntries(keys.map((key) => [key, true])), value);
+  const create = (key: string) => doc.createPair(key, value[key], NEW_NODE) as Pair;
   for (const pair of node.items) {
     const key = keyString(pair);
     if (key === undefined || !(key in value)) continue;
@@ -149,13 +152,12 @@ function syncMap(doc: Document, node: YAMLMap, value: Record<string, unknown>): 
       continue;
     }
     seen.add(key);
+    // Before the pair, and so before its comments, as the text edit puts them.
+    kept.push(...(before.get(key) ?? []).map(create));
     pair.value = syncNode(doc, (pair.value as YamlNode | null) ?? null, value[key]);
     kept.push(pair);
   }
-  for (const [key, v] of Object.entries(value)) {
-    if (seen.has(key)) continue;
-    kept.push(doc.createPair(key, v, NEW_NODE) as Pair);
-  }
+  kept.push(...last.map(create));
   node.items = kept;
   return node;
 }

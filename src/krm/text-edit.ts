@@ -203,18 +203,43 @@ function editMap(text: Text, from: number, to: number, indent: number, old: Reco
   if (!entries.every((e) => hasOwn(old, e.key)) || (repeatsKey(entries) ? !repeatsUnchanged(entries, old, next) : entries.length !== Object.keys(old).length)) {
     unsupported('the text and the data disagree on the keys');
   }
+  const { before, last } = newKeyPlaces(old, next);
   let cursor = from;
   for (const e of entries) {
+    const inserted = before.get(e.key);
+    if (inserted) {
+      before.delete(e.key);
+      for (const key of inserted) serialize({ [key]: next[key] }, indent, style, out);
+    }
     pushLines(lines, cursor, e.line, out);
     cursor = e.end;
     if (!hasOwn(next, e.key)) continue;
     editEntry(text, e, indent, old[e.key], next[e.key], style, out);
   }
-  // New keys go after the last entry's value, before trailing comments.
-  for (const key of Object.keys(next)) {
-    if (!hasOwn(old, key)) serialize({ [key]: next[key] }, indent, style, out);
-  }
+  // The rest go after the last entry's value, before trailing comments.
+  for (const key of last) serialize({ [key]: next[key] }, indent, style, out);
   pushLines(lines, cursor, to, out);
+}
+
+/**
+ * Where the keys `next` adds to `old` go: where `next` has them, that is before the first key
+ * after them that `old` has too (with that key's comments), or after the last key. A key given
+ * back (un-injection) thus returns to its place; a key another step adds goes where a fresh
+ * write would put it.
+ */
+export function newKeyPlaces(old: Record<string, unknown>, next: Record<string, unknown>): { before: Map<string, string[]>; last: string[] } {
+  const before = new Map<string, string[]>();
+  const last: string[] = [];
+  let waiting: string[] = [];
+  for (const key of Object.keys(next)) {
+    if (!hasOwn(old, key)) waiting.push(key);
+    else if (waiting.length > 0) {
+      before.set(key, waiting);
+      waiting = [];
+    }
+  }
+  last.push(...waiting);
+  return { before, last };
 }
 
 function repeatsKey(entries: readonly Entry[]): boolean {
