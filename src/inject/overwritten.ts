@@ -1,11 +1,12 @@
 // What an injection step changed of values the template already had, recorded so that the next
 // run of that step can give them back before injecting again: patched annotations, the
-// ServiceAccount fields, and app containers a sidecar replaced. What a step added (containers,
+// ServiceAccount fields, app containers a sidecar replaced, and the template's own token volumes
+// (and their mounts) that a new ServiceAccount made the injection remove. What a step added (containers,
 // volumes, pull secrets, hash entries) is recognised from its step record (inject/ownership.ts).
 // Kruise has no such record: it injects once per pod and never needs to undo. A template injected
 // by a version before steps carries this record alone, in OVERWRITTEN_ANNOTATION, which is still
 // read (with its `ownVolumes` and `spec.imagePullSecrets`) so that nothing it names is stranded.
-import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
+import type { V1Container, V1PodSpec, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { deepClone, deepEqual } from '../util/json.js';
 import { isInjectedSidecar } from './shared-volumes.js';
 
@@ -29,6 +30,16 @@ export interface OverwrittenRecord {
   /** The template's own containers that a sidecar of the same name replaced, as they were. */
   replacedContainers?: V1Container[];
   replacedInitContainers?: V1Container[];
+  /** The template's own volumes the injection removed (a token volume of the old ServiceAccount), where they stood. */
+  removedVolumes?: Array<{ index: number; volume: V1Volume }>;
+  /** Mounts of the template's own containers removed with those volumes, where they stood. */
+  removedMounts?: RemovedMount[];
+}
+
+export interface RemovedMount {
+  container: string;
+  index: number;
+  mount: V1VolumeMount;
 }
 
 export interface Template {
@@ -68,6 +79,12 @@ export function recordShapeProblem(value: unknown): string | undefined {
     if (list !== undefined && !(Array.isArray(list) && list.every((c) => isObject(c) && typeof c.name === 'string'))) {
       return `${key} is not a list of containers`;
     }
+  }
+  const positioned = (list: unknown, key: 'volume' | 'mount') =>
+    Array.isArray(list) && list.every((e) => isObject(e) && Number.isInteger(e.index) && isObject(e[key]) && typeof (e[key] as Record<string, unknown>).name === 'string');
+  if (value.removedVolumes !== undefined && !positioned(value.removedVolumes, 'volume')) return 'removedVolumes is not a list of {index, volume}';
+  if (value.removedMounts !== undefined && !(positioned(value.removedMounts, 'mount') && (value.removedMounts as Record<string, unknown>[]).every((e) => typeof e.container === 'string'))) {
+    return 'removedMounts is not a list of {container, index, mount}';
   }
   return undefined;
 }
@@ -114,7 +131,33 @@ export function undoRecorded(template: Template, record: OverwrittenRecord): Tem
   spec.containers = putBack(spec.containers, record.replacedContainers) ?? spec.containers;
   const init = putBack(spec.initContainers, record.replacedInitContainers);
   if (init) spec.initContainers = init;
+  giveBackRemoved(spec, record, blocked);
   return { annotations, spec, blocked };
+}
+
+/** Volumes and mounts the injection removed, back where they stood, unless one of that name is there again. */
+function giveBackRemoved(spec: V1PodSpec, record: OverwrittenRecord, blocked: OverwrittenRecord): void {
+  for (const { index, volume } of record.removedVolumes ?? []) {
+    const volumes = spec.volumes ?? [];
+    if (volumes.some((v) => v.name === volume.name)) (blocked.removedVolumes ??= []).push({ index, volume });
+    else spec.volumes = inserted(volumes, index, deepClone(volume));
+  }
+  for (const removed of record.removedMounts ?? []) {
+    const key = (['containers', 'initContainers'] as const).find((k) => spec[k]?.some((c) => c.name === removed.container && !isInjectedSidecar(c)));
+    const container = key && spec[key]!.find((c) => c.name === removed.container);
+    const mounts = container?.volumeMounts ?? [];
+    if (!key || !container || mounts.some((m) => m.name === removed.mount.name && m.mountPath === removed.mount.mountPath)) {
+      (blocked.removedMounts ??= []).push(removed);
+      continue;
+    }
+    const back = { ...container, volumeMounts: inserted(mounts, removed.index, deepClone(removed.mount)) };
+    spec[key] = spec[key]!.map((c) => (c === container ? back : c));
+  }
+}
+
+function inserted<T>(list: readonly T[], index: number, value: T): T[] {
+  const at = Math.min(Math.max(index, 0), list.length);
+  return [...list.slice(0, at), value, ...list.slice(at)];
 }
 
 /**
@@ -122,6 +165,7 @@ export function undoRecorded(template: Template, record: OverwrittenRecord): Tem
  * `patchedKeys`: the annotations patchPodMetadata changed (bookkeeping is recognised without help).
  * `blocked`: entries of the earlier record that could not be given back; each is kept while the
  * injection still writes that field, so that the record stays the same from render to render.
+ * `injectedVolumes`: volumes of `before` an earlier run added, whose removal gives nothing back.
  * Pull secrets and volumes are not recorded here: several steps add to those lists, and each step
  * keeps the names it added (inject/ownership.ts).
  */
@@ -132,6 +176,7 @@ export function recordOverwrites(
   replaced: { containers: readonly string[]; initContainers: readonly string[] },
   blocked: OverwrittenRecord,
   stillWritten: { annotations: ReadonlySet<string>; serviceAccount: boolean },
+  injectedVolumes: ReadonlySet<string> = new Set(),
 ): OverwrittenRecord | undefined {
   const record: OverwrittenRecord = {};
   const annotations: Record<string, Change> = {};
@@ -161,8 +206,30 @@ export function recordOverwrites(
   if (containers.length > 0) record.replacedContainers = containers;
   const initContainers = originals(before.spec.initContainers, replaced.initContainers);
   if (initContainers.length > 0) record.replacedInitContainers = initContainers;
+  Object.assign(record, removedFrom(before.spec, after.spec, injectedVolumes));
 
   return Object.keys(record).length > 0 ? record : undefined;
+}
+
+/**
+ * The template's own volumes, and mounts of its own containers, that `after` no longer has: the
+ * injection removes nothing else of the template's (service-account.ts, removePreviousToken).
+ */
+function removedFrom(before: V1PodSpec, after: V1PodSpec, injectedVolumes: ReadonlySet<string>): Pick<OverwrittenRecord, 'removedVolumes' | 'removedMounts'> {
+  const kept = new Set((after.volumes ?? []).map((v) => v.name));
+  const removedVolumes = (before.volumes ?? []).flatMap((volume, index) => (kept.has(volume.name) || injectedVolumes.has(volume.name) ? [] : [{ index, volume: deepClone(volume) }]));
+  const removedMounts: RemovedMount[] = [];
+  for (const key of ['containers', 'initContainers'] as const) {
+    for (const container of before[key] ?? []) {
+      if (isInjectedSidecar(container)) continue;
+      const now = after[key]?.find((c) => c.name === container.name);
+      if (!now || isInjectedSidecar(now)) continue;
+      (container.volumeMounts ?? []).forEach((mount, index) => {
+        if (!(now.volumeMounts ?? []).some((m) => m.name === mount.name && m.mountPath === mount.mountPath)) removedMounts.push({ container: container.name, index, mount: deepClone(mount) });
+      });
+    }
+  }
+  return { ...(removedVolumes.length > 0 ? { removedVolumes } : {}), ...(removedMounts.length > 0 ? { removedMounts } : {}) };
 }
 
 function sortedByKey<T>(map: Record<string, T>): Record<string, T> {

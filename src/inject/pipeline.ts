@@ -269,7 +269,7 @@ export function injectTemplate(original: PodTemplate, matched: readonly Rule[], 
     const overwritten = recordOverwrites(owned.base, { annotations, spec }, patched.changedKeys, replaced, owned.base.blocked, {
       annotations: new Set(rules.flatMap((r) => (r.set.spec.patchPodMetadata ?? []).flatMap((p) => Object.keys(p.annotations ?? {})))),
       serviceAccount: ctx.options.featureGates.SidecarSetServiceAccountInjection && rules.some((r) => !!r.set.spec.serviceAccountName),
-    });
+    }, earlierVolumes);
     const finalVolumes = (spec.volumes ?? []).map((v) => v.name);
     const finalSecrets = (spec.imagePullSecrets ?? []).map((s) => s.name).filter((n): n is string => typeof n === 'string');
     owned.records.set(ctx.step, {
@@ -344,7 +344,10 @@ export function injectTemplate(original: PodTemplate, matched: readonly Rule[], 
   spec.containers = containerMerge.containers;
   problems.push(...resultingPodProblems(spec.initContainers ?? [], spec.containers, new Map(built.map((b) => [b.container.name, b.rule]))));
 
-  mergeVolumes(spec, candidateVolumes, earlierVolumes, problems);
+  // A SidecarSet's volume comes with a container of it that mounts it, not with one a name conflict left out.
+  const mountedBy = (c: Container, name: string) => [...(c.volumeMounts ?? []), ...(c.volumeDevices ?? [])].some((m) => m.name === name);
+  const kept = candidateVolumes.filter((v) => built.some((b) => b.rule === v.rule && mountedBy(b.container, v.volume.name)));
+  mergeVolumes(spec, kept, earlierVolumes, problems);
   const serviceAccount = applyServiceAccount(
     spec,
     rules.map((r) => serviceAccountRule(r, built, ctx.options)),

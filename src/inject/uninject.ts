@@ -181,6 +181,8 @@ function describeOverwritten(record: OverwrittenRecord): string {
     ...Object.keys(record.spec ?? {}).map((field) => `spec.${field}`),
     ...(record.replacedContainers ?? []).map((c) => `container ${c.name}`),
     ...(record.replacedInitContainers ?? []).map((c) => `init container ${c.name}`),
+    ...(record.removedVolumes ?? []).map((r) => `volume ${r.volume.name}`),
+    ...(record.removedMounts ?? []).map((r) => `mount ${r.mount.name} of container ${r.container}`),
   ];
   return parts.join(', ');
 }

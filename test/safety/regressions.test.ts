@@ -240,6 +240,56 @@ describe('regressions', () => {
     checkIdempotent(observed);
   });
 
+  // Found by properties.test.ts, seed -783913321 (shrunk): a sidecar left out after a name conflict
+  // (an error result) still brought its volume, which the next run swept as unmounted.
+  // Fixed: a SidecarSet's volume comes only with a container of it that is injected and mounts it.
+  it('the volume of a sidecar left out after a name conflict is not injected', () => {
+    const text = `${HEADER}- apiVersion: apps.kruise.io/v1beta1
+  kind: SidecarSet
+  metadata:
+    name: a-first
+  spec:
+    selector:
+      matchLabels:
+        app: web
+    containers:
+    - name: proxy
+      image: side:1
+- apiVersion: apps.kruise.io/v1beta1
+  kind: SidecarSet
+  metadata:
+    name: b-second
+  spec:
+    selector:
+      matchLabels:
+        app: web
+    initContainers:
+    - name: proxy
+      image: side:1
+      volumeMounts:
+      - name: certs
+        mountPath: /data
+    volumes:
+    - name: certs
+      emptyDir: {}
+- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: app
+    labels:
+      app: web
+  spec:
+    containers:
+    - name: app
+      image: app:1
+`;
+    const observed = observe(text);
+    expect(observed.first.exitCode).toBe(1);
+    expect(observed.first.items[2].text).toContain('name: proxy');
+    expect(observed.first.items[2].text).not.toContain('name: certs');
+    checkIdempotent(observed);
+  });
+
   // Found by properties.test.ts (FUZZ_RUNS=1000) while the overwritten record was being built:
   // the volumes of an earlier run were read off the template after the replaced container was given
   // back, so the volume its sidecar had mounted looked like the template's own.
