@@ -21,8 +21,9 @@ import { INJECTED_LIST_ANNOTATION } from './inject/bookkeeping.js';
 import { OVERWRITTEN_ANNOTATION } from './inject/overwritten.js';
 import { INJECTIONS_ANNOTATION } from './inject/ownership.js';
 import { uninjectTemplate } from './inject/uninject.js';
-import { describeDrift, stepToCheck } from './modes/validate.js';
-import { explainTemplate, explanationResults, type TemplateExplanation } from './modes/explain.js';
+import { describeDrift, expectedTemplate, validationPlan } from './modes/validate.js';
+import { deepEqual } from './util/json.js';
+import { explainTemplate, explanationResults, stepToCheck, type TemplateExplanation } from './modes/explain.js';
 import type { V1LocalObjectReference } from '@kubernetes/client-node';
 
 export interface RunOutput {
@@ -200,16 +201,25 @@ function run({ text, configFile, itemFiles, overrides }: RunInput, fullParse: bo
     // With no SidecarSet left, a template an earlier run injected may still have leftovers to strip.
     if (match.rules.length === 0 && !(options.stripPreviousInjection && carriesEarlierRun(ref.template.metadata?.annotations))) return undefined;
     for (const r of match.rules) matchedRules.add(r.name);
-    const outcome = injectTemplate(ref.template, match.rules, injectContext(ref.namespace, options.mode === 'validate' ? stepToCheck(ref.template, ruleNames, config.step) : config.step));
-    pushProblems(options.mode === 'validate' ? outcome.problems.filter((p) => !p.stripped) : outcome.problems, say, at);
-    if (!outcome.changed) return undefined;
     if (options.mode === 'validate') {
-      const drift = describeDrift(ref.template, outcome.template, match.rules);
-      say('error', drift.message, at.slice(0, -1) || undefined, drift.sidecarSets.length > 0 ? { sidecarSets: drift.sidecarSets.join(',') } : undefined);
-      driftedWorkloads.add(member.object);
+      if (validateOne(ref, match.rules, say, at)) driftedWorkloads.add(member.object);
       return undefined;
     }
+    const outcome = injectTemplate(ref.template, match.rules, injectContext(ref.namespace));
+    pushProblems(outcome.problems, say, at);
+    if (!outcome.changed) return undefined;
     return { template: outcome.template, injected: outcome.injected, rules: match.rules };
+  }
+
+  /** An error result when injection would change the template; whether it would. */
+  function validateOne(ref: PodTemplateRef, matched: readonly Rule[], say: Say, at: string): boolean {
+    const plan = validationPlan(ref.template, matched, ruleNames, config.step);
+    const expected = expectedTemplate(ref.template, plan, (template, applied, step) => injectTemplate(template, applied, injectContext(ref.namespace, step)));
+    pushProblems(expected.problems, say, at);
+    if (deepEqual(expected.template, ref.template)) return false;
+    const drift = describeDrift(ref.template, expected.template, matched);
+    say('error', drift.message, at.slice(0, -1) || undefined, drift.sidecarSets.length > 0 ? { sidecarSets: drift.sidecarSets.join(',') } : undefined);
+    return true;
   }
 
   function uninjectOne(ref: PodTemplateRef, say: Say, at: string): { template: PodTemplate; injected: string[]; rules: readonly Rule[] } | undefined {

@@ -5,7 +5,7 @@
 import type { Rule } from '../sidecarset/rules.js';
 import type { MatchOutcome } from '../match/order.js';
 import type { InjectOutcome, Problem } from '../inject/pipeline.js';
-import type { PodTemplateRef } from '../workloads/locate.js';
+import type { PodTemplate, PodTemplateRef } from '../workloads/locate.js';
 import type { FileRef, Result, Subject } from '../krm/results.js';
 import { result } from '../krm/results.js';
 import { readInjectionRecords } from '../inject/ownership.js';
@@ -74,6 +74,19 @@ export function explainTemplate(ref: PodTemplateRef, inputs: ExplainInputs): Pic
     return { sidecarSet: rule.name, status: 'injected', reason: describeInjection(rule, ref, inputs.step), notes };
   });
   return { verdicts };
+}
+
+/**
+ * The one injection step an explanation checks a template as (as validate.ts validationPlan
+ * chooses, where that comes to one step): its own when the template records it, else the one recorded step that
+ * applied any of its SidecarSets, else its own (other steps' SidecarSets with the same spec then
+ * show as theirs, with another spec as a conflict).
+ */
+export function stepToCheck(template: PodTemplate, sidecarSets: ReadonlySet<string>, step: string): string {
+  const read = readInjectionRecords(template.metadata?.annotations ?? {});
+  if (read.kind !== 'records' || read.records.has(step)) return step;
+  const holders = [...read.records].filter(([, r]) => r.sidecarSets.some((name) => sidecarSets.has(name)));
+  return holders.length === 1 ? holders[0][0] : step;
 }
 
 /** A rule the match left out: not selected, replaced by its canary, or refused by the match with an error. */

@@ -4,6 +4,7 @@
 import type { V1Container } from '@kubernetes/client-node';
 import type { PodTemplate } from '../workloads/locate.js';
 import type { Rule } from '../sidecarset/rules.js';
+import type { InjectOutcome, Problem } from '../inject/pipeline.js';
 import { deepEqual } from '../util/json.js';
 import { byteOrder } from '../util/go-string-order.js';
 import { HASH_ANNOTATION, parseHashAnnotation, type HashMap } from '../inject/bookkeeping.js';
@@ -18,19 +19,45 @@ export interface Drift {
 /** Annotations that only record an injection: reported together, after what they record. */
 const BOOKKEEPING = /^(kruise\.io\/sidecarset-|version(alt)?\.sidecarset\.kruise\.io\/|inject-sidecarsets\.kpt\.dev\/(injections|overwritten)$)/;
 
+/** One injection step of a validation: the step a render ran, with the validator's SidecarSets it applies. */
+export interface CheckStep {
+  step: string;
+  rules: readonly Rule[];
+}
+
 /**
- * The injection step a validator (or an explanation) checks a template as. A validator usually has
- * a config of its own (a ConfigMap with mode=validate, a second InjectSidecarSets), so its derived
- * identity is rarely the one the package was rendered with. It checks as its own step when the
- * template records that step; else as the one recorded step that applied any of its SidecarSets,
- * when there is exactly one; else as its own (other steps' SidecarSets with the same spec are then
- * in sync, with another spec an error).
+ * The steps a validator re-runs on a template. As its own step when the template records it (its
+ * config is the render's, or names the render's step). Else each recorded step that applied any
+ * of the validator's SidecarSets is re-run with those of them that select the template (a
+ * SidecarSet of that step the validator does not have counts as gone), and the validator's other
+ * SidecarSets as its own step: a validator usually has a config of its own (a ConfigMap with
+ * mode=validate), so its derived identity is rarely the one the package was rendered with.
+ * @param known the names of all of the validator's SidecarSets
  */
-export function stepToCheck(template: PodTemplate, sidecarSets: ReadonlySet<string>, step: string): string {
+export function validationPlan(template: PodTemplate, matched: readonly Rule[], known: ReadonlySet<string>, step: string): CheckStep[] {
   const read = readInjectionRecords(template.metadata?.annotations ?? {});
-  if (read.kind !== 'records' || read.records.has(step)) return step;
-  const holders = [...read.records].filter(([, r]) => r.sidecarSets.some((name) => sidecarSets.has(name)));
-  return holders.length === 1 ? holders[0][0] : step;
+  if (read.kind !== 'records' || read.records.has(step)) return [{ step, rules: matched }];
+  const holders = [...read.records].filter(([, r]) => r.sidecarSets.some((name) => known.has(name))).sort(([a], [b]) => byteOrder(a, b));
+  const held = new Set(holders.flatMap(([, r]) => r.sidecarSets));
+  const plan = holders.map(([holder, r]) => ({ step: holder, rules: matched.filter((rule) => r.sidecarSets.includes(rule.name)) }));
+  const rest = matched.filter((rule) => !held.has(rule.name));
+  return rest.length > 0 || plan.length === 0 ? [...plan, { step, rules: rest }] : plan;
+}
+
+/** The template as the plan's injections give it, and what they reported on the way. */
+export function expectedTemplate(
+  template: PodTemplate,
+  plan: readonly CheckStep[],
+  inject: (template: PodTemplate, rules: readonly Rule[], step: string) => InjectOutcome,
+): { template: PodTemplate; problems: Problem[] } {
+  let expected = template;
+  const problems: Problem[] = [];
+  for (const { step, rules } of plan) {
+    const outcome = inject(expected, rules, step);
+    expected = outcome.template;
+    problems.push(...outcome.problems.filter((p) => !p.stripped));
+  }
+  return { template: expected, problems };
 }
 
 /**
