@@ -8,8 +8,7 @@ import type { LabelSelector } from '../sidecarset/types.js';
 import type { Options } from '../config/options.js';
 import type { PodTemplateRef } from '../workloads/locate.js';
 import { chooseRevision } from '../sidecarset/revision.js';
-import { isEmptySelector } from './selector.js';
-import { decideNamespace, type NamespaceDirectory } from './namespace.js';
+import { decideNamespace, NAMESPACE_NAME_LABEL, type NamespaceDirectory } from './namespace.js';
 import { CONTROL_PLANE_LABEL } from './order.js';
 
 /**
@@ -50,11 +49,9 @@ export function whyNotSelected(rule: Rule, ref: PodTemplateRef, ctx: ExplainMatc
   if (spec.injectionStrategy?.paused) reasons.push('it is paused (spec.injectionStrategy.paused: true)');
   const namespace = spec.namespaceSelector && !pinned ? namespaceReason(spec.namespaceSelector, ref.namespace, ctx) : undefined;
   if (namespace) reasons.push(namespace);
-  if (isEmptySelector(spec.selector)) reasons.push('its selector is empty, and an empty SidecarSet selector selects no pod');
-  else {
-    const failing = failingRequirement(spec.selector!, labels);
-    if (failing) reasons.push(`selector: ${failing}`);
-  }
+  // Kruise's validation (sidecarset/validate.ts) lets no SidecarSet without a selector through.
+  const failing = failingRequirement(spec.selector ?? {}, labels);
+  if (failing) reasons.push(`selector: ${failing}`);
   if (reasons.length === 0 && rule.historic) {
     const choice = chooseRevision(rule.set, labels, ctx.options.partialRevision);
     if ('error' in choice) reasons.push(`the cluster would reject the pod: ${choice.error}`);
@@ -68,9 +65,10 @@ function namespaceReason(selector: LabelSelector, namespace: string, ctx: Explai
     return `namespaceSelector cannot be decided: ${decision.reason} (undecidableNamespaceSelector: error)`;
   }
   if (decision.match) return undefined;
-  const labels = ctx.namespaces.labelsOf(namespace);
+  // A namespace known from nowhere still has the name label the apiserver sets (namespace.ts).
+  const labels = ctx.namespaces.labelsOf(namespace) ?? { [NAMESPACE_NAME_LABEL]: namespace };
   if ('assumed' in decision) return `namespaceSelector: ${decision.reason}; assumed no match (undecidableNamespaceSelector: ${decision.policy})`;
-  const failing = failingRequirement(selector, labels ?? {}, `namespace ${namespace}`);
+  const failing = failingRequirement(selector, labels, `namespace ${namespace}`);
   return `namespaceSelector: ${failing ?? 'does not select the namespace'}; its labels come from ${describeSource(ctx.namespaceSource(namespace))}`;
 }
 

@@ -65,3 +65,9 @@ export const SHAPES = [
 export function itemTexts(out: RunOutput): string {
   return out.items.map((i) => i.text).join('');
 }
+
+/** The ResourceList `text` (this function's output, say) with `config` as its functionConfig instead of its own, and no results. */
+export function withFunctionConfig(text: string, config: unknown): string {
+  const end = text.search(/^(functionConfig|results):/m);
+  return `${end === -1 ? text : text.slice(0, end)}functionConfig:\n${resourceList([], config).split('functionConfig:\n')[1]}`;
+}

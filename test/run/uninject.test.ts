@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
 import { runFunction } from '../../src/run.js';
 import { runCli } from '../../src/modes/cli.js';
 import { readResourceList } from '../../src/krm/read.js';
-import { resourceList, sidecarSet, podMeta, SHAPES, app, type Obj } from '../helpers/krm.js';
+import { resourceList, sidecarSet, podMeta, SHAPES, app, type Obj, withFunctionConfig } from '../helpers/krm.js';
 
 const selector = { matchLabels: { app: 'web' } };
 const logging = sidecarSet('logging', {
@@ -29,17 +29,12 @@ const uninjectConfig = (spec: Obj = {}) => ({ apiVersion: 'fn.kpt.dev/v1alpha1',
 
 const itemTexts = (text: string) => readResourceList(text).items.map((i) => i.raw);
 const items = (text: string) => itemTexts(text).join('');
-/** The ResourceList `text` with `config` as its functionConfig instead of its own. */
-function withConfig(text: string, config: Obj): string {
-  const end = text.search(/^(functionConfig|results):/m);
-  return `${end === -1 ? text : text.slice(0, end)}functionConfig:\n${resourceList([], config).split('functionConfig:\n')[1]}`;
-}
 /** Runs each config on the output of the one before; every run must pass. */
 function chain(text: string, ...configs: Obj[]) {
-  let out = runFunction({ text: withConfig(text, configs[0]) });
+  let out = runFunction({ text: withFunctionConfig(text, configs[0]) });
   for (const config of configs.slice(1)) {
     expect(out.exitCode, out.stderr).toBe(0);
-    out = runFunction({ text: withConfig(out.stdout, config) });
+    out = runFunction({ text: withFunctionConfig(out.stdout, config) });
   }
   expect(out.exitCode, out.stderr).toBe(0);
   return out;
@@ -105,7 +100,7 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
   it('warns and changes nothing when the record cannot be read', () => {
     const injected = chain(input(), logging);
     const broken = injected.stdout.replace(/(inject-sidecarsets\.kpt\.dev\/injections: )'.*'$/m, "$1'{not json'");
-    const back = runFunction({ text: withConfig(broken, uninjectConfig()) });
+    const back = runFunction({ text: withFunctionConfig(broken, uninjectConfig()) });
     expect(itemTexts(back.stdout)).toEqual(itemTexts(broken));
     expect(back.results).toContainEqual(expect.objectContaining({ severity: 'warning', message: expect.stringMatching(/cannot be read .* left as it is/) }));
   });
@@ -243,7 +238,7 @@ describe('the config forms', () => {
     const one = items(chain(injected.stdout, configMap({ mode: 'uninject', uninjectStep: 'SidecarSet/logging' })).stdout);
     expect(one).not.toContain('log-agent');
     expect(one).toContain('name: proxy');
-    const bad = runFunction({ text: withConfig(injected.stdout, configMap({ mode: 'remove' })) });
+    const bad = runFunction({ text: withFunctionConfig(injected.stdout, configMap({ mode: 'remove' })) });
     expect(bad.exitCode).toBe(1);
     expect(bad.results).toContainEqual(expect.objectContaining({ severity: 'error', message: expect.stringMatching(/option mode="remove": must be one of inject, validate, explain, uninject/) }));
   });

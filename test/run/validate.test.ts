@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { runFunction } from '../../src/run.js';
 import { readResourceList } from '../../src/krm/read.js';
-import { resourceList, sidecarSet, app, type Obj } from '../helpers/krm.js';
+import { resourceList, sidecarSet, app, type Obj, withFunctionConfig } from '../helpers/krm.js';
 
 const selector = () => ({ matchLabels: { app: 'web' } });
 const logging = (image = 'log:1') =>
@@ -24,22 +24,18 @@ const web = (name = 'web') => ({
 });
 
 const itemTexts = (text: string) => readResourceList(text).items.map((i) => i.raw);
-function withConfig(text: string, config: Obj): string {
-  const end = text.search(/^(functionConfig|results):/m);
-  return `${end === -1 ? text : text.slice(0, end)}functionConfig:\n${resourceList([], config).split('functionConfig:\n')[1]}`;
-}
 /** The items rendered by `configs` one after the other. */
 function rendered(items: Obj[], ...configs: Obj[]): string {
   let text = resourceList(items);
   for (const config of configs) {
-    const out = runFunction({ text: withConfig(text, config) });
+    const out = runFunction({ text: withFunctionConfig(text, config) });
     expect(out.exitCode, out.stderr).toBe(0);
     text = out.stdout;
   }
   return text;
 }
 function validate(text: string, config: Obj) {
-  const input = withConfig(text, config);
+  const input = withFunctionConfig(text, config);
   const out = runFunction({ text: input });
   expect(itemTexts(out.stdout), 'items are byte-identical').toEqual(itemTexts(input));
   return { ...out, errors: out.results.filter((r) => r.severity === 'error') };

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { runFunction } from '../../src/run.js';
 import { caseArb, caseText, sidecarSetArb } from './arbitraries.js';
 import { readItems } from './invariants.js';
-import { deployment, resourceList, sidecarSet, type Obj } from '../helpers/krm.js';
+import { deployment, resourceList, sidecarSet, type Obj, withFunctionConfig } from '../helpers/krm.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
@@ -64,7 +64,7 @@ describe(`uninject(inject(x)) == x (${RUNS} runs${SEED === undefined ? '' : `, s
         let text = resourceList([web]);
         const texts = [text];
         for (const set of selecting) {
-          const out = runFunction({ text: withConfig(text, set) });
+          const out = runFunction({ text: withFunctionConfig(text, set) });
           if (out.exitCode !== 0) return; // a conflict between random SidecarSets: nothing to take back
           text = out.stdout;
           texts.push(text);
@@ -80,10 +80,3 @@ describe(`uninject(inject(x)) == x (${RUNS} runs${SEED === undefined ? '' : `, s
   }, 60_000 + RUNS * 1_000);
 });
 
-/** The ResourceList `text` (this function's output) with `config` as its functionConfig. */
-function withConfig(text: string, config: Obj): string {
-  const end = text.search(/^(functionConfig|results):/m);
-  const items = end === -1 ? text : text.slice(0, end);
-  const configText = resourceList([], config).split('functionConfig:\n')[1];
-  return `${items}functionConfig:\n${configText}`;
-}
