@@ -5,7 +5,7 @@
 //  - the injected templates are exactly those an independent oracle (the small selector and
 //    template locator below, not the function's own code) says the fixture's SidecarSets select,
 //    and their number per kind is pinned, so both cannot drift together unnoticed;
-//  - a second run on the function's own output is a fixed point;
+//  - a second run on the function's own output is a fixed point, and un-injecting it gives the input back;
 //  - `kpt fn render` twice: the first changes only the files holding selected workloads (their
 //    documents equal the function's output, no comment is lost, a file's head comment stays
 //    single), the second changes nothing that a render with `cat` would not change as well.
@@ -571,6 +571,16 @@ describe.skipIf(SKIP !== undefined)('real-world corpus with kpt', () => {
         expect(b.items.length).toBe(a.items.length);
         b.items.forEach((item, i) => expect(item.raw, `item ${i} (${identity(item.object)})`).toBe(a.items[i]!.raw));
         expect(injectedInfos(b.results)).toEqual([]);
+      });
+
+      it('un-injects back to its input byte for byte (uninject(inject(x)) == x)', () => {
+        expect(first.status, explain('function', first)).toBe(0);
+        const injected = first.stdout.slice(0, first.stdout.search(/^(functionConfig|results):/m));
+        const back = runFunction(`${injected}functionConfig:\n  apiVersion: fn.kpt.dev/v1alpha1\n  kind: InjectSidecarSets\n  metadata:\n    name: back\n  spec:\n    mode: uninject\n`);
+        expect(back.status, explain('uninject', back)).toBe(0);
+        const items = splitItems(back.stdout).items;
+        expect(items.length).toBe(inputItems.length);
+        items.forEach((item, i) => expect(item.raw, `item ${i} (${identity(item.object)})`).toBe(inputItems[i]!.raw));
       });
 
       it('renders in place with kpt: only selected files change, comments stay, a second render changes nothing', async () => {
