@@ -21,6 +21,12 @@ functionConfig, one of:
   - none: the SidecarSets among the items are the rules
 
 ${CONFIG_KIND} spec options (defaults in brackets):
+  mode                              inject | validate | explain | uninject [inject]
+                                    validate: items unchanged, an error per pod template that
+                                    injection would change; explain: items unchanged, why each
+                                    SidecarSet is injected or not, as info results; uninject:
+                                    remove what this function injected, give back what it overwrote
+  uninjectStep                      with mode uninject: remove only this step's injection
   sidecarSets                       list of SidecarSets
   sidecarSetsFromItems              also use SidecarSets found among the items [false]
   defaultNamespace                  namespace of workloads without one [default]
@@ -52,6 +58,12 @@ ConfigMap keys: ${CONFIGMAP_KEYS.join(', ')}
 
 Command-line mode:
   --config FILE      SidecarSets (or an ${CONFIG_KIND} config) to apply
-  --diff             print only what would change, as a unified diff
+  --diff             print a unified diff per resource that would change (colour on a terminal)
+  --check            as --diff, and exit 1 when anything would change or on an error result;
+                     the last line says which ("3 resources would change")
+  --explain [KIND/NAME|NAME]
+                     for each pod template (or the one named), every SidecarSet: injected or
+                     not, and why; the argument is a path when no other path follows
+  --uninject[=STEP]  remove what this function injected (one step's only with =STEP)
   PATH...            manifest files or directories (*.yaml, *.yml, *.json); - for stdin
 `;

@@ -112,7 +112,7 @@ describe('command-line mode', () => {
   });
 
   it('--help documents every flag', () => {
-    for (const flag of ['--config', '--diff', '--help', ' - ']) expect(HELP).toContain(flag.trim() === '-' ? ' -' : flag);
+    for (const flag of ['--config', '--diff', '--check', '--explain', '--uninject', '--help', ' - ']) expect(HELP).toContain(flag.trim() === '-' ? ' -' : flag);
     const r = spawnSync(process.execPath, ['dist/inject-sidecarsets.js', '--help'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(HELP);

@@ -181,7 +181,12 @@ items:
     - name: data
       emptyDir: {}
 `;
-    roundTrip(text, sidecarSet('mesh', { selector, serviceAccountName: 'mesh', containers: [{ name: 'agent', image: 'agent:1' }] }, { metadata: { annotations: { 'sidecarset.kruise.io/token-scope': 'Sidecars' } } }));
+    const meshSet = sidecarSet('mesh', { selector, serviceAccountName: 'mesh', containers: [{ name: 'agent', image: 'agent:1' }] }, { metadata: { annotations: { 'sidecarset.kruise.io/token-scope': 'Sidecars' } } });
+    roundTrip(text, meshSet);
+    // A re-render of the step without that SidecarSet gives them back as well.
+    const injected = chain(text, meshSet);
+    const withoutIt = { apiVersion: 'fn.kpt.dev/v1alpha1', kind: 'InjectSidecarSets', metadata: { name: 'c' }, spec: { step: 'SidecarSet/mesh' } };
+    expect(itemTexts(chain(injected.stdout, withoutIt).stdout)).toEqual(itemTexts(text));
   });
 
   it('an app container a sidecar of the same name replaced, a field of it the sidecar lacks included', () => {
