@@ -77,8 +77,9 @@ function run({ text, configFile, itemFiles, overrides }: RunInput, fullParse: bo
   });
   const objects = context.map((parsed) => parsed?.object);
   const config = readConfiguration(list.functionConfig, list.hasFunctionConfig, objects, configFile, itemFiles);
-  const results: Result[] = [...config.results];
   const options: Options = { ...config.options, ...overrides };
+  // Which SidecarSets are the rules says nothing to un-injection, which goes by the templates' records.
+  const results: Result[] = options.mode === 'uninject' ? config.results.filter((r) => r.severity !== 'info') : [...config.results];
   const cluster = clusterInputs(objects, options, results);
 
   // Un-injection goes by what the templates record, not by SidecarSets.
