@@ -176,7 +176,7 @@ function run({ text, configFile, itemFiles, overrides }: RunInput, fullParse: bo
   }
 
   /** One pod template in the run's mode; what to write back, if anything. */
-  function processTemplate(ref: PodTemplateRef, member: Member, subject: Subject, say: Say): { template: PodTemplate; injected: string[]; rules: readonly Rule[] } | undefined {
+  function processTemplate(ref: PodTemplateRef, member: Member, subject: Subject, say: Say): TemplateOutcome | undefined {
     const at = member.prefix + ref.fieldPrefix;
     // A template the apiserver would reject anyway is left alone: an error when a SidecarSet
     // selects it, a warning when its labels are unreadable, nothing otherwise.
@@ -223,7 +223,7 @@ function run({ text, configFile, itemFiles, overrides }: RunInput, fullParse: bo
     return true;
   }
 
-  function uninjectOne(ref: PodTemplateRef, say: Say, at: string): { template: PodTemplate; injected: string[]; rules: readonly Rule[] } | undefined {
+  function uninjectOne(ref: PodTemplateRef, say: Say, at: string): TemplateOutcome | undefined {
     const outcome = uninjectTemplate(ref.template, { ...injectContext(ref.namespace), only: options.uninjectStep });
     pushProblems(outcome.problems, say, at);
     return outcome.changed ? { template: outcome.template, injected: [], rules: [] } : undefined;
@@ -407,6 +407,13 @@ function clusterInputs(objects: readonly unknown[], options: Options, results: R
   return inputs;
 }
 
+
+/** What to write back into one pod template, and for the summary, what was injected from which SidecarSets. */
+interface TemplateOutcome {
+  template: PodTemplate;
+  injected: string[];
+  rules: readonly Rule[];
+}
 
 /** A workload as the injection sees it: an item, or an object of a List item. */
 interface Member {
