@@ -255,7 +255,7 @@ function run({ text, configFile, itemFiles, overrides }: RunInput, fullParse: bo
       verdicts,
     };
     explanations.push(explanation);
-    results.push(...explanationResults(explanation, subject));
+    results.push(...explanationResults(explanation, subject, member.label));
   }
 
   /**

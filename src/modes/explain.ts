@@ -121,9 +121,11 @@ function describeInjection(rule: Rule, ref: PodTemplateRef, step: string): strin
   return parts.length > 0 ? parts.join('; ') : 'nothing (it has no containers)';
 }
 
-/** The explanation as info results: one per SidecarSet, or the note when nothing is checked. */
-export function explanationResults(e: TemplateExplanation, subject: Subject): Result[] {
-  const prefix = e.workload.includes(', ') ? `${e.workload}: ` : '';
+/**
+ * The explanation as info results: one per SidecarSet, or the note when nothing is checked.
+ * @param prefix names the object of a List item the results are about (run.ts Member.label)
+ */
+export function explanationResults(e: TemplateExplanation, subject: Subject, prefix: string): Result[] {
   const at = e.fieldPath || undefined;
   if (e.verdicts.length === 0) return [result('info', `${prefix}no SidecarSet to explain${e.note ? `; ${e.note}` : ''}`, subject, at)];
   return e.verdicts.map((v) =>

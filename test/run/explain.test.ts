@@ -168,6 +168,15 @@ describe('mode: explain, as results and as a whole', () => {
     expect(out.results.filter((r) => r.severity !== 'info')).toEqual([]);
   });
 
+  it('an object of a List item: named in the message, the result on the List', () => {
+    const list = { apiVersion: 'v1', kind: 'List', metadata: { name: 'apps' }, items: [pod('p', { app: 'web' }, { containers: [app()] })] };
+    const out = explain([list], [set('logging', {})]);
+    expect(out.explanations.map((e) => [e.workload, e.kind, e.name, e.fieldPath])).toEqual([['Pod p, items[0] of List apps', 'Pod', 'p', 'items[0]']]);
+    expect(out.results.filter((r) => r.tags?.verdict)).toEqual([
+      expect.objectContaining({ message: 'Pod p, items[0] of List apps: SidecarSet logging: injected: containers logging-agent', resourceRef: expect.objectContaining({ kind: 'List', name: 'apps' }), field: { path: 'items[0]' } }),
+    ]);
+  });
+
   it('ConfigMap mode=explain, with the SidecarSets among the items', () => {
     const text = resourceList([set('logging', {}), pod('p', { app: 'web' }, { containers: [app()] })], { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { mode: 'explain' } });
     const out = runFunction({ text });
