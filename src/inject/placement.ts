@@ -24,7 +24,7 @@ export interface PlacementContext {
   own: readonly BuiltContainer[];
   /** Placements other steps recorded for their sidecars. */
   others: ReadonlyMap<string, Placement>;
-  /** Sidecars this step placed in its earlier run (they are re-injected as new, so that a removed placement gives Kruise's order back). */
+  /** Sidecars this step placed in its earlier run: one no longer placed is injected as new, where its podInjectPolicy puts it. */
   placedEarlier: ReadonlySet<string>;
 }
 
@@ -54,9 +54,13 @@ export function mergeAndPlace(
 ): MergeOutcome & { problems: Problem[] } {
   if (ctx.own.length === 0 && ctx.others.size === 0 && ctx.placedEarlier.size === 0) return { ...mergeContainers(pod, built), problems: [] };
   const builtNames = new Set(built.map((b) => b.container.name));
-  const renewed = new Set([...ctx.own.map((b) => b.container.name), ...ctx.placedEarlier].filter((name) => builtNames.has(name)));
+  // Every other sidecar of the step is replaced in place, as Kruise does with a container the pod
+  // has: a sidecar that is still placed is moved below if its placement holds, and left where it
+  // is if not (where it went when it was new), so that a re-run changes nothing.
+  const placedNow = new Set(ctx.own.map((b) => b.container.name));
+  const unplaced = new Set([...ctx.placedEarlier].filter((name) => builtNames.has(name) && !placedNow.has(name)));
   const merged = mergeContainers(
-    pod.filter((c) => !(renewed.has(c.name) && isInjectedSidecar(c))),
+    pod.filter((c) => !(unplaced.has(c.name) && isInjectedSidecar(c))),
     built,
   );
   const own = ctx.own.filter((b) => builtNames.has(b.container.name));
@@ -171,7 +175,7 @@ function unresolvedProblem(d: Directive, built: BuiltContainer, reason: 'missing
   const why = reason === 'missing' ? `the template has no ${what} ${anchor}` : `the placements of the ${what}s ${anchor} and ${d.name} name each other in a cycle`;
   return {
     severity: 'warning',
-    message: `SidecarSet ${built.rule}: ${what} ${d.name} is placed ${describePlacement(d.placement)}, but ${why}; it goes where its podInjectPolicy (${built.policy}) puts it`,
+    message: `SidecarSet ${built.rule}: ${what} ${d.name} is placed ${describePlacement(d.placement)}, but ${why}; it is left where Kruise puts it (podInjectPolicy ${built.policy})`,
     fieldPath: `spec.${kind}`,
     sidecarSets: [built.rule],
   };

@@ -10,7 +10,7 @@ export const PLACEMENT_ANNOTATION = 'inject-sidecarsets.kpt.dev/placement';
 
 export type Placement = { at: 'first' | 'last' } | { at: 'before' | 'after'; anchor: string };
 
-/** Container name → placement; the same name in `containers` and `initContainers` is placed in both lists. */
+/** Container or init container name (unique across both lists, Kruise validates) → placement. */
 export type Placements = ReadonlyMap<string, Placement>;
 
 /** undefined without the annotation; the problems when it is invalid (then the SidecarSet is not applied). */

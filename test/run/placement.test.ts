@@ -69,7 +69,7 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
       expect(out.problems).toHaveLength(1);
       expect(out.problems[0]).toMatchObject({
         severity: 'warning',
-        message: 'SidecarSet mesh: container log is placed before:nginx, but the template has no container nginx; it goes where its podInjectPolicy (AfterAppContainer) puts it',
+        message: 'SidecarSet mesh: container log is placed before:nginx, but the template has no container nginx; it is left where Kruise puts it (podInjectPolicy AfterAppContainer)',
         resourceRef: { kind: make === SHAPES[0][1] ? 'Pod' : 'Deployment', name: 'web' },
       });
       expectFixedPoint(out, set);
@@ -109,7 +109,7 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
       const out = run([web()], set);
       expect(names(podSpec(out.objects[0]).initContainers)).toEqual(['setup', 'migrate', 'certs']);
       expect(out.problems.map((p) => p.message)).toEqual([
-        'SidecarSet node: init container certs is placed before:app, but the template has no init container app; it goes where its podInjectPolicy (AfterAppContainer) puts it',
+        'SidecarSet node: init container certs is placed before:app, but the template has no init container app; it is left where Kruise puts it (podInjectPolicy AfterAppContainer)',
       ]);
     });
   });
@@ -166,6 +166,28 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
     expect(itemTexts(changed)).toBe(itemTexts(run([web()], placed('mesh', spec, { proxy: 'last' }))));
   });
 
+  it('an anchor the template loses later leaves the sidecar where it is, with a warning, and re-runs change nothing', () => {
+    const set = placed('mesh', { containers: [sidecar('proxy')] }, { proxy: 'after:worker' });
+    const first = run([web()], set);
+    expect(names(podSpec(first.objects[0]).containers)).toEqual(['app', 'worker', 'proxy']);
+    const items = JSON.parse(JSON.stringify(first.objects)) as Obj[];
+    podSpec(items[0]).containers = podSpec(items[0]).containers.filter((c: Obj) => c.name !== 'worker');
+    const out = run(items, set);
+    expect(names(podSpec(out.objects[0]).containers)).toEqual(['app', 'proxy']);
+    expect(out.problems.map((p) => p.message)).toEqual([expect.stringMatching(/container proxy is placed after:worker, but the template has no container worker/)]);
+    expectFixedPoint(out, set);
+  });
+
+  it('a step record whose placement cannot be read is reported, and the template is taken as it stands', () => {
+    const set = placed('mesh', { containers: [sidecar('proxy')] }, { proxy: 'last' });
+    const items = JSON.parse(JSON.stringify(run([web()], set).objects)) as Obj[];
+    podMeta(items[0]).annotations['inject-sidecarsets.kpt.dev/injections'] = JSON.stringify({ 'SidecarSet/mesh': { sidecarSets: ['mesh'], containers: ['proxy'], placement: { proxy: 'middle' } } });
+    const out = run(items, set);
+    expect(out.problems.map((p) => p.message)).toContainEqual(
+      expect.stringMatching(/annotation inject-sidecarsets.kpt.dev\/injections cannot be read \(step "SidecarSet\/mesh": placement of "proxy": "middle" is not first, last/),
+    );
+  });
+
   describe('several steps', () => {
     const node = placed('node', { containers: [sidecar('node-agent', { podInjectPolicy: 'AfterAppContainer' })] }, { 'node-agent': 'first' });
     const mesh = placed('mesh', { containers: [sidecar('proxy')] }, undefined);
@@ -203,7 +225,7 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
       const out = steps([web()], a, b);
       expect(names(podSpec(out.objects[0]).containers)).toEqual(['b1', 'a1', 'app', 'worker']);
       expect(out.problems.map((p) => p.message)).toEqual([
-        'SidecarSet b: container b1 is placed after:a1, but the placements of the containers a1 and b1 name each other in a cycle; it goes where its podInjectPolicy (BeforeAppContainer) puts it',
+        'SidecarSet b: container b1 is placed after:a1, but the placements of the containers a1 and b1 name each other in a cycle; it is left where Kruise puts it (podInjectPolicy BeforeAppContainer)',
       ]);
     });
   });
