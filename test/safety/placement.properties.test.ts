@@ -17,19 +17,21 @@ const choiceArb: fc.Arbitrary<Choice> = fc.record({
   at: fc.constantFrom('none', 'first', 'last', 'before', 'after'),
   anchor: fc.nat(),
 });
-const setShapeArb = fc.record({
+type SetShape = { containers: Choice[]; initContainers: Choice[]; policy: string | undefined };
+type Case = { apps: number; appInits: number; sets: SetShape[]; stepOf: number[]; reversed: boolean };
+
+const setShapeArb: fc.Arbitrary<SetShape> = fc.record({
   containers: fc.array(choiceArb, { maxLength: 3 }),
   initContainers: fc.array(choiceArb, { maxLength: 2 }),
   policy: fc.constantFrom(undefined, 'BeforeAppContainer', 'AfterAppContainer'),
 });
-const caseArb = fc.record({
+const caseArb: fc.Arbitrary<Case> = fc.record({
   apps: fc.integer({ min: 1, max: 3 }),
   appInits: fc.integer({ min: 0, max: 2 }),
   sets: fc.array(setShapeArb, { minLength: 1, maxLength: 3 }),
   stepOf: fc.array(fc.integer({ min: 0, max: 1 }), { minLength: 3, maxLength: 3 }),
   reversed: fc.boolean(),
 });
-type Case = fc.Infer<typeof caseArb>;
 
 const sidecarName = (set: number, kind: Kind, index: number) => `s${set}${kind === 'containers' ? 'c' : 'i'}${index}`;
 const appNames = (c: Case, kind: Kind) => Array.from({ length: kind === 'containers' ? c.apps : c.appInits }, (_, i) => (kind === 'containers' ? `app${i}` : `init${i}`));
@@ -143,7 +145,7 @@ describe(`random placements (${RUNS} runs${SEED === undefined ? '' : `, seed ${S
 
         const warned = new Set(runs.flatMap((r) => r.problems.flatMap((p) => /container (\S+) is placed/.exec(p.message)?.[1] ?? [])));
         for (const kind of ['containers', 'initContainers'] as const) {
-          const list = (podSpec(out.objects[0])[kind] ?? []).map((x: Obj) => x.name as string);
+          const list: string[] = (podSpec(out.objects[0])[kind] ?? []).map((x: Obj) => x.name as string);
           const stuck = unresolved(list, placed);
           relativeHeld += checkList(list, appNames(c, kind), placed, stuck);
           // Every placement that cannot hold was reported by the step that owns it (in one step, only those).
