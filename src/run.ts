@@ -8,12 +8,13 @@ import { result, hasErrors, formatResult, type Result, type FileRef, type Severi
 import { resourceRefOf, subjectOf } from './krm/annotations.js';
 import { readConfiguration } from './config/forms.js';
 import type { Options, PatchMetadataWhitelistRule } from './config/options.js';
-import { prepareRules } from './sidecarset/rules.js';
+import { prepareRules, type Rule } from './sidecarset/rules.js';
 import { BUILTIN_KINDS, configuredKinds, templatePathsFor } from './workloads/kinds.js';
-import { locateTemplates, templateToWrite, withTemplate } from './workloads/locate.js';
+import { locateTemplates, templateToWrite, withTemplate, type PodTemplateRef } from './workloads/locate.js';
 import { templateShapeProblems } from './workloads/shape.js';
 import { namespaceDirectory } from './match/namespace.js';
 import { matchTemplate, orderRules } from './match/order.js';
+import { INJECT_ANNOTATION, SKIP_ANNOTATION, applyOptOut, decideOptOut, namespaceOptOuts, readOptOut, type OptOutLevel } from './match/opt-out.js';
 import { RuleIndex } from './match/rule-index.js';
 import { injectTemplate, type InjectContext, type Problem } from './inject/pipeline.js';
 import { INJECTED_LIST_ANNOTATION } from './inject/bookkeeping.js';
@@ -83,6 +84,9 @@ function run({ text, configFile, itemFiles }: RunInput, fullParse: boolean): Run
   const workloadKinds = new Set(table.map((row) => row.kind));
   const namespaces = namespaceDirectory(cluster.namespaces, options.namespaceLabels);
   const matchedRules = new Set<string>();
+  const ruleNames = new Set(rules.map((r) => r.name));
+  const namespaceOptOut = namespaceOptOuts(objects, ruleNames);
+  for (const p of namespaceOptOut.problems) results.push(result(p.severity, p.message, subjectOf(objects[p.position], itemFiles?.[p.position]), p.fieldPath));
   let injectedWorkloads = 0;
 
   const outputs = list.items.map((item, position) => {
@@ -144,6 +148,10 @@ function run({ text, configFile, itemFiles }: RunInput, fullParse: boolean): Run
       results.push(result(severity, label + message, subject, fieldPath, tags));
     const { templates, skipped } = locateTemplates(object, table, options.defaultNamespace);
     for (const s of skipped) say('info', `not injected: ${s.reason}`, s.fieldPath && prefix + s.fieldPath);
+    // A Pod is its own template: its metadata is read once, as the template's.
+    const workloadOptOut = templates.some((ref) => ref.path.length > 0) ? readOptOut(object.metadata, 'the workload', ruleNames) : undefined;
+    pushProblems(workloadOptOut?.problems ?? [], say, prefix);
+    const optedOut = new Map<string, Set<string>>();
     let next = object;
     const injected: string[] = [];
     const usedRules = new Set<string>();
@@ -165,16 +173,22 @@ function run({ text, configFile, itemFiles }: RunInput, fullParse: boolean): Run
       if (!match) continue;
       pushProblems(match.problems, say, at);
       if (match.skipped) say('info', `not injected: ${match.skipped}`, prefix.slice(0, -1) || undefined);
-      // With no SidecarSet left, a template an earlier run injected may still have leftovers to strip.
-      if (match.rules.length === 0 && !(options.stripPreviousInjection && carriesEarlierRun(ref.template.metadata?.annotations))) continue;
       for (const r of match.rules) matchedRules.add(r.name);
-      const outcome = injectTemplate(ref.template, match.rules, injectContext(ref.namespace));
+      const optOut = optOutOf(ref, workloadOptOut?.level, say, at, match.rules);
+      if (!optOut) continue;
+      if (optOut.because) optedOut.set(optOut.because, new Set([...(optedOut.get(optOut.because) ?? []), ...optOut.skipped]));
+      // With no SidecarSet left, a template an earlier run injected may still have leftovers to strip.
+      if (optOut.rules.length === 0 && !(options.stripPreviousInjection && carriesEarlierRun(ref.template.metadata?.annotations))) continue;
+      const outcome = injectTemplate(ref.template, optOut.rules, injectContext(ref.namespace));
       pushProblems(outcome.problems, say, at);
       if (!outcome.changed) continue;
       next = withTemplate(next, ref.path, templateToWrite(ref, outcome.template));
       if (outcome.injected.length === 0) continue;
       injected.push(`${outcome.injected.join(', ')} into ${ref.fieldPrefix ? ref.fieldPrefix.slice(0, -1) : 'the pod'}`);
-      for (const r of match.rules) usedRules.add(r.name);
+      for (const r of optOut.rules) usedRules.add(r.name);
+    }
+    for (const [because, skippedNames] of optedOut) {
+      say('info', `opted out: not injected by SidecarSet${skippedNames.size > 1 ? 's' : ''} ${[...skippedNames].join(', ')} (${because})`, prefix.slice(0, -1) || undefined, { sidecarSets: [...skippedNames].join(',') });
     }
     const names = [...usedRules];
     if (injected.length > 0) {
@@ -226,9 +240,18 @@ function run({ text, configFile, itemFiles }: RunInput, fullParse: boolean): Run
     const kind = sniffKind(item);
     if (kind === undefined) return false;
     if (!workloadKinds.has(kind) && kind !== 'List') return true;
-    // Rollouts get a result about workloadRef whatever their labels; earlier injections may need stripping.
-    if (kind === 'Rollout' || [INJECTED_LIST_ANNOTATION, INJECTIONS_ANNOTATION, OVERWRITTEN_ANNOTATION].some((key) => item.raw.includes(key))) return false;
+    // Rollouts get a result about workloadRef whatever their labels; earlier injections may need
+    // stripping; opt-out annotations are checked whether or not a SidecarSet selects the item.
+    if (kind === 'Rollout' || [INJECTED_LIST_ANNOTATION, INJECTIONS_ANNOTATION, OVERWRITTEN_ANNOTATION, INJECT_ANNOTATION, SKIP_ANNOTATION].some((key) => item.raw.includes(key))) return false;
     return index.requiredKeys !== undefined && !index.requiredKeys.some((key) => item.raw.includes(key));
+  }
+
+  /** The matched rules less those the template opts out of; undefined when an opt-out annotation it depends on is invalid. */
+  function optOutOf(ref: PodTemplateRef, workload: OptOutLevel | undefined, say: Say, at: string, matched: readonly Rule[]) {
+    const template = readOptOut(ref.template.metadata, ref.path.length > 0 ? 'the pod template' : 'the pod', ruleNames);
+    pushProblems(template.problems, say, at);
+    const decision = decideOptOut([template.level, workload, namespaceOptOut.levels.get(ref.namespace)]);
+    return decision.inject === 'invalid' ? undefined : applyOptOut(matched, decision);
   }
 
   function pushProblems(problems: readonly Problem[], say: Say, prefix: string): void {
