@@ -14,7 +14,7 @@ import { locateTemplates, templateToWrite, withTemplate, type PodTemplate, type 
 import { templateShapeProblems } from './workloads/shape.js';
 import { namespaceDirectory } from './match/namespace.js';
 import { matchTemplate, orderRules, type MatchOutcome } from './match/order.js';
-import { noOptOut } from './match/explain.js';
+import { INJECT_ANNOTATION, SKIP_ANNOTATION, applyOptOut, decideOptOut, namespaceOptOuts, readOptOut, type OptOutDecision, type OptOutLevel } from './match/opt-out.js';
 import { RuleIndex } from './match/rule-index.js';
 import { injectTemplate, type InjectContext, type Problem } from './inject/pipeline.js';
 import { INJECTED_LIST_ANNOTATION } from './inject/bookkeeping.js';
@@ -97,6 +97,9 @@ function run({ text, configFile, itemFiles, overrides }: RunInput, fullParse: bo
   const ruleNames: ReadonlySet<string> = new Set(rules.map((r) => r.name));
   const driftedWorkloads = new Set<Record<string, unknown>>();
   const explanations: TemplateExplanation[] = [];
+  // Opt-outs name SidecarSets; un-injection has none and goes by the records alone.
+  const namespaceOptOut = options.mode === 'uninject' ? { levels: new Map<string, OptOutLevel>(), problems: [] } : namespaceOptOuts(objects, ruleNames);
+  for (const p of namespaceOptOut.problems) results.push(result(p.severity, p.message, subjectOf(objects[p.position], itemFiles?.[p.position]), p.fieldPath));
   let injectedWorkloads = 0;
 
   const outputs = list.items.map((item, position) => {
@@ -157,16 +160,23 @@ function run({ text, configFile, itemFiles, overrides }: RunInput, fullParse: bo
     const say: Say = (severity, message, fieldPath, tags) => results.push(result(severity, label + message, subject, fieldPath, tags));
     const { templates, skipped } = locateTemplates(object, table, options.defaultNamespace);
     for (const s of skipped) say('info', `not injected: ${s.reason}`, s.fieldPath && prefix + s.fieldPath);
+    // A Pod is its own template: its metadata is read once, as the template's.
+    const workloadOptOut = options.mode !== 'uninject' && templates.some((ref) => ref.path.length > 0) ? readOptOut(object.metadata, 'the workload', ruleNames) : undefined;
+    pushProblems(workloadOptOut?.problems ?? [], say, prefix);
+    const scope: WorkloadScope = { optOut: workloadOptOut?.level, optedOut: new Map() };
     let next = object;
     const injected: string[] = [];
     const usedRules = new Set<string>();
     for (const ref of templates) {
-      const outcome = processTemplate(ref, member, subject, say);
+      const outcome = processTemplate(ref, member, subject, say, scope);
       if (!outcome) continue;
       next = withTemplate(next, ref.path, templateToWrite(ref, outcome.template));
       if (outcome.injected.length === 0) continue;
       injected.push(`${outcome.injected.join(', ')} into ${ref.fieldPrefix ? ref.fieldPrefix.slice(0, -1) : 'the pod'}`);
       for (const r of outcome.rules) usedRules.add(r.name);
+    }
+    for (const [because, skippedNames] of scope.optedOut) {
+      say('info', `opted out: not injected by SidecarSet${skippedNames.size > 1 ? 's' : ''} ${[...skippedNames].join(', ')} (${because})`, prefix.slice(0, -1) || undefined, { sidecarSets: [...skippedNames].join(',') });
     }
     const names = [...usedRules];
     if (injected.length > 0) {
@@ -176,7 +186,7 @@ function run({ text, configFile, itemFiles, overrides }: RunInput, fullParse: bo
   }
 
   /** One pod template in the run's mode; what to write back, if anything. */
-  function processTemplate(ref: PodTemplateRef, member: Member, subject: Subject, say: Say): TemplateOutcome | undefined {
+  function processTemplate(ref: PodTemplateRef, member: Member, subject: Subject, say: Say, scope: WorkloadScope): TemplateOutcome | undefined {
     const at = member.prefix + ref.fieldPrefix;
     // A template the apiserver would reject anyway is left alone: an error when a SidecarSet
     // selects it, a warning when its labels are unreadable, nothing otherwise.
@@ -185,7 +195,8 @@ function run({ text, configFile, itemFiles, overrides }: RunInput, fullParse: bo
     const labelsUnreadable = shape.some((p) => p.path.startsWith('metadata'));
     const match = labelsUnreadable ? undefined : matchTemplate(index, ref, namespaces, options);
     if (options.mode === 'explain') {
-      explainOne(ref, member, subject, match, shape.length > 0 ? `the apiserver would reject this pod template (${shape.map((p) => `${p.path || 'the pod template'} ${p.message}`).join('; ')}), so nothing is injected into it` : undefined);
+      const rejected = shape.length > 0 ? `the apiserver would reject this pod template (${shape.map((p) => `${p.path || 'the pod template'} ${p.message}`).join('; ')}), so nothing is injected into it` : undefined;
+      explainOne(ref, member, subject, match, rejected, rejected ? undefined : optOutDecision(ref, scope.optOut, say, at));
       return undefined;
     }
     if (shape.length > 0) {
@@ -199,17 +210,21 @@ function run({ text, configFile, itemFiles, overrides }: RunInput, fullParse: bo
     if (!match) return undefined;
     pushProblems(match.problems, say, at);
     if (match.skipped) say('info', `not injected: ${match.skipped}`, member.prefix.slice(0, -1) || undefined);
-    // With no SidecarSet left, a template an earlier run injected may still have leftovers to strip.
-    if (match.rules.length === 0 && !(options.stripPreviousInjection && carriesEarlierRun(ref.template.metadata?.annotations))) return undefined;
     for (const r of match.rules) matchedRules.add(r.name);
+    const decision = optOutDecision(ref, scope.optOut, say, at);
+    if (decision.inject === 'invalid') return undefined;
+    const optOut = applyOptOut(match.rules, decision);
+    if (optOut.because) scope.optedOut.set(optOut.because, new Set([...(scope.optedOut.get(optOut.because) ?? []), ...optOut.skipped]));
+    // With no SidecarSet left, a template an earlier run injected may still have leftovers to strip.
+    if (optOut.rules.length === 0 && !(options.stripPreviousInjection && carriesEarlierRun(ref.template.metadata?.annotations))) return undefined;
     if (options.mode === 'validate') {
-      if (validateOne(ref, match.rules, say, at)) driftedWorkloads.add(member.object);
+      if (validateOne(ref, optOut.rules, say, at)) driftedWorkloads.add(member.object);
       return undefined;
     }
-    const outcome = injectTemplate(ref.template, match.rules, injectContext(ref.namespace));
+    const outcome = injectTemplate(ref.template, optOut.rules, injectContext(ref.namespace));
     pushProblems(outcome.problems, say, at);
     if (!outcome.changed) return undefined;
-    return { template: outcome.template, injected: outcome.injected, rules: match.rules };
+    return { template: outcome.template, injected: outcome.injected, rules: optOut.rules };
   }
 
   /** An error result when injection would change the template; whether it would. */
@@ -229,15 +244,14 @@ function run({ text, configFile, itemFiles, overrides }: RunInput, fullParse: bo
     return outcome.changed ? { template: outcome.template, injected: [], rules: [] } : undefined;
   }
 
-  function explainOne(ref: PodTemplateRef, member: Member, subject: Subject, match: MatchOutcome | undefined, rejected: string | undefined): void {
+  function explainOne(ref: PodTemplateRef, member: Member, subject: Subject, match: MatchOutcome | undefined, rejected: string | undefined, decision: OptOutDecision | undefined): void {
     const step = stepToCheck(ref.template, ruleNames, config.step);
     const { verdicts, note } = explainTemplate(ref, {
       rules: index.ordered,
       match,
-      rejected,
+      rejected: rejected ?? (decision?.inject === 'invalid' ? 'an opt-out annotation it depends on is invalid (see the error result), so nothing is injected into it' : undefined),
       inject: (applied) => injectTemplate(ref.template, applied, injectContext(ref.namespace, step)),
-      optOut: noOptOut,
-      workload: member.object,
+      optOut: (rule) => (decision ? applyOptOut([rule], decision).because : undefined),
       step,
       namespaces,
       namespaceSource: (name) => (cluster.namespaces.some((n) => n.name === name) ? 'item' : Object.hasOwn(options.namespaceLabels, name) ? 'config' : undefined),
@@ -301,10 +315,18 @@ function run({ text, configFile, itemFiles, overrides }: RunInput, fullParse: bo
     const kind = sniffKind(item);
     if (kind === undefined) return false;
     if (!workloadKinds.has(kind) && kind !== 'List') return true;
-    // Rollouts get a result about workloadRef whatever their labels; earlier injections may need stripping.
-    if (kind === 'Rollout' || [INJECTED_LIST_ANNOTATION, INJECTIONS_ANNOTATION, OVERWRITTEN_ANNOTATION].some((key) => item.raw.includes(key))) return false;
+    // Rollouts get a result about workloadRef whatever their labels; earlier injections may need
+    // stripping; opt-out annotations are checked whether or not a SidecarSet selects the item.
+    if (kind === 'Rollout' || [INJECTED_LIST_ANNOTATION, INJECTIONS_ANNOTATION, OVERWRITTEN_ANNOTATION, INJECT_ANNOTATION, SKIP_ANNOTATION].some((key) => item.raw.includes(key))) return false;
     // Every workload is explained, whether a SidecarSet can select it or not.
     return options.mode !== 'explain' && index.requiredKeys !== undefined && !index.requiredKeys.some((key) => item.raw.includes(key));
+  }
+
+  /** What the template, its workload and its namespace say about opting out (inject: 'invalid' when a deciding annotation is wrong, reported). */
+  function optOutDecision(ref: PodTemplateRef, workload: OptOutLevel | undefined, say: Say, at: string): OptOutDecision {
+    const template = readOptOut(ref.template.metadata, ref.path.length > 0 ? 'the pod template' : 'the pod', ruleNames);
+    pushProblems(template.problems, say, at);
+    return decideOptOut([template.level, workload, namespaceOptOut.levels.get(ref.namespace)]);
   }
 
   function pushProblems(problems: readonly Problem[], say: Say, prefix: string): void {
@@ -407,6 +429,13 @@ function clusterInputs(objects: readonly unknown[], options: Options, results: R
   return inputs;
 }
 
+
+/** What the templates of one workload share: its own opt-out, and what they opted out of, for one result. */
+interface WorkloadScope {
+  optOut: OptOutLevel | undefined;
+  /** Why → the SidecarSets opted out of for that reason. */
+  optedOut: Map<string, Set<string>>;
+}
 
 /** What to write back into one pod template, and for the summary, what was injected from which SidecarSets. */
 interface TemplateOutcome {

@@ -1,6 +1,7 @@
 // §3.5: merging built sidecars into the pod's containers or init containers.
 import type { V1Container } from '@kubernetes/client-node';
 import { isInjectedSidecar } from './shared-volumes.js';
+import type { Placement } from '../sidecarset/placement.js';
 
 export interface BuiltContainer {
   /** Only the core Container fields, in Go field order: what goes into the pod. */
@@ -8,6 +9,8 @@ export interface BuiltContainer {
   policy?: string;
   /** Name of the SidecarSet that built it. */
   rule: string;
+  /** Where its SidecarSet's placement annotation puts it (inject/placement.ts). */
+  placement?: Placement;
 }
 
 export interface MergeOutcome {

@@ -11,6 +11,7 @@ import { isInjectedSidecar } from './shared-volumes.js';
 import { HOT_UPGRADE_SUFFIXES } from './hot-upgrade.js';
 import { OVERWRITTEN_ANNOTATION, readRecord, recordShapeProblem, type OverwrittenRecord } from './overwritten.js';
 import { byteOrder } from '../util/go-string-order.js';
+import { parsePlacement } from '../sidecarset/placement.js';
 
 export const INJECTIONS_ANNOTATION = 'inject-sidecarsets.kpt.dev/injections';
 
@@ -26,6 +27,8 @@ export interface StepRecord {
   imagePullSecrets?: string[];
   /** What it changed of values the template had, to give back when that change no longer applies. */
   overwritten?: OverwrittenRecord;
+  /** Where it placed its sidecars (container name → first, last, before:<name>, after:<name>), for every step to honour. */
+  placement?: Record<string, string>;
   /**
    * The fields the template had empty (`{}`, `[]`) when the first step injected into it.
    * Un-injection (inject/uninject.ts) removes a field it leaves empty unless a step recorded it here.
@@ -75,6 +78,14 @@ function stepRecordProblem(value: unknown): string | undefined {
   for (const key of ['volumes', 'imagePullSecrets'] as const) {
     if (value[key] !== undefined && !names(value[key])) return `${key} is not a list of names`;
   }
+  if (value.placement !== undefined) {
+    const placement = value.placement;
+    if (!isObject(placement)) return 'placement is not a JSON object';
+    for (const [name, text] of Object.entries(placement)) {
+      const parsed = parsePlacement(text);
+      if (typeof parsed === 'string') return `placement of ${JSON.stringify(name)}: ${parsed}`;
+    }
+  }
   if (value.emptyBefore !== undefined && !(Array.isArray(value.emptyBefore) && value.emptyBefore.every((n) => (EMPTY_FIELDS as readonly unknown[]).includes(n)))) {
     return `emptyBefore is not a list of ${EMPTY_FIELDS.join(', ')}`;
   }
@@ -94,6 +105,7 @@ export function encodeInjectionRecords(records: InjectionRecords): string | unde
       ...(r.volumes?.length ? { volumes: r.volumes } : {}),
       ...(r.imagePullSecrets?.length ? { imagePullSecrets: r.imagePullSecrets } : {}),
       ...(r.overwritten ? { overwritten: r.overwritten } : {}),
+      ...(r.placement && Object.keys(r.placement).length > 0 ? { placement: r.placement } : {}),
       ...(r.emptyBefore?.length ? { emptyBefore: r.emptyBefore } : {}),
     };
   }

@@ -14,7 +14,8 @@ import { transferEnvs, mergeSidecarEnv, appendMissingEnvs } from './env.js';
 import { sharedMountsAndEnvs, mergeSidecarMounts, mergeSidecarDevices, isInjectedSidecar } from './shared-volumes.js';
 import { computeSidecarResources } from './resources-policy.js';
 import { hotUpgradeContainers } from './hot-upgrade.js';
-import { mergeContainers, type BuiltContainer } from './containers.js';
+import type { BuiltContainer } from './containers.js';
+import { mergeAndPlace, placementContext, placementRecord } from './placement.js';
 import { containerNameConflicts, metadataConflicts, resultingPodProblems, volumeConflicts } from './pod-checks.js';
 import { stripStaleInjection, sweepUnmounted, type Bookkeeping, type StripOutcome } from './strip.js';
 import {
@@ -222,7 +223,8 @@ export function injectTemplate(original: PodTemplate, matched: readonly Rule[], 
 
       const native = kind === 'initContainers' && c.restartPolicy === 'Always';
       const hot = c.upgradeStrategy?.upgradeType === 'HotUpgrade' && (kind === 'containers' || native);
-      if (!hot) return [{ container: goOrderContainerChanged(orderedSidecar(spec0), c, c.resourcesPolicy ? PER_POD_FIELDS_WITH_RESOURCES : PER_POD_FIELDS), policy: c.podInjectPolicy, rule: rule.name }];
+      const placement = rule.placements?.get(c.name);
+      if (!hot) return [{ container: goOrderContainerChanged(orderedSidecar(spec0), c, c.resourcesPolicy ? PER_POD_FIELDS_WITH_RESOURCES : PER_POD_FIELDS), policy: c.podInjectPolicy, rule: rule.name, placement }];
       if (!c.upgradeStrategy?.hotUpgradeEmptyImage) {
         problem('warning', 'HotUpgrade without upgradeStrategy.hotUpgradeEmptyImage: the idle container gets no image and the pod will be rejected');
       }
@@ -230,7 +232,7 @@ export function injectTemplate(original: PodTemplate, matched: readonly Rule[], 
       const twins = hotUpgradeContainers(c);
       for (const [k, v] of twins.annotations) extraAnnotations.set(k, v);
       hotWorking.set(c.name, twins.working);
-      return twins.containers.map((t) => ({ container: goOrderContainer(t), policy: c.podInjectPolicy, rule: rule.name }));
+      return twins.containers.map((t) => ({ container: goOrderContainer(t), policy: c.podInjectPolicy, rule: rule.name, placement }));
     };
 
     (rule.set.spec.initContainers ?? []).forEach((ic, i) => {
@@ -255,7 +257,7 @@ export function injectTemplate(original: PodTemplate, matched: readonly Rule[], 
   if (failed) return unchanged();
 
   // Last steps of every path that injects or strips: what is left of this step's earlier run, and its record for the next.
-  const conclude = (replaced: { containers: string[]; initContainers: string[] }, injectedNames: readonly string[]) => {
+  const conclude = (replaced: { containers: string[]; initContainers: string[] }, injectedNames: readonly string[], placement?: Record<string, string>) => {
     if (!owned || !stripped) return;
     const volumes = sweepUnmounted(spec, earlierVolumes);
     if (stripped.containers.length + stripped.sidecarSets.length + volumes.length > 0) {
@@ -278,6 +280,7 @@ export function injectTemplate(original: PodTemplate, matched: readonly Rule[], 
       volumes: finalVolumes.filter((n) => !volumesBefore.has(n) || earlierVolumes.has(n)),
       imagePullSecrets: finalSecrets.filter((n) => !secretsBefore.has(n) || owned.base.keptSecrets.has(n)),
       ...(overwritten ? { overwritten } : {}),
+      ...(placement ? { placement } : {}),
       // Known on this step's first run only; kept from its record after that.
       emptyBefore: owned.mine.emptyBefore ?? (owned.records.size === 0 ? emptyFieldsOf(original) : []),
     });
@@ -325,8 +328,10 @@ export function injectTemplate(original: PodTemplate, matched: readonly Rule[], 
       });
     }
   }
-  const initMerge = mergeContainers(spec.initContainers ?? [], builtInit);
-  const containerMerge = mergeContainers(spec.containers ?? [], builtContainers);
+  const placing = placementContext(built, owned?.mine, owned?.others.values() ?? []);
+  const initMerge = mergeAndPlace(spec.initContainers ?? [], builtInit, placing, 'initContainers');
+  const containerMerge = mergeAndPlace(spec.containers ?? [], builtContainers, placing, 'containers');
+  problems.push(...initMerge.problems, ...containerMerge.problems);
   for (const [merge, kind] of [
     [initMerge, 'initContainers'],
     [containerMerge, 'containers'],
@@ -370,6 +375,7 @@ export function injectTemplate(original: PodTemplate, matched: readonly Rule[], 
       initContainers: initMerge.replacedAppContainers.map((r) => r.name),
     },
     built.map((b) => b.container.name),
+    placementRecord(built),
   );
 
   return finish(

@@ -12,12 +12,10 @@ import { decideNamespace, NAMESPACE_NAME_LABEL, type NamespaceDirectory } from '
 import { CONTROL_PLANE_LABEL } from './order.js';
 
 /**
- * Why a workload opts out of a SidecarSet, if it does. The placement/opt-out feature (annotations
- * on the template, the workload or its Namespace) plugs its decision in here; until it lands,
- * nothing opts out.
+ * Why the template opts out of a SidecarSet, if it does: the `inject`/`skip` annotation of the pod
+ * template, the workload or the Namespace that decides it (match/opt-out.ts, as run.ts reads them).
  */
-export type OptOutReason = (ref: PodTemplateRef, workload: Record<string, unknown>, rule: Rule) => string | undefined;
-export const noOptOut: OptOutReason = () => undefined;
+export type OptOutReason = (rule: Rule) => string | undefined;
 
 export interface ExplainMatchContext {
   namespaces: NamespaceDirectory;

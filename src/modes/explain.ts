@@ -45,7 +45,6 @@ export interface ExplainInputs extends ExplainMatchContext {
   rejected?: string;
   inject: (rules: readonly Rule[]) => InjectOutcome;
   optOut: OptOutReason;
-  workload: Record<string, unknown>;
   step: string;
 }
 
@@ -58,7 +57,7 @@ export function explainTemplate(ref: PodTemplateRef, inputs: ExplainInputs): Pic
   const match = inputs.match;
   const selected = new Set(match.rules.map((r) => r.name));
   const optedOut = new Map(match.rules.flatMap((r) => {
-    const why = inputs.optOut(ref, inputs.workload, r);
+    const why = inputs.optOut(r);
     return why ? [[r.name, why] as const] : [];
   }));
   const applied = match.rules.filter((r) => !optedOut.has(r.name));

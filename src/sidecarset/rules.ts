@@ -18,6 +18,7 @@ import { findConflicts } from './conflicts.js';
 import { pinnedNamespaces } from '../match/namespace.js';
 import type { SidecarSet } from './types.js';
 import { tokenScopeOf, TOKEN_SCOPE_ANNOTATION } from './token-scope.js';
+import { placementsOf, PLACEMENT_ANNOTATION, type Placements } from './placement.js';
 
 export interface Rule {
   name: string;
@@ -32,6 +33,8 @@ export interface Rule {
   pinnedNamespaces?: string[];
   /** The spec restored from the ControllerRevision `injectionStrategy.revision` names, when it is among the items. */
   historic?: HistoricSpec;
+  /** Where its sidecars go (annotation inject-sidecarsets.kpt.dev/placement); undefined: where podInjectPolicy puts them. */
+  placements?: Placements;
 }
 
 export interface RuleContext {
@@ -111,6 +114,13 @@ export function prepareRules(sources: readonly RuleSource[], ctx: RuleContext): 
       );
       continue;
     }
+    const placements = placementsOf(set);
+    if (placements && 'problems' in placements) {
+      for (const p of placements.problems) {
+        results.push(result('error', `SidecarSet ${name}: annotation ${PLACEMENT_ANNOTATION} ${p}. It is not applied`, subject, `metadata.annotations[${JSON.stringify(PLACEMENT_ANNOTATION)}]`));
+      }
+      continue;
+    }
     if (scope === 'Sidecars' && !set.spec.serviceAccountName) {
       results.push(
         result('warning', `SidecarSet ${name}: the token scope Sidecars has no effect without spec.serviceAccountName`, subject, `metadata.annotations[${JSON.stringify(TOKEN_SCOPE_ANNOTATION)}]`),
@@ -149,6 +159,7 @@ export function prepareRules(sources: readonly RuleSource[], ctx: RuleContext): 
       canaryBase: canaryBaseOf(set),
       pinnedNamespaces: pinnedNamespaces(set.spec.namespaceSelector),
       historic,
+      ...(placements ? { placements } : {}),
     });
   }
 

@@ -170,7 +170,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 const keyArb = fc.constantFrom('a', 'b', 'c', 'B', '<', 'é', '😀', '\uE000');
-const scalarArb = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.string(), fc.boolean());
+// JSON has no -0 (it is written as 0): the reference must not see one either.
+const scalarArb = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }).map((n) => (Object.is(n, -0) ? 0 : n)), fc.string(), fc.boolean());
 const { value: jsonArb } = fc.letrec((tie) => ({
   value: fc.oneof(
     { depthSize: 'small' },

@@ -1,18 +1,11 @@
 // mode: explain (modes/explain.ts, match/explain.ts): for each pod template, every SidecarSet,
-// injected or not and why — one reason of each kind the issue lists — as info results, items
-// unchanged; and the verdicts agree with what injection does.
+// injected or not and why — one reason of each kind the issue lists, opt-outs (match/opt-out.ts)
+// included — as info results, items unchanged; and the verdicts agree with what injection does.
 import { describe, expect, it } from 'vitest';
 import { runFunction } from '../../src/run.js';
 import { readResourceList } from '../../src/krm/read.js';
-import { DEFAULT_OPTIONS } from '../../src/config/options.js';
-import { prepareRules } from '../../src/sidecarset/rules.js';
-import { orderRules, matchTemplate } from '../../src/match/order.js';
-import { RuleIndex } from '../../src/match/rule-index.js';
-import { namespaceDirectory } from '../../src/match/namespace.js';
-import { injectTemplate } from '../../src/inject/pipeline.js';
-import { explainTemplate, type TemplateExplanation, type Verdict } from '../../src/modes/explain.js';
+import type { TemplateExplanation, Verdict } from '../../src/modes/explain.js';
 import { failingRequirement } from '../../src/match/explain.js';
-import type { PodTemplateRef } from '../../src/workloads/locate.js';
 import { resourceList, sidecarSet, pod, deployment, app, type Obj, withFunctionConfig } from '../helpers/krm.js';
 
 const web = { matchLabels: { app: 'web' } };
@@ -133,22 +126,24 @@ describe('mode: explain, each reason', () => {
     expect(verdict(explainText(text, [set('mesh', { containers: [{ name: 'mesh-agent', image: 'mesh:2' }] })]), 'mesh')).toMatchObject({ status: 'injected', reason: 'containers mesh-agent' });
   });
 
-  it('the workload opted out: the hook the placement feature fills', () => {
-    const rules = prepareRules([{ object: set('logging', {}), subject: {}, from: 'functionConfig' }], { options: DEFAULT_OPTIONS, controllerRevisions: undefined, whitelist: undefined }).rules;
-    const ref: PodTemplateRef = { path: [], template: { metadata: { labels: { app: 'web' } }, spec: { containers: [app()] } }, namespace: 'default', fieldPrefix: '' };
-    const namespaces = namespaceDirectory([], {});
-    const explained = explainTemplate(ref, {
-      rules,
-      match: matchTemplate(new RuleIndex(orderRules(rules)), ref, namespaces, DEFAULT_OPTIONS),
-      inject: (applied) => injectTemplate(ref.template, applied, { options: DEFAULT_OPTIONS, namespace: 'default', serviceAccountPullSecrets: () => undefined, step: 's' }),
-      optOut: () => 'inject-sidecarsets.kpt.dev/inject: "false" on the workload',
-      workload: {},
-      step: 's',
-      namespaces,
-      namespaceSource: () => undefined,
-      options: DEFAULT_OPTIONS,
-    });
-    expect(explained.verdicts).toEqual([{ sidecarSet: 'logging', status: 'not injected', reason: 'the workload opted out: inject-sidecarsets.kpt.dev/inject: "false" on the workload', notes: [] }]);
+  it('the workload opted out: on the pod template, the workload or its Namespace', () => {
+    const sets = [set('logging', {}), set('mesh', {})];
+    const skipping = deployment('web', { app: 'web' }, { containers: [app()] });
+    skipping.spec.template.metadata.annotations = { 'inject-sidecarsets.kpt.dev/skip': 'mesh' };
+    const out = explain([skipping], sets);
+    expect(verdict(out, 'logging').status).toBe('injected');
+    expect(verdict(out, 'mesh')).toMatchObject({ status: 'not injected', reason: 'the workload opted out: inject-sidecarsets.kpt.dev/skip on the pod template' });
+    const none = deployment('web', { app: 'web' }, { containers: [app()] });
+    none.metadata.annotations = { 'inject-sidecarsets.kpt.dev/inject': 'false' };
+    expect(explain([none], sets).explanations[0].verdicts.map((v) => v.reason)).toEqual(Array(2).fill('the workload opted out: inject-sidecarsets.kpt.dev/inject: "false" on the workload'));
+    const namespaced = { ...namespace('shop', {}), metadata: { name: 'shop', annotations: { 'inject-sidecarsets.kpt.dev/inject': 'false' } } };
+    const inShop = explain([namespaced, pod('p', { app: 'web' }, { containers: [app()] }, 'shop')], sets);
+    expect(verdict(inShop, 'logging').reason).toBe('the workload opted out: inject-sidecarsets.kpt.dev/inject: "false" on namespace shop');
+    const invalid = pod('p', { app: 'web' }, { containers: [app()] });
+    invalid.metadata.annotations = { 'inject-sidecarsets.kpt.dev/inject': 'nope' };
+    const bad = explain([invalid], sets);
+    expect(verdict(bad, 'logging').reason).toMatch(/^an opt-out annotation it depends on is invalid/);
+    expect(bad.results).toContainEqual(expect.objectContaining({ severity: 'error', message: expect.stringMatching(/inject-sidecarsets.kpt.dev\/inject on the pod is "nope"/) }));
   });
 
   it('a template the apiserver would reject', () => {
