@@ -87,11 +87,16 @@ function run({ text, configFile, itemFiles }: RunInput, fullParse: boolean): Run
   const ruleNames = new Set(rules.map((r) => r.name));
   const namespaceOptOut = namespaceOptOuts(objects, ruleNames);
   for (const p of namespaceOptOut.problems) results.push(result(p.severity, p.message, subjectOf(objects[p.position], itemFiles?.[p.position]), p.fieldPath));
-  let injectedWorkloads = 0;
+  // For the summary line: an item can change without anything injected, when a step only strips.
+  let injectedItems = 0;
+  let strippedItems = 0;
+  let itemInjected = false;
 
   const outputs = list.items.map((item, position) => {
+    itemInjected = false;
     const outcome = processSafely(item, position);
-    if (outcome.changed) injectedWorkloads++;
+    if (outcome.changed && itemInjected) injectedItems++;
+    else if (outcome.changed) strippedItems++;
     return { ...outcome, indent: item.indent };
   });
 
@@ -192,6 +197,7 @@ function run({ text, configFile, itemFiles }: RunInput, fullParse: boolean): Run
     }
     const names = [...usedRules];
     if (injected.length > 0) {
+      itemInjected = true;
       say('info', `injected ${injected.join('; ')} from SidecarSet${names.length > 1 ? 's' : ''} ${names.join(', ')}`, prefix.slice(0, -1) || undefined, { sidecarSets: names.join(',') });
     }
     return next;
@@ -283,7 +289,9 @@ function run({ text, configFile, itemFiles }: RunInput, fullParse: boolean): Run
   const counts = (s: string) => results.filter((r) => r.severity === s).length;
   const lines = results.filter((r) => r.severity !== 'info').map(formatResult);
   lines.push(
-    `inject-sidecarsets: ${injectedWorkloads} of ${list.items.length} items injected by ${rules.length} SidecarSet(s); ${counts('error')} error(s), ${counts('warning')} warning(s)`,
+    `inject-sidecarsets: ${injectedItems} of ${list.items.length} items injected by ${rules.length} SidecarSet(s)` +
+      (strippedItems > 0 ? `, ${strippedItems} with an earlier injection removed` : '') +
+      `; ${counts('error')} error(s), ${counts('warning')} warning(s)`,
   );
   return {
     items: outputs,
