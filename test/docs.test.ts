@@ -60,3 +60,30 @@ describe('--help', () => {
     expect(HELP).toMatch(/Pod \| Sidecars/);
   });
 });
+
+describe('the container image', () => {
+  const version = (JSON.parse(read('package.json')) as { version: string }).version;
+  const image = `ghcr.io/inject-sidecarsets/inject-sidecarsets:v${version}`;
+  // Every file a user reads or deploys that names the image.
+  const files = [
+    'README.md',
+    'Dockerfile',
+    'functions/inject-sidecarsets/README.md',
+    'deploy/argocd/repo-server-patch.yaml',
+    'examples/container/sidecarset.yaml',
+    'scripts/build-image.sh',
+  ];
+
+  it('has one name everywhere', () => {
+    for (const file of files) {
+      const text = read(file);
+      const references = text.match(/[\w.\-/]*inject-sidecarsets:[\w.${}<>-]+/g) ?? [];
+      expect(references.length, `${file} names the image`).toBeGreaterThan(0);
+      for (const reference of references) {
+        expect(reference.replace(/<version>|\$version/, version), `${file}: ${reference}`).toBe(image);
+      }
+    }
+    const metadata = YAML.parse(read('functions/inject-sidecarsets/metadata.yaml')) as { image: string };
+    expect(`${metadata.image}:v${version}`).toBe(image);
+  });
+});
