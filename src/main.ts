@@ -4,6 +4,7 @@ import { runFunction, type RunOutput } from './run.js';
 import { HELP } from './modes/help.js';
 import { isLegacyPluginCall, legacyPluginResourceList } from './modes/legacy-plugin.js';
 import { transformerFile } from './modes/kustomize-origin.js';
+import { SPEC_FROM_STRINGS_FLAG, specFromStringsCall } from './modes/spec-from-strings.js';
 import { runCli } from './modes/cli.js';
 import { InputError } from './krm/read.js';
 import { STDIN, decodeUtf8, joinedInChunks, readStdin, readStdinBytes, readTextFile, readTextFileIfAny } from './modes/io.js';
@@ -25,6 +26,10 @@ function main(argv: string[]): void {
   });
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(HELP);
+    return;
+  }
+  if (argv.length === 1 && argv[0] === SPEC_FROM_STRINGS_FLAG) {
+    emit(specFromStringsCall(readStdin()));
     return;
   }
   if (isLegacyPluginCall(process.env) && argv.length >= 1) {

@@ -87,3 +87,14 @@ describe('the container image', () => {
     expect(`${metadata.image}:v${version}`).toBe(image);
   });
 });
+
+describe('deploy/argocd/plugin.yaml', () => {
+  it('announces every option the generate step takes: the ConfigMap keys (gates as the featureGates map) and recurse', () => {
+    const plugin = YAML.parse(read('deploy/argocd/plugin.yaml')) as { spec: { parameters: { static: { name: string; title: string }[] } } };
+    const announced = plugin.spec.parameters.static;
+    const gates = CONFIGMAP_KEYS.filter((key) => featureGates.includes(key));
+    expect(announced.map((p) => p.name).sort()).toEqual([...CONFIGMAP_KEYS.filter((key) => !gates.includes(key)), 'featureGates', 'recurse'].sort());
+    const gateTitle = announced.find((p) => p.name === 'featureGates')?.title ?? '';
+    for (const gate of gates) expect(gateTitle).toContain(gate);
+  });
+});

@@ -75,6 +75,11 @@ Annotations:
   ${INJECTIONS_ANNOTATION}
       written by the function on injected pod templates: what each step injected
 
+For generators of ${CONFIG_KIND} configs (the Argo CD plugin's generate step):
+  inject-sidecarsets --spec-from-strings < settings.json
+      reads [{"name": ..., "value": ...}] (names are the ConfigMap keys, in any case, with or
+      without _ and -) and writes {"spec": {...}, "problems": [{"index": ..., "message": ...}]}
+
 Command-line mode:
   --config FILE      SidecarSets (or an ${CONFIG_KIND} config) to apply
   --diff             print only what would change, as a unified diff
