@@ -317,6 +317,18 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
       expect(broken.stderr).not.toMatch(/\/tmp\/|kust-plugin-config/);
     });
 
+    it('finds SidecarSets in a directory of transformer configs (a kustomization listed under transformers)', () => {
+      const r = generate({
+        'kustomization.yaml': 'resources: [deploy.yaml]\ntransformers: [policies]\n',
+        'deploy.yaml': DEPLOYMENT,
+        'policies/kustomization.yaml': 'resources: [sidecarset.yaml]\n',
+        'policies/sidecarset.yaml': sidecarSet('apps.kruise.io/v1alpha1'),
+      });
+      expect(r.discovered).toBe(true);
+      expect(r.error, r.stderr).toBeUndefined();
+      expect(templateContainers(find(objects(r.manifests), 'Deployment', 'web'))).toContain('log-agent');
+    });
+
     it('does not claim a kustomize app without a SidecarSet transformer', () => {
       const r = generate({ 'kustomization.yaml': 'resources: [deploy.yaml, sidecarset.yaml]\n', 'deploy.yaml': DEPLOYMENT, 'sidecarset.yaml': 'kind: ConfigMap\n' });
       expect(r.discovered).toBe(false);
