@@ -1,11 +1,10 @@
 # Container image of the inject-sidecarsets KRM function, for kpt (`image:`) and kustomize (`container:`).
 #
-#   docker build -t ghcr.io/OWNER/inject-sidecarsets:v0.1.0 .
+#   docker build -t ghcr.io/inject-sidecarsets/inject-sidecarsets:v0.1.0 .
 #
-# Both base images are build args so that a machine without a registry can substitute a local image
-# (see scripts/podman-setup.sh):
-#   podman build --build-arg BUILD_BASE=localhost/node-base:20 --build-arg BASE=localhost/node-base:20 \
-#     --build-arg NPM_CONFIG_CAFILE=/etc/ssl/certs/ca-certificates.crt -t inject-sidecarsets .
+# Both base images are build args so that a machine without a registry can substitute a local image:
+# scripts/build-image.sh builds this file under the same name with podman and the local base image
+# of scripts/podman-setup.sh (--build-arg BUILD_BASE=localhost/node-base:20 --build-arg BASE=…).
 # Works with the legacy Docker builder too: no BuildKit-only syntax.
 ARG BUILD_BASE=docker.io/library/node:20.20.2-bookworm-slim
 ARG BASE=docker.io/library/node:20.20.2-alpine3.23

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes podman usable on machines that have no Docker engine and no reachable image registry
 # (the dev machines and CI of this project), so the function image can be built and run by the
-# real clients: podman, kpt (KPT_FN_RUNTIME=podman) and kustomize (through a `docker` -> podman shim).
+# real clients: podman, kpt (KPT_FN_RUNTIME=podman) and kustomize (through scripts/docker-shim/docker).
+# scripts/build-image.sh then builds the function image; see the README, "Container image".
 #
 #   scripts/podman-setup.sh              prints CONTAINERS_CONF=<path> on stdout (progress on stderr)
 #   source scripts/podman-setup.sh       also exports CONTAINERS_CONF in the calling shell

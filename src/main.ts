@@ -3,9 +3,11 @@
 import { runFunction, type RunOutput } from './run.js';
 import { HELP } from './modes/help.js';
 import { isLegacyPluginCall, legacyPluginResourceList } from './modes/legacy-plugin.js';
+import { transformerFile } from './modes/kustomize-origin.js';
+import { SPEC_FROM_STRINGS_FLAG, specFromStringsCall } from './modes/spec-from-strings.js';
 import { runCli } from './modes/cli.js';
 import { InputError } from './krm/read.js';
-import { STDIN, decodeUtf8, joinedInChunks, readStdin, readStdinBytes, readTextFile } from './modes/io.js';
+import { STDIN, decodeUtf8, joinedInChunks, readStdin, readStdinBytes, readTextFile, readTextFileIfAny } from './modes/io.js';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { LARGE_INPUT_BYTES, sendRun, startWorker, type WorkerMessage } from './modes/large-input.js';
 
@@ -26,17 +28,26 @@ function main(argv: string[]): void {
     process.stdout.write(HELP);
     return;
   }
+  if (argv.length === 1 && argv[0] === SPEC_FROM_STRINGS_FLAG) {
+    emit(specFromStringsCall(readStdin()));
+    return;
+  }
   if (isLegacyPluginCall(process.env) && argv.length >= 1) {
     const configPath = argv[0];
+    let configText: string;
     let text: string;
     try {
-      text = legacyPluginResourceList(readStdin(), readTextFile(configPath));
+      configText = readTextFile(configPath);
+      text = legacyPluginResourceList(readStdin(), configText);
     } catch (e) {
       if (!(e instanceof InputError) && !(e as NodeJS.ErrnoException).code) throw e;
       emit({ stdout: '', stderr: `inject-sidecarsets: ${(e as Error).message}\n`, exitCode: 1 });
       return;
     }
-    emit(runFunction({ text, configFile: { path: configPath } }));
+    // kustomize's config file is a temporary copy: results name the transformer file it came from.
+    const configRoot = process.env.KUSTOMIZE_PLUGIN_CONFIG_ROOT;
+    const origin = configRoot ? transformerFile(configText, configRoot, readTextFileIfAny) : undefined;
+    emit(runFunction({ text, configFile: origin }));
     return;
   }
   if (argv.length > 0) {

@@ -100,11 +100,16 @@ function run({ text, configFile, itemFiles, overrides }: RunInput, fullParse: bo
   // Opt-outs name SidecarSets; un-injection has none and goes by the records alone.
   const namespaceOptOut = options.mode === 'uninject' ? { levels: new Map<string, OptOutLevel>(), problems: [] } : namespaceOptOuts(objects, ruleNames);
   for (const p of namespaceOptOut.problems) results.push(result(p.severity, p.message, subjectOf(objects[p.position], itemFiles?.[p.position]), p.fieldPath));
-  let injectedWorkloads = 0;
+  // For the summary line: an item can change without anything injected, when a step only strips.
+  let injectedItems = 0;
+  let strippedItems = 0;
+  let itemInjected = false;
 
   const outputs = list.items.map((item, position) => {
+    itemInjected = false;
     const outcome = processSafely(item, position);
-    if (outcome.changed) injectedWorkloads++;
+    if (outcome.changed && itemInjected) injectedItems++;
+    else if (outcome.changed) strippedItems++;
     return { ...outcome, indent: item.indent };
   });
 
@@ -180,6 +185,7 @@ function run({ text, configFile, itemFiles, overrides }: RunInput, fullParse: bo
     }
     const names = [...usedRules];
     if (injected.length > 0) {
+      itemInjected = true;
       say('info', `injected ${injected.join('; ')} from SidecarSet${names.length > 1 ? 's' : ''} ${names.join(', ')}`, prefix.slice(0, -1) || undefined, { sidecarSets: names.join(',') });
     }
     return next;
@@ -358,10 +364,12 @@ function run({ text, configFile, itemFiles, overrides }: RunInput, fullParse: bo
   const counts = (s: string) => results.filter((r) => r.severity === s).length;
   const lines = results.filter((r) => r.severity !== 'info').map(formatResult);
   const done = {
-    inject: `${injectedWorkloads} of ${list.items.length} items injected by ${rules.length} SidecarSet(s)`,
+    inject:
+      `${injectedItems} of ${list.items.length} items injected by ${rules.length} SidecarSet(s)` +
+      (strippedItems > 0 ? `, ${strippedItems} with an earlier injection removed` : ''),
     validate: `${driftedWorkloads.size} of ${list.items.length} items not as ${rules.length} SidecarSet(s) would inject them`,
     explain: `${explanations.length} pod template(s) explained against ${rules.length} SidecarSet(s)`,
-    uninject: `${injectedWorkloads} of ${list.items.length} items uninjected`,
+    uninject: `${injectedItems + strippedItems} of ${list.items.length} items uninjected`,
   }[options.mode];
   lines.push(`inject-sidecarsets: ${done}; ${counts('error')} error(s), ${counts('warning')} warning(s)`);
   return {

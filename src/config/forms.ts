@@ -89,9 +89,11 @@ function readForm(
     items.flatMap((object, i) =>
       isSidecarSet(object) ? [{ object: storedSidecarSet(object), subject: subjectOf(object, itemFiles?.[i]), from: 'items' as const }] : [],
     );
-  const fromConfig = (objects: unknown[]): RuleSource[] =>
-    objects.map((object) => ({ object: storedSidecarSet(object), subject: subjectOf(object, configFile), from: 'functionConfig' as const }));
   const configSubject = subjectOf(functionConfig, configFile);
+  // The SidecarSets in a config come from the config's file, which the config's own path
+  // annotation names when a generator wrote it (deploy/argocd/generate.sh) or kpt read it.
+  const fromConfig = (objects: unknown[]): RuleSource[] =>
+    objects.map((object) => ({ object: storedSidecarSet(object), subject: subjectOf(object, configSubject.file), from: 'functionConfig' as const }));
 
   const itemsAreRules = (options: Options, why: string): Omit<Configuration, 'step'> => {
     const rules = fromItems();
@@ -138,7 +140,11 @@ function readForm(
     const spec = isPlainObject(functionConfig.spec) ? functionConfig.spec : {};
     // The schema checks the embedded SidecarSets as the apiserver would store them.
     const sets = Array.isArray(spec.sidecarSets) ? spec.sidecarSets.map(storedSidecarSet) : [];
-    const errors = schemaErrors('config', Array.isArray(spec.sidecarSets) ? { ...functionConfig, spec: { ...spec, sidecarSets: sets } } : functionConfig);
+    // An embedded SidecarSet's own errors are reported on it, by name, when its rule is prepared
+    // (sidecarset/rules.ts), like those of a SidecarSet config; the config's are reported here.
+    const ownErrorOf = (pointer: string) => /^\/spec\/sidecarSets\/(\d+)\//.exec(pointer);
+    const errors = schemaErrors('config', Array.isArray(spec.sidecarSets) ? { ...functionConfig, spec: { ...spec, sidecarSets: sets } } : functionConfig)
+      .filter((e) => !isPlainObject(sets[Number(ownErrorOf(e.pointer)?.[1] ?? -1)]));
     for (const e of errors) {
       results.push(
         result('error', `invalid ${CONFIG_KIND} config: ${pointerToPath(e.pointer) || '(root)'} (${e.pointer || '/'}): ${e.message}`, configSubject, pointerToPath(e.pointer)),
@@ -253,4 +259,54 @@ function optionsFromConfigMap(data: unknown, subject: Subject, results: Result[]
     if (problem) results.push(result('error', `option ${key}=${JSON.stringify(String(value))}: ${problem}`, subject, `data.${key}`));
   }
   return options;
+}
+
+/** A setting named loosely: any case, with or without `_` and `-` (DEFAULT_NAMESPACE, defaultnamespace). */
+export interface StringSetting {
+  name: string;
+  value: string;
+}
+
+const looseName = (name: string): string => name.replace(/[_-]/g, '').toLowerCase();
+
+/**
+ * Settings of the options that fit in a string (the ConfigMap keys, read and checked exactly as the
+ * ConfigMap form reads them) → the `spec` fields of an InjectSidecarSets config, for generators of
+ * such configs (deploy/argocd/generate.sh). A later setting of an option wins; each problem names
+ * the position of its setting.
+ */
+export function specFromStrings(settings: readonly StringSetting[]): {
+  spec: Record<string, unknown>;
+  problems: { index: number; message: string }[];
+} {
+  const options: Options = deepClone(DEFAULT_OPTIONS);
+  /** Option key → the setting that gave it its value. */
+  const chosen = new Map<string, number>();
+  const problems: { index: number; message: string }[] = [];
+  settings.forEach(({ name, value }, index) => {
+    const key = CONFIGMAP_KEYS.find((k) => looseName(k) === looseName(name));
+    if (key === undefined) {
+      problems.push({ index, message: `unknown option; known options: ${CONFIGMAP_KEYS.join(', ')}` });
+      return;
+    }
+    const problem = CONFIGMAP_OPTIONS[key](value, options);
+    if (problem) problems.push({ index, message: problem });
+    else chosen.set(key, index);
+  });
+  const isGate = (key: string) => Object.prototype.hasOwnProperty.call(options.featureGates, key);
+  const spec: Record<string, unknown> = {};
+  const gates: Record<string, boolean> = {};
+  for (const key of chosen.keys()) {
+    if (isGate(key)) gates[key] = options.featureGates[key as keyof Options['featureGates']];
+    else spec[key] = options[key as keyof Options];
+  }
+  if (Object.keys(gates).length > 0) spec.featureGates = gates;
+  // What the config's schema asks beyond the ConfigMap form's checks (a namespace is a DNS label).
+  const config = { apiVersion: CONFIG_API_VERSION, kind: CONFIG_KIND, metadata: { name: 'settings' }, spec };
+  for (const e of schemaErrors('config', config)) {
+    const [, first, second] = e.pointer.split('/').slice(1);
+    const index = chosen.get(first === 'featureGates' ? (second ?? '') : (first ?? ''));
+    problems.push({ index: index ?? -1, message: e.message });
+  }
+  return { spec, problems: problems.sort((a, b) => a.index - b.index) };
 }

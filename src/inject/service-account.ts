@@ -224,10 +224,22 @@ function tokenVolumesMountedBy(containers: V1Container[], volumes: V1Volume[]): 
   return names;
 }
 
+/** The audiences of the projected ServiceAccount tokens a volume asks for explicitly. */
+function explicitAudiences(volume: V1Volume | undefined): string[] {
+  const sources = Array.isArray(volume?.projected?.sources) ? volume.projected.sources : [];
+  return sources.flatMap((source) => {
+    const audience: unknown = typeof source === 'object' && source !== null ? source.serviceAccountToken?.audience : undefined;
+    return typeof audience === 'string' && audience !== '' ? [audience] : [];
+  });
+}
+
 /**
  * Drops the token the app containers carry explicitly (a template exported from a live pod, or a
  * hand-written token volume): the kubelet would fill it with a token of the new ServiceAccount, and
- * while the default path is taken Kubernetes mounts nothing there itself.
+ * while the default path is taken Kubernetes mounts nothing there itself. A projected token with an
+ * explicit audience was written for some other service on purpose, so it stays. Both are warnings:
+ * kustomize, Argo CD and the command-line mode show no info results, and either outcome changes
+ * what the app container holds.
  */
 function removePreviousToken(
   spec: V1PodSpec,
@@ -238,17 +250,34 @@ function removePreviousToken(
 ): void {
   const containers = containersOf(spec);
   const apps = containers.filter((container) => !isSidecar(container));
-  const removed = tokenVolumesMountedBy(apps, volumesOf(spec));
+  const volumes = new Map(volumesOf(spec).map((volume) => [volume.name, volume]));
+  const removed = new Set<string>();
+  const kept: string[] = [];
+  for (const name of tokenVolumesMountedBy(apps, volumesOf(spec))) {
+    const audiences = explicitAudiences(volumes.get(name));
+    if (audiences.length > 0) kept.push(`${name} (audience ${audiences.join(', ')})`);
+    else removed.add(name);
+  }
+  if (kept.length > 0) {
+    problems.push({
+      severity: 'warning',
+      message:
+        `ServiceAccount changed from default to ${target}: kept the projected token volume(s) ${kept.join(', ')}, which now carry tokens of ${target} for that audience. ` +
+        `If the app needs a token of another ServiceAccount, give the workload a non-default spec.serviceAccountName: the SidecarSet then leaves it alone (and reports a conflict)`,
+      fieldPath: 'spec.volumes',
+      sidecarSets: ruleNames,
+    });
+  }
   if (removed.size === 0) return;
 
   const touched: string[] = [];
   // Sidecars lose these mounts too: shareVolumePolicy copied them from the app containers, and a
   // mount of a removed volume would make the pod invalid.
   for (const container of containers) {
-    const kept = mountsOf(container).filter((mount) => !removed.has(mount.name));
-    if (kept.length === mountsOf(container).length) continue;
+    const keptMounts = mountsOf(container).filter((mount) => !removed.has(mount.name));
+    if (keptMounts.length === mountsOf(container).length) continue;
     touched.push(container.name);
-    if (kept.length > 0) container.volumeMounts = kept;
+    if (keptMounts.length > 0) container.volumeMounts = keptMounts;
     else delete container.volumeMounts;
   }
   const keptVolumes = volumesOf(spec).filter((volume) => !removed.has(volume.name));
@@ -256,7 +285,7 @@ function removePreviousToken(
   else delete spec.volumes;
 
   problems.push({
-    severity: 'info',
+    severity: 'warning',
     message:
       `ServiceAccount changed from default to ${target}: removed the token volume(s) ${[...removed].join(', ')} and their mounts in container(s) ${touched.join(', ')}, ` +
       `because they would now carry tokens of ${target}. If the app containers need a token of their own, give the workload a non-default spec.serviceAccountName: the SidecarSet then leaves it alone (and reports a conflict)`,

@@ -1,5 +1,9 @@
 // `inject-sidecarsets --help` (also what `kpt fn doc` shows).
-import { CONFIG_API_VERSION, CONFIG_KIND, CONFIGMAP_KEYS } from '../config/forms.js';
+import { CONFIG_API_VERSION, CONFIG_KIND, CONFIGMAP_KEYS, STEP_ANNOTATION } from '../config/forms.js';
+import { TOKEN_SCOPE_ANNOTATION } from '../sidecarset/token-scope.js';
+import { PLACEMENT_ANNOTATION } from '../sidecarset/placement.js';
+import { INJECT_ANNOTATION, SKIP_ANNOTATION } from '../match/opt-out.js';
+import { INJECTIONS_ANNOTATION } from '../inject/ownership.js';
 
 export const HELP = `inject-sidecarsets — apply OpenKruise SidecarSets to pod templates at render time
 
@@ -55,6 +59,32 @@ ${CONFIG_KIND} spec options (defaults in brackets):
   missingServiceAccount             warning | error [warning]
 
 ConfigMap keys: ${CONFIGMAP_KEYS.join(', ')}
+
+SidecarSet fields beyond Kruise's (both API versions; gate SidecarSetServiceAccountInjection):
+  spec.serviceAccountName           the ServiceAccount matching pods get when theirs is unset or
+                                    default; a different one on the template is a conflict
+  spec.errorWhenServiceAccountInjectionConflict
+                                    conflicts involving this SidecarSet are errors [false: warnings]
+
+Annotations:
+  ${TOKEN_SCOPE_ANNOTATION}
+      on a SidecarSet: Pod | Sidecars [Pod]; Sidecars gives the injected ServiceAccount's token
+      to the SidecarSet's containers only (automountServiceAccountToken: false for the pod)
+  ${PLACEMENT_ANNOTATION}
+      on a SidecarSet: JSON {container: first | last | before:<name> | after:<name>}
+  ${INJECT_ANNOTATION}
+      on a pod template, workload or Namespace: "false" turns injection off
+  ${SKIP_ANNOTATION}
+      on a pod template, workload or Namespace: comma-separated SidecarSet names not to inject
+  ${STEP_ANNOTATION}
+      on a SidecarSet or List config: the step identity (option step)
+  ${INJECTIONS_ANNOTATION}
+      written by the function on injected pod templates: what each step injected
+
+For generators of ${CONFIG_KIND} configs (the Argo CD plugin's generate step):
+  inject-sidecarsets --spec-from-strings < settings.json
+      reads [{"name": ..., "value": ...}] (names are the ConfigMap keys, in any case, with or
+      without _ and -) and writes {"spec": {...}, "problems": [{"index": ..., "message": ...}]}
 
 Command-line mode:
   --config FILE      SidecarSets (or an ${CONFIG_KIND} config) to apply

@@ -47,3 +47,12 @@ export function readStdin(): string {
 export function readTextFile(path: string): string {
   return decodeUtf8(readFileSync(path), path);
 }
+
+/** A file's text, or undefined when it is missing or unreadable (for optional context, never for input). */
+export function readTextFileIfAny(path: string): string | undefined {
+  try {
+    return readTextFile(path);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,7 +1,7 @@
 // Shared plumbing of the end-to-end tests: tool detection, temp dirs, child processes, the podman
 // environment and the function image (built once per test file that needs it).
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,10 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BUNDLE = join(ROOT, 'dist/inject-sidecarsets.js');
 export const PLUGIN_HOME = join(ROOT, 'deploy/kustomize-plugin');
 export const NODE_BASE_IMAGE = 'localhost/node-base:20';
-export const FUNCTION_IMAGE = 'localhost/inject-sidecarsets:e2e';
+/** The image's one name, which scripts/build-image.sh gives it and every document uses. */
+export const FUNCTION_IMAGE = `ghcr.io/inject-sidecarsets/inject-sidecarsets:v${(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version}`;
+/** The `docker` that execs podman, for kustomize's `container:` functions. */
+export const DOCKER_SHIM_DIR = join(ROOT, 'scripts/docker-shim');
 
 export function onPath(tool: string, path = process.env.PATH ?? ''): string | undefined {
   for (const dir of path.split(delimiter)) {
@@ -227,23 +230,9 @@ export function preparePodman(): void {
   process.env.CONTAINERS_CONF = conf;
 }
 
-/**
- * Builds the real Dockerfile with the local base for both stages. The layer cache makes a rebuild
- * with unchanged inputs take seconds. `npm ci` in the build stage needs the registry: host network,
- * and the host CA bundle (inside the local base image) for TLS-intercepting proxies.
- */
+/** Builds the real Dockerfile the way the README does without a registry: scripts/build-image.sh. */
 export function buildFunctionImage(): void {
-  const ca = '/etc/ssl/certs/ca-certificates.crt';
-  const r = run('podman', [
-    'build',
-    '--network', 'host',
-    '--build-arg', `BUILD_BASE=${NODE_BASE_IMAGE}`,
-    '--build-arg', `BASE=${NODE_BASE_IMAGE}`,
-    '--build-arg', `NPM_CONFIG_CAFILE=${ca}`,
-    '--build-arg', `NODE_EXTRA_CA_CERTS=${ca}`,
-    '-t', FUNCTION_IMAGE,
-    '-f', join(ROOT, 'Dockerfile'),
-    ROOT,
-  ]);
-  if (r.status !== 0) throw new Error(describeRun('podman build', { ...r, stdout: r.stdout.slice(-4000) }));
+  const r = run('bash', [join(ROOT, 'scripts/build-image.sh')]);
+  if (r.status !== 0) throw new Error(describeRun('scripts/build-image.sh', { ...r, stderr: r.stderr.slice(-4000) }));
+  if (r.stdout.trim() !== FUNCTION_IMAGE) throw new Error(`scripts/build-image.sh built ${r.stdout.trim()}, expected ${FUNCTION_IMAGE}`);
 }

@@ -5,7 +5,8 @@
 // labels/commonLabels, patches, images…) → `transformers:`. So a SidecarSet there sees the
 // namespace and labels that same kustomization sets, but not those of an overlay built on top.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import {
   BROKEN_SIDECARSET, BUNDLE, DEPLOYMENT, PLUGIN_HOME, SERVICE,
   assertTools, describeRun, find, onPath, orchestratorAnnotations, parseStream, run, sidecarSet,
@@ -141,5 +142,63 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/spec\.containers/);
     expect(r.stderr).toMatch(/failure in plugin/);
+  });
+
+  // kustomize hands the plugin a temporary copy of the transformer (/tmp/kust-plugin-config-…) and
+  // adds that path to its own failure line; the function's results name the user's file instead.
+  const resultLines = (stderr: string) => stderr.split('\n').filter((line) => /\[(error|warning)\]/.test(line));
+
+  it('names the SidecarSet and its transformer file in a subdirectory, not the temporary copy', () => {
+    const dir = app({
+      'kustomization.yaml': 'resources: [deploy.yaml]\ntransformers: [policies/broken.yaml]\n',
+      'deploy.yaml': DEPLOYMENT,
+      'policies/broken.yaml': BROKEN_SIDECARSET,
+    });
+    const r = kustomize(dir);
+    expect(r.status, describeRun('kubectl kustomize', r)).not.toBe(0);
+    const lines = resultLines(r.stderr);
+    expect(lines.length, r.stderr).toBeGreaterThan(0);
+    for (const line of lines) {
+      expect(line).toMatch(/SidecarSet\/broken .*\(policies\/broken\.yaml\)$/);
+      expect(line).not.toMatch(/kust-plugin-config/);
+    }
+  });
+
+  it("names a base's transformer file, as the base's kustomization lists it, when an overlay is built", () => {
+    const dir = app({
+      'base/kustomization.yaml': 'resources: [deploy.yaml]\ntransformers:\n  - ./policies/broken.yaml\n',
+      'base/deploy.yaml': DEPLOYMENT,
+      'base/policies/broken.yaml': `# platform policy\n${BROKEN_SIDECARSET}`,
+      'overlay/kustomization.yaml': 'resources: [../base]\n',
+    });
+    const r = kustomize(join(dir, 'overlay'));
+    expect(r.status, describeRun('kubectl kustomize', r)).not.toBe(0);
+    expect(resultLines(r.stderr)[0]).toMatch(/SidecarSet\/broken .*\(policies\/broken\.yaml\)$/);
+  });
+
+  it('says how to make the function findable when the plugin cannot find it', () => {
+    // A plugin home outside the checkout (no dist/ to fall back on) and a PATH without the function.
+    const home = dirs.make();
+    const entry = readFileSync(join(PLUGIN_HOME, 'apps.kruise.io/v1alpha1/sidecarset/SidecarSet'), 'utf8');
+    writeTree(home, { 'apps.kruise.io/v1alpha1/sidecarset/SidecarSet': [entry, 0o755] });
+    const kubectlDir = dirname(onPath('kubectl') as string);
+    const dir = app({
+      'kustomization.yaml': 'resources: [deploy.yaml]\ntransformers: [sidecarset.yaml]\n',
+      'deploy.yaml': DEPLOYMENT,
+      'sidecarset.yaml': sidecarSet('apps.kruise.io/v1alpha1'),
+    });
+    const path = `${kubectlDir}:/usr/bin:/bin`;
+    if (onPath('inject-sidecarsets', path)) {
+      console.warn('[e2e] inject-sidecarsets is installed system-wide: the not-found case cannot happen here, skipped');
+      return;
+    }
+    const r = run('kubectl', ['kustomize', '--enable-alpha-plugins', dir], {
+      env: { ...process.env, KUSTOMIZE_PLUGIN_HOME: home, INJECT_SIDECARSETS_BIN: '', PATH: path },
+    });
+    expect(r.status, describeRun('kubectl kustomize', r)).not.toBe(0);
+    expect(r.stderr).toMatch(
+      /SidecarSet plugin for SidecarSet log-agent: cannot find the inject-sidecarsets function; set INJECT_SIDECARSETS_BIN to it .* or put inject-sidecarsets on PATH/,
+    );
+    expect(r.stderr).not.toMatch(/npm run build/);
   });
 });

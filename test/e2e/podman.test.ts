@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  BROKEN_SIDECARSET, DEPLOYMENT, FUNCTION_IMAGE, NODE_BASE_IMAGE, ROOT, SERVICE,
+  BROKEN_SIDECARSET, DEPLOYMENT, DOCKER_SHIM_DIR, FUNCTION_IMAGE, NODE_BASE_IMAGE, ROOT, SERVICE,
   assertTools, buildFunctionImage, describeRun, find, onPath, orchestratorAnnotations,
   parseResourceList, parseStream, preparePodman, resourceList, run, sidecarSet, skipWithout,
   templateContainers, tempDirs, writeTree,
@@ -123,10 +123,8 @@ pipeline:
   });
 
   describe('kubectl kustomize with a container: function', () => {
-    it('runs the image through a docker shim that execs podman', () => {
-      const dir = dirs.make();
-      writeTree(dir, { 'bin/docker': ['#!/bin/sh\nexec podman "$@"\n', 0o755] });
-      const env = { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH ?? ''}` };
+    it('runs the image through scripts/docker-shim, a docker that execs podman', () => {
+      const env = { ...process.env, PATH: `${DOCKER_SHIM_DIR}:${process.env.PATH ?? ''}` };
       const r = run('kubectl', ['kustomize', '--enable-alpha-plugins', containerFunctionApp(FUNCTION_IMAGE)], { env });
       expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
       const objects = parseStream(r.stdout);
@@ -136,11 +134,32 @@ pipeline:
     });
   });
 
+  describe("the README's container image walk-through", () => {
+    // Exactly the README's podman block, in a fresh bash without CONTAINERS_CONF: the walk-through
+    // must set up everything it needs itself, and only `source` keeps podman's config in the shell.
+    it('runs as written from the checkout root, and both clients inject the sidecar', () => {
+      const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+      const section = readme.slice(readme.indexOf('## Container image'), readme.indexOf('## ServiceAccount injection'));
+      const block = /```bash\n(source scripts\/podman-setup\.sh[^]*?)```/.exec(section)?.[1];
+      expect(block, 'the podman block of "Container image"').toBeDefined();
+      expect(block).toContain(FUNCTION_IMAGE);
+      const env: NodeJS.ProcessEnv = { ...process.env };
+      delete env.CONTAINERS_CONF;
+      const r = run('bash', ['-euo', 'pipefail', '-c', block!], { cwd: ROOT, env });
+      expect(r.status, describeRun('README block', r)).toBe(0);
+      // kpt's eval output, then kustomize's build (two YAML streams back to back): the Deployment
+      // twice, each with the sidecar and Kruise's record of it.
+      expect(r.stdout.match(/^kind: Deployment$/gm)).toHaveLength(2);
+      expect(r.stdout.match(/^ +kruise\.io\/sidecarset-injected-list: log-sidecar$/gm)).toHaveLength(2);
+      expect(r.stdout.match(/^ +(- )?name: IS_INJECTED$/gm)).toHaveLength(2);
+    });
+  });
+
   const hasDocker = onPath('docker') !== undefined;
   if (!hasDocker) console.warn('[e2e] no docker CLI: the checks with the real docker client are skipped (optional everywhere)');
 
   describe.skipIf(!hasDocker)('the real docker client against podman system service', () => {
-    const image = 'localhost/inject-sidecarsets:e2e-docker';
+    const image = FUNCTION_IMAGE;
     let service: ChildProcess | undefined;
     let socket = '';
     const dockerEnv = (): NodeJS.ProcessEnv => ({ ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_BUILDKIT: '0' });

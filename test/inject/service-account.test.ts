@@ -312,7 +312,7 @@ describe('applyServiceAccount: the previous ServiceAccount token', () => {
     expect(container(out, 'checkout').volumeMounts).toEqual([{ name: 'config', mountPath: '/etc/checkout' }]);
     expect(container(out, 'fluent-bit').volumeMounts).toEqual([{ name: 'config', mountPath: '/etc/checkout' }]);
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatchObject({ severity: 'info', fieldPath: 'spec.volumes', sidecarSets: ['mesh'] });
+    expect(problems[0]).toMatchObject({ severity: 'warning', fieldPath: 'spec.volumes', sidecarSets: ['mesh'] });
     for (const word of ['kube-api-access-x7k2p', 'migrate', 'checkout', 'fluent-bit', 'default', 'mesh-agent']) {
       expect(problems[0]!.message).toContain(word);
     }
@@ -326,16 +326,40 @@ describe('applyServiceAccount: the previous ServiceAccount token', () => {
     const { spec: out, problems } = applyServiceAccount(spec, [logShipper], context());
     expect(out).not.toHaveProperty('volumes');
     expect(container(out, 'app')).not.toHaveProperty('volumeMounts');
-    expect(problems.map((p) => p.severity)).toEqual(['info']);
+    expect(problems.map((p) => p.severity)).toEqual(['warning']);
   });
 
-  it('removes projected token volumes that app containers mount elsewhere', () => {
+  it('removes projected token volumes without an audience that app containers mount elsewhere', () => {
     const spec = barePod({
-      containers: [{ name: 'app', volumeMounts: [{ name: 'vault-token', mountPath: '/var/run/secrets/vault' }] }],
-      volumes: [{ name: 'vault-token', projected: { sources: [{ serviceAccountToken: { audience: 'vault', path: 'token' } }] } }],
+      containers: [{ name: 'app', volumeMounts: [{ name: 'api-token', mountPath: '/var/run/secrets/api' }] }],
+      volumes: [{ name: 'api-token', projected: { sources: [{ serviceAccountToken: { path: 'token', audience: '' } }] } }],
     });
-    const { spec: out } = applyServiceAccount(spec, [logShipper], context());
+    const { spec: out, problems } = applyServiceAccount(spec, [logShipper], context());
     expect(out).not.toHaveProperty('volumes');
+    expect(problems.map((p) => p.severity)).toEqual(['warning']);
+  });
+
+  it('keeps a projected token with an explicit audience, with a warning naming it', () => {
+    const vault: V1Volume = { name: 'vault-token', projected: { sources: [{ serviceAccountToken: { audience: 'vault', path: 'token' } }] } };
+    const legacy: V1Volume = { name: 'default-token-abcde', secret: { secretName: 'default-token-abcde' } };
+    const spec = barePod({
+      containers: [
+        {
+          name: 'app',
+          volumeMounts: [
+            { name: 'vault-token', mountPath: '/var/run/secrets/vault' },
+            { name: 'default-token-abcde', mountPath: TOKEN_MOUNT_PATH },
+          ],
+        },
+      ],
+      volumes: [vault, legacy],
+    });
+    const { spec: out, problems } = applyServiceAccount(spec, [logShipper], context());
+    expect(out.volumes).toEqual([vault]);
+    expect(container(out, 'app').volumeMounts).toEqual([{ name: 'vault-token', mountPath: '/var/run/secrets/vault' }]);
+    expect(problems.map((p) => p.severity)).toEqual(['warning', 'warning']);
+    expect(problems[0]!.message).toMatch(/kept the projected token volume\(s\) vault-token \(audience vault\)/);
+    expect(problems[1]!.message).toMatch(/removed the token volume\(s\) default-token-abcde /);
   });
 
   it('keeps token volumes that only the sidecars mount', () => {
@@ -413,7 +437,7 @@ describe('applyServiceAccount: token scope Sidecars', () => {
     for (const name of ['migrate', 'checkout', 'fluent-bit']) {
       expect((container(out, name).volumeMounts ?? []).some((m) => m.mountPath === TOKEN_MOUNT_PATH)).toBe(false);
     }
-    expect(problems.map((p) => p.severity)).toEqual(['info']);
+    expect(problems.map((p) => p.severity)).toEqual(['warning']);
   });
 
   it('works on a bare pod spec with existing mounts', () => {

@@ -1,6 +1,6 @@
 // Running over rendered output after SidecarSets changed gives what rendering the original gives (§6.5).
 import { describe, expect, it } from 'vitest';
-import { run, runText, sidecarSet, podSpec, podMeta, SHAPES, app, itemTexts, type Obj } from '../helpers/krm.js';
+import { run, runText, sidecarSet, pod, podSpec, podMeta, SHAPES, app, itemTexts, type Obj } from '../helpers/krm.js';
 
 const setA = sidecarSet('a', {
   selector: { matchLabels: { app: 'web' } },
@@ -177,3 +177,25 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
   });
 });
 
+
+describe('the summary line on stderr', () => {
+  const summary = (out: ReturnType<typeof run>) => out.stderr.trimEnd().split('\n').at(-1);
+  const web = () => pod('web', { app: 'web' }, { containers: [app()] });
+  const other = () => pod('other', { app: 'other' }, { containers: [app()] });
+
+  it('counts the items injected into', () => {
+    expect(summary(run([web(), other()], setA))).toBe('inject-sidecarsets: 1 of 2 items injected by 1 SidecarSet(s); 0 error(s), 0 warning(s)');
+  });
+
+  it('says an item only had an earlier injection removed, not that it was injected', () => {
+    const first = run([web(), other()], list(setA));
+    const again = run(first.objects, list());
+    expect(again.objects).toEqual([web(), other()]);
+    expect(summary(again)).toBe('inject-sidecarsets: 0 of 2 items injected by 0 SidecarSet(s), 1 with an earlier injection removed; 0 error(s), 1 warning(s)');
+  });
+
+  it('counts an item that got one SidecarSet and lost another as injected', () => {
+    const first = run([web()], list(setA));
+    expect(summary(run(first.objects, list(setB)))).toMatch(/^inject-sidecarsets: 1 of 1 items injected by 1 SidecarSet\(s\); /);
+  });
+});
