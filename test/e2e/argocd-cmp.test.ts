@@ -174,6 +174,8 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
       SidecarSetServiceAccountInjection: ['false', false],
       injectionTimestamp: ['2025-03-01T08:09:10Z', '2025-03-01T08:09:10Z'],
       serviceAccountsManagedElsewhere: ['shop/a,shop/b', ['shop/a', 'shop/b']],
+      mode: ['inject', 'inject'],
+      uninjectStep: ['platform-sidecars', 'platform-sidecars'],
     };
     const GATES = ['EnableSortSidecarContainerByName', 'SidecarSetPatchPodMetadataDefaultsAllowed', 'SidecarSetServiceAccountInjection'];
     const screaming = (name: string) => name.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase();
@@ -228,7 +230,7 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
     it('fails on an unknown setting, naming it and the known ones, and prints nothing', () => {
       const r = generate(plainApp, { pluginEnv: { DEFAULT_NAMESPCE: 'shop' } });
       expect(r.stdout).toBe('');
-      expect(r.error).toMatch(/ARGOCD_ENV_DEFAULT_NAMESPCE="shop": unknown option; known options: defaultNamespace, /);
+      expect(r.error).toMatch(/ARGOCD_ENV_DEFAULT_NAMESPCE="shop": unknown option; known options: .*\bdefaultNamespace, /);
       expect(r.stderr).toMatch(/also known: recurse/);
       const p = generate(plainApp, { parameters: [{ name: 'stripPreviousInjecton', string: 'false' }] });
       expect(p.stdout).toBe('');
