@@ -20,7 +20,8 @@ import YAML from 'yaml';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BUNDLE = join(ROOT, 'dist/inject-sidecarsets.js');
 const FIXTURES = fileURLToPath(new URL('./fixtures', import.meta.url));
-const CORPUS = '/work/shared/corpus/realworld';
+// The corpus sits in shared/ beside the repository; INJECT_SIDECARSETS_CORPUS points elsewhere.
+const CORPUS = process.env.INJECT_SIDECARSETS_CORPUS ?? join(ROOT, '../shared/corpus/realworld');
 
 // ---------------------------------------------------------------------------------------------
 // The sources and what each fixture is expected to select.
