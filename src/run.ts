@@ -1,8 +1,7 @@
 // The whole function as one pure call: ResourceList text in; output text, stderr text and exit
 // code out. main.ts and the other modes do the I/O around it.
 import { readResourceList, parseItem, sniffKind, InputError, NeedsFullParse, isPlainObject, type SourceItem } from './krm/read.js';
-import { rewriteItem } from './krm/edit.js';
-import { writeResourceList } from './krm/write.js';
+import { writeChangedItem, writeResourceList } from './krm/write.js';
 import { result, hasErrors, formatResult, type Result, type FileRef, type Subject } from './krm/results.js';
 import { subjectOf } from './krm/annotations.js';
 import { readConfiguration } from './config/forms.js';
@@ -170,7 +169,7 @@ function run({ text, configFile, itemFiles }: RunInput, fullParse: boolean): Run
         { sidecarSets: names.join(',') },
       ),
     );
-    return { text: rewriteItem(item.raw, item.indent, obj, next), changed: true };
+    return { text: writeChangedItem(item, obj, next), changed: true };
   }
 
   /** Decided on the item's text, without parsing it: not a workload, or no rule can select it. */
@@ -210,7 +209,7 @@ function run({ text, configFile, itemFiles }: RunInput, fullParse: boolean): Run
   }
 
   const failed = hasErrors(results);
-  const output = writeResourceList(list.apiVersion, outputs.map((o) => o.text), results, list.functionConfigText);
+  const output = writeResourceList(list.apiVersion, outputs.map((o) => o.text), results, list.functionConfigText, list);
   const counts = (s: string) => results.filter((r) => r.severity === s).length;
   const lines = results.filter((r) => r.severity !== 'info').map(formatResult);
   lines.push(
