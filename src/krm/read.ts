@@ -1,7 +1,7 @@
 // Read a ResourceList without building one Document for the whole list: find each item's exact
 // source text with a line scan (kpt and kustomize emit block-style items at a fixed indentation),
 // parse items one at a time, and fall back to a real parser for any other layout.
-import { parseAllDocuments, isMap, isSeq, isCollection, Document } from 'yaml';
+import { parseAllDocuments, isMap, isScalar, isSeq, isCollection, Document } from 'yaml';
 import type { Node as YamlNode, YAMLSeq } from 'yaml';
 import { load as fastLoad, CORE_SCHEMA, YAMLException } from 'js-yaml';
 import { hasOtherLineBreak, isJsSpace, pad } from './chars.js';
@@ -584,7 +584,8 @@ function jsonKind(text: string, span: JsonSpan): string | undefined {
 function parseWholeResourceList(text: string, lineBreak: LineBreak): ResourceListInput {
   const docs = parseAllDocuments(text, PARSE_OPTIONS);
   const all = Array.isArray(docs) ? docs : [docs];
-  const nonEmpty = all.filter((d) => d.contents !== null || d.errors.length > 0);
+  // An empty document (a last `---`, perhaps with comments) holds a null scalar of no text: kubectl skips it.
+  const nonEmpty = all.filter((d) => d.errors.length > 0 || !(d.contents === null || (isScalar(d.contents) && d.contents.value === null && d.contents.source === '')));
   if (nonEmpty.length === 0) throw new InputError('no input: expected a ResourceList on stdin');
   if (nonEmpty.length > 1) {
     throw new InputError(
@@ -662,18 +663,33 @@ function keptItemTexts(text: string, seq: YAMLSeq, data: readonly unknown[], lin
 
 /** A block sequence's items as the line scan would cut them, where every item has its `-` on its first line. */
 function blockItemTexts(text: string, nodes: ReadonlyArray<YamlNode | null>, lineBreak: LineBreak): Array<{ raw: string; indent: number } | undefined> {
-  const starts = nodes.map((node) => {
-    if (!node?.range) return undefined;
-    const lineStart = text.lastIndexOf('\n', node.range[0] - 1) + 1;
-    const marker = /^( *)- +$/.exec(text.slice(lineStart, node.range[0]));
-    return marker ? { lineStart, indent: marker[1].length } : undefined;
-  });
+  const starts = nodes.map((node) => (node?.range ? dashLine(text, node.range[0]) : undefined));
   const last = nodes[nodes.length - 1]?.range ?? undefined;
   return starts.map((start, i) => {
     if (start === undefined || (i + 1 < starts.length && starts[i + 1] === undefined) || last === undefined) return undefined;
     const end = i + 1 < starts.length ? starts[i + 1]!.lineStart : nextLine(text, Math.max(last[1] - 1, last[0]));
     return { raw: sliceLines(text, start.lineStart, end, lineBreak), indent: start.indent };
   });
+}
+
+/**
+ * The line of the `-` before a block sequence item's node at `nodeStart`: the node's own line, or
+ * one above it past blank and comment lines (`- # head comment`, then the item).
+ */
+function dashLine(text: string, nodeStart: number): { lineStart: number; indent: number } | undefined {
+  let lineStart = text.lastIndexOf('\n', nodeStart - 1) + 1;
+  let marker = /^( *)- +$/.exec(text.slice(lineStart, nodeStart));
+  if (marker) return { lineStart, indent: marker[1].length };
+  if (!/^ *$/.test(text.slice(lineStart, nodeStart))) return undefined;
+  while (lineStart > 0) {
+    const end = lineStart - 1;
+    lineStart = text.lastIndexOf('\n', end - 1) + 1;
+    const line = text.slice(lineStart, end).replace(/\r$/, '');
+    marker = /^( *)-(?:[ \t]+#.*|[ \t]*)$/.exec(line);
+    if (marker) return { lineStart, indent: marker[1].length };
+    if (!/^\s*(?:#.*)?$/.test(line)) return undefined;
+  }
+  return undefined;
 }
 
 function itemText(node: YamlNode, plain: unknown): string {
