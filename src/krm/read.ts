@@ -43,9 +43,12 @@ export class NeedsFullParse extends Error {}
 export function parseItem(item: SourceItem): ParsedItem {
   if (item.parsed) return item.parsed;
   if (item.json) return parseJsonItem(item.raw);
-  // CRLF reads as LF (the YAML parsers normalise line breaks), and the line code below sees LF only.
-  const raw = item.raw.includes('\r\n') ? item.raw.replace(/\r\n/g, '\n') : item.raw;
-  const parsed = parseInPlace(raw) ?? parseItemText(dedentItem(raw, item.indent));
+  let parsed = parseInPlace(item.raw);
+  if (parsed === undefined) {
+    // CRLF reads as LF (the YAML parsers normalise line breaks), and the line code sees LF only.
+    const raw = item.raw.includes('\r\n') ? item.raw.replace(/\r\n/g, '\n') : item.raw;
+    parsed = (raw === item.raw ? undefined : parseInPlace(raw)) ?? parseItemText(dedentItem(raw, item.indent));
+  }
   if (parsed === undefined) throw new NeedsFullParse();
   return parsed;
 }

@@ -55,8 +55,9 @@ function writeJsonResourceList(apiVersion: string, itemTexts: readonly string[],
  * lines did (an item that mixes line endings gets one of them).
  */
 export function writeChangedItem(item: SourceItem, old: unknown, next: unknown): string {
-  const lineBreak = itemLineBreak(item.raw);
-  const raw = item.raw.includes('\r\n') ? item.raw.replace(/\r\n/g, '\n') : item.raw;
+  const crlf = item.raw.includes('\r\n');
+  const lineBreak = crlf ? mostCommonLineBreak(item.raw) : '\n';
+  const raw = crlf ? item.raw.replace(/\r\n/g, '\n') : item.raw;
   let text: string;
   if (item.json) text = rewriteJson(raw, layoutOf(raw, item.json.lead, '\n'), old, next);
   else {
@@ -74,8 +75,7 @@ function startsFlowCollection(raw: string, indent: number): boolean {
   return raw.charCodeAt(indent) === 45 && raw.charCodeAt(indent + 1) === 32 && (c === 123 || c === 91);
 }
 
-function itemLineBreak(raw: string): LineBreak {
-  if (!raw.includes('\r\n')) return '\n';
+function mostCommonLineBreak(raw: string): LineBreak {
   let crlf = 0;
   let lf = 0;
   for (let p = raw.indexOf('\n'); p !== -1; p = raw.indexOf('\n', p + 1)) {
