@@ -1,8 +1,8 @@
 // Read a ResourceList without building one Document for the whole list: find each item's exact
 // source text with a line scan (kpt and kustomize emit block-style items at a fixed indentation),
 // parse items one at a time, and fall back to a real parser for any other layout.
-import { parseAllDocuments, isMap, isScalar, isSeq, isCollection, Document } from 'yaml';
-import type { Node as YamlNode, YAMLSeq } from 'yaml';
+import { parseAllDocuments, isMap, isScalar, isSeq, Document } from 'yaml';
+import type { Node as YamlNode, YAMLMap, YAMLSeq } from 'yaml';
 import { load as fastLoad, CORE_SCHEMA, YAMLException } from 'js-yaml';
 import { hasOtherLineBreak, isJsSpace, pad } from './chars.js';
 import { deepEqual, isPlainObject } from '../util/json.js';
@@ -582,7 +582,7 @@ function jsonKind(text: string, span: JsonSpan): string | undefined {
 // ---------------------------------------------------------------------------------------------
 // Fallback: any other layout (flow style, odd indentation, directives, an alias to another item).
 // Slower: the whole list is one Document. Each item keeps its text where that text read on its
-// own gives the same data; the others are written from their data in block style.
+// own gives the same data; the others are written anew (as JSON when nothing else reads the same).
 
 function parseWholeResourceList(text: string, lineBreak: LineBreak): ResourceListInput {
   const docs = parseAllDocuments(text, PARSE_OPTIONS);
@@ -620,14 +620,24 @@ function parseWholeResourceList(text: string, lineBreak: LineBreak): ResourceLis
   }
   if (!isSeq(itemsNode)) throw new InputError('the ResourceList\'s items is not a list');
   const itemsPlain = plain.items as unknown[];
-  const kept = keptItemTexts(text, itemsNode, itemsPlain, lineBreak);
-  const indent = kept.find((k) => k !== undefined)?.indent ?? 0;
+  const own = ownItemTexts(text, root, itemsNode, lineBreak);
+  const indent = own.find((k) => k !== undefined)?.indent ?? 0;
   const items = itemsNode.items.map((node, i): SourceItem => {
-    const parsed = { object: itemsPlain[i] };
-    const text = kept[i];
-    if (text !== undefined) return { ...text, parsed };
-    const written = indentItem(itemText(node as YamlNode, itemsPlain[i]), indent);
-    return { raw: lineBreak === '\n' ? written : written.replace(/\n/g, lineBreak), indent, parsed };
+    const data = itemsPlain[i];
+    const written = (itemText: string) => ({ raw: withLineBreak(indentItem(itemText, indent), lineBreak), indent });
+    // The first text that reads on its own as the item's data: its own, its node written with its
+    // comments, its data as JSON (one reading under every reader); the data as YAML 1.1 at worst.
+    const candidates = [() => own[i], () => written(new Document(node).toString({ lineWidth: 0 })), () => written(JSON.stringify(data, null, 2) + '\n')];
+    for (const candidate of candidates) {
+      let item: { raw: string; indent: number } | undefined;
+      try {
+        item = candidate();
+      } catch {
+        continue;
+      }
+      if (item !== undefined && readsAs(item, data)) return { ...item, parsed: { object: data } };
+    }
+    return { ...written(new Document(data, { version: '1.1', aliasDuplicateObjects: false }).toString({ lineWidth: 0 })), parsed: { object: data } };
   });
   return {
     ...header,
@@ -644,35 +654,35 @@ function parseWholeResourceList(text: string, lineBreak: LineBreak): ResourceLis
 const withLineBreak = (text: string, lineBreak: LineBreak) => (lineBreak === '\n' ? text : text.replace(/\n/g, lineBreak));
 
 /**
- * Each item's own text, where it reads on its own as the same data as in the whole list: a block
- * item's lines from its `-` to the next item's, a flow item's text after a `- `. undefined for an
- * item that does not (an alias to another item's anchor).
+ * Each item's own text: a flow item's text after a `- `; a block item's lines from its `-` to the
+ * next item's, as the line scan cuts them (the first from the line after `items:`, the last up to
+ * the next key).
  */
-function keptItemTexts(text: string, seq: YAMLSeq, data: readonly unknown[], lineBreak: LineBreak): Array<{ raw: string; indent: number } | undefined> {
+function ownItemTexts(text: string, root: YAMLMap, seq: YAMLSeq, lineBreak: LineBreak): Array<{ raw: string; indent: number } | undefined> {
   const nodes = seq.items as Array<YamlNode | null>;
-  const candidates: Array<{ raw: string; indent: number } | undefined> = seq.flow
-    ? nodes.map((node) => (node?.range ? { raw: '- ' + text.slice(node.range[0], node.range[1]) + lineBreak, indent: 0 } : undefined))
-    : blockItemTexts(text, nodes, lineBreak);
-  return candidates.map((candidate, i) => {
-    if (candidate === undefined) return undefined;
-    try {
-      return deepEqual(parseItem(candidate).object, data[i]) ? candidate : undefined;
-    } catch (e) {
-      if (e instanceof NeedsFullParse) return undefined;
-      throw e;
-    }
-  });
-}
-
-/** A block sequence's items as the line scan would cut them, where every item has its `-` on its first line. */
-function blockItemTexts(text: string, nodes: ReadonlyArray<YamlNode | null>, lineBreak: LineBreak): Array<{ raw: string; indent: number } | undefined> {
+  if (seq.flow) return nodes.map((node) => (node?.range ? { raw: '- ' + text.slice(node.range[0], node.range[1]) + lineBreak, indent: 0 } : undefined));
+  const at = root.items.findIndex((pair) => isScalar(pair.key) && pair.key.value === 'items');
+  const keyEnd = (root.items[at]?.key as YamlNode | undefined)?.range?.[1];
+  const nextKey = (root.items[at + 1]?.key as YamlNode | undefined)?.range?.[0];
   const starts = nodes.map((node) => (node?.range ? dashLine(text, node.range[0]) : undefined));
   const last = nodes[nodes.length - 1]?.range ?? undefined;
   return starts.map((start, i) => {
     if (start === undefined || (i + 1 < starts.length && starts[i + 1] === undefined) || last === undefined) return undefined;
-    const end = i + 1 < starts.length ? starts[i + 1]!.lineStart : nextLine(text, Math.max(last[1] - 1, last[0]));
-    return { raw: sliceLines(text, start.lineStart, end, lineBreak), indent: start.indent };
+    const from = i === 0 && keyEnd !== undefined && keyEnd < start.lineStart ? nextLine(text, keyEnd) : start.lineStart;
+    const end =
+      i + 1 < starts.length ? starts[i + 1]!.lineStart : nextKey !== undefined && nextKey > last[0] ? text.lastIndexOf('\n', nextKey - 1) + 1 : nextLine(text, Math.max(last[1] - 1, last[0]));
+    return { raw: sliceLines(text, from, end, lineBreak), indent: start.indent };
   });
+}
+
+/** Whether an item's text, read on its own, is `data` (not so for an alias to another item's anchor). */
+function readsAs(item: { raw: string; indent: number }, data: unknown): boolean {
+  try {
+    return deepEqual(parseItem(item).object, data);
+  } catch (e) {
+    if (e instanceof NeedsFullParse) return false;
+    throw e;
+  }
 }
 
 /**
@@ -693,19 +703,6 @@ function dashLine(text: string, nodeStart: number): { lineStart: number; indent:
     if (!/^\s*(?:#.*)?$/.test(line)) return undefined;
   }
   return undefined;
-}
-
-function itemText(node: YamlNode, plain: unknown): string {
-  // Flow (and JSON) items come out in block style; block items keep their comments, unless an
-  // alias points outside the item.
-  if (isCollection(node) && !node.flow) {
-    try {
-      return new Document(node).toString({ lineWidth: 0 });
-    } catch {
-      // fall through to the plain data
-    }
-  }
-  return new Document(plain, { version: '1.1', aliasDuplicateObjects: false }).toString({ lineWidth: 0 });
 }
 
 function firstLine(message: string): string {

@@ -115,13 +115,16 @@ export function checkIdempotent({ first }: Observed): void {
   expect(again.items.filter((i) => i.changed)).toEqual([]);
 }
 
-export function checkItemsKept({ first, input }: Observed): void {
+export function checkItemsKept({ text, first, input }: Observed): void {
   expect(first.items).toHaveLength(input.length);
   const output = readItems(first.stdout);
   expect(output.map((i) => identity(i.object))).toEqual(input.map((i) => identity(i.object)));
+  // An item with an alias to another item's anchor is its text where the function need not read
+  // it, and written anew where it must (readItems reads every item).
+  const leaning = new Set([...itemsAliasingOthers(text), ...itemsAliasingOthers(first.stdout)]);
   first.items.forEach((item, i) => {
-    if (!item.changed) expect(item.text).toBe(input[i].raw);
-    expect(output[i].raw).toBe(item.text);
+    if (!item.changed && !leaning.has(i)) expect(item.text).toBe(input[i].raw);
+    if (!leaning.has(i)) expect(output[i].raw).toBe(item.text);
     // Only pod templates may change: the rest of a changed item is the same data.
     if (item.changed) expect(outsideTemplates(output[i].object)).toEqual(outsideTemplates(input[i].object));
   });

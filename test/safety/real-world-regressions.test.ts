@@ -313,6 +313,25 @@ describe('defect 7: aliases are bounded by what they expand to, not by their num
 });
 
 describe('counterexamples of real-world.test.ts', () => {
+  // The whole-list parser wrote an item with an alias to another item's anchor with the alias in
+  // it (unreadable on its own), or as YAML 1.1 data (`0o644` plain, an int to YAML 1.2 readers).
+  it('writes an item with an alias to another item as JSON, every other item as it was', () => {
+    const anchored = '# the first item\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n    labels: &shared\n      app: web\n# after the first item\n';
+    const aliasing = '- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: b\n    labels: *shared\n  data:\n    mode: "0o644"\n# after the last item\n';
+    const text = `${HEADER}${anchored}${aliasing}functionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: config\n`;
+    const observed = observe(text);
+    const { first } = observed;
+    expect(first.exitCode, first.stderr).toBe(0);
+    expect(first.items[0].text).toBe(anchored);
+    const written = first.items[1].text;
+    expect(written.startsWith('- {\n    "apiVersion": "v1",')).toBe(true);
+    for (const options of [{ schema: 'core' as const }, { version: '1.1' as const }]) {
+      expect(parse(written, options)).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b', labels: { app: 'web' } }, data: { mode: '0o644' } }]);
+    }
+    checkSameDataUnderBothReaders(observed);
+    checkIdempotent(observed);
+  });
+
   // A trailing comment on a flow collection the injection replaces went with it.
   it('keeps the comment after a flow collection the text edit replaces', () => {
     const pod = POD.replace('    labels:\n      app: web\n', '    labels:\n      app: web\n    annotations: {note: x} # why\n');

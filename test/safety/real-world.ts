@@ -83,8 +83,8 @@ export function realWorldText(c: Case, numbers: readonly number[]): RealWorldCas
 
 // --- Data: what real manifests add to the generated objects ------------------------------------
 
-/** Multi-line strings, each ending in 0, 1 or 2 newlines: `|-`, `|` and `|+` (or `>`) in block style. */
-const MULTI_LINE = ['hello\n', 'hello\n\n', 'hello', 'line one\nline two\n', 'a: 1\nb: [x]\n', '#!/bin/sh\necho "$HOME"\n\n\n', '- not an item\n', 'key = "value"\nother = 1'];
+/** Multi-line strings ending in no, one or more newlines: `|-`, `|` and `|+` (or `>`) in block style. */
+const MULTI_LINE = ['hello\n', 'hello\n\n', 'first\nsecond', 'line one\nline two\n', 'a: 1\nb: [x]\n', '#!/bin/sh\necho "$HOME"\n\n\n', '- not an item\n', 'key = "value"\nother = 1'];
 
 function decorate(original: Obj, ch: Choices, features: Set<string>): Obj {
   const item = structuredClone(original);
@@ -367,9 +367,9 @@ class Writer {
    * 1.2, where `<<` is a key like any other), and not in a pod template.
    */
   private mergeSource(): string | undefined {
-    if (!this.mergeable || !this.ch.chance(6) || this.open.some((o) => this.templates.includes(o))) return undefined;
+    if (!this.mergeable || this.open.some((o) => this.templates.includes(o))) return undefined;
     const found = this.anchors.find((a) => a.map && a.item === this.itemNumber && !this.open.includes(a.value));
-    if (!found) return undefined;
+    if (!found || !this.ch.chance(25)) return undefined;
     this.features.add('merge key');
     return found.name;
   }
