@@ -44,7 +44,7 @@ describe(`random ResourceLists in real-world YAML (${RUNS} runs${SEED === undefi
     // A generator that never injects, or drops a feature, would make the checks above vacuous.
     expect(injected).toBeGreaterThan(RUNS / 10);
     if (RUNS >= 100) {
-      const features = ['comments', 'anchor', 'alias', 'merge key', 'flow in block', 'flow item', 'json item', 'json list', 'crlf', 'start marker', 'end marker', 'null collection'];
+      const features = ['comments', 'anchor', 'alias', 'merge key', 'flow in block', 'flow item', 'json item', 'json list', 'crlf', 'start marker', 'end marker', 'null value', 'number-like strings'];
       for (const feature of features) expect(seen.get(feature)?.injected ?? 0, `lists with ${feature} and an injection`).toBeGreaterThan(0);
       for (const chomping of ['-', '', '+']) {
         const lists = (seen.get(`block scalar |${chomping}`)?.injected ?? 0) + (seen.get(`block scalar >${chomping}`)?.injected ?? 0);

@@ -84,21 +84,29 @@ export function realWorldText(c: Case, numbers: readonly number[]): RealWorldCas
 // --- Data: what real manifests add to the generated objects ------------------------------------
 
 /** Multi-line strings ending in no, one or more newlines: `|-`, `|` and `|+` (or `>`) in block style. */
-const MULTI_LINE = ['hello\n', 'hello\n\n', 'first\nsecond', 'line one\nline two\n', 'a: 1\nb: [x]\n', '#!/bin/sh\necho "$HOME"\n\n\n', '- not an item\n', 'key = "value"\nother = 1'];
+const MULTI_LINE = ['hello\n', 'hello\n\n', 'first\nsecond', 'line one\nline two\n', 'a: 1\nb: [x]\n\n', '#!/bin/sh\necho "$HOME"\n\n\n', '- not an item\n', 'key = "value"\nother = 1'];
+
+/** Strings some YAML reader takes for something else (numbers in every base, booleans, nulls, dates, sexagesimals) unless quoted. */
+const NUMBER_LIKE = ['0o644', '0O17', '0X1F', '0B101', '+0x1F', '0644', '1_000', '1e3', '.5', 'yes', 'on', 'N', '~', 'null', '2021-01-01', '12:30:00', '190:20:30'];
 
 function decorate(original: Obj, ch: Choices, features: Set<string>): Obj {
   const item = structuredClone(original);
   const templates = templateObjects(item);
   if (templates.length > 0) {
     // Outside the templates: the workload's own metadata.
-    if (item.kind !== 'Pod' && ch.chance(25)) {
-      item.metadata.annotations = { 'example.com/note': 'x', description: ch.pick(MULTI_LINE) };
+    if (item.kind !== 'Pod' && ch.chance(40)) {
+      item.metadata.annotations = { 'example.com/note': 'x', 'example.com/mode': ch.pick(NUMBER_LIKE), description: ch.pick(MULTI_LINE) };
       features.add('block scalar outside templates');
-    } else if (item.kind !== 'Pod' && ch.chance(10)) {
+      features.add('number-like strings');
+    } else if (item.kind !== 'Pod' && ch.chance(25)) {
       item.metadata.annotations = null;
       features.add('null collection outside templates');
     }
     for (const template of templates) {
+      if (ch.chance(20)) {
+        template.metadata.annotations = { 'example.com/mode': ch.pick(NUMBER_LIKE), ...template.metadata.annotations };
+        features.add('number-like strings');
+      }
       if (ch.chance(30)) {
         const value = ch.pick(MULTI_LINE);
         if (value.endsWith('\n\n') && !KNOWN_DEFECTS.keepChompingInTemplates) continue;
@@ -116,7 +124,7 @@ function decorate(original: Obj, ch: Choices, features: Set<string>): Obj {
   }
   if (item.kind === 'ConfigMap' && item.metadata?.name !== 'kruise-configuration') {
     if (ch.chance(40)) {
-      item.data = { ...item.data, 'zz-last': ch.pick(MULTI_LINE) };
+      item.data = { ...item.data, mode: ch.pick(NUMBER_LIKE), 'zz-last': ch.pick(MULTI_LINE) };
       features.add('block scalar untouched');
     }
     if (ch.chance(20)) {
@@ -249,8 +257,8 @@ class Writer {
           this.blockScalar(value, indent, lines, (header) => line(`${k}: ${header}`));
           continue;
         }
+        if (value === null) this.features.add('null value');
         if (value === null && ch.chance(60)) {
-          this.features.add('null collection');
           line(`${k}:${ch.chance(30) ? ' # nothing yet' : ''}`);
           if (ch.chance(40)) lines.push(`${pad(indent + 2)}# ${k === 'annotations' ? 'example.com/x: y' : 'commented-out: value'}`);
           continue;
@@ -369,7 +377,7 @@ class Writer {
   private mergeSource(): string | undefined {
     if (!this.mergeable || this.open.some((o) => this.templates.includes(o))) return undefined;
     const found = this.anchors.find((a) => a.map && a.item === this.itemNumber && !this.open.includes(a.value));
-    if (!found || !this.ch.chance(25)) return undefined;
+    if (!found || !this.ch.chance(50)) return undefined;
     this.features.add('merge key');
     return found.name;
   }
