@@ -174,7 +174,7 @@ export interface JsonLayout {
   unit?: string;
   /** Whitespace before the value's first line, and the base of its other lines. */
   lead: string;
-  /** After `:` and `,` on one line: `": "` and `", "` (Python's json.dumps), or none (JSON.stringify). */
+  /** After `:` and `,` on one line: a space (Python's json.dumps), or none (JSON.stringify); as after the first key. */
   space: string;
   lineBreak: string;
 }
@@ -182,7 +182,7 @@ export interface JsonLayout {
 /** The layout of a JSON value's text that sits after `lead` on its first line. */
 export function layoutOf(text: string, lead: string, lineBreak: string): JsonLayout {
   const nl = text.indexOf('\n');
-  if (nl === -1) return { lead, space: /^[{[]\s*"(?:[^"\\]|\\.)*"\s*: /.test(text) || /,\s/.test(text) ? ' ' : '', lineBreak };
+  if (nl === -1) return { lead, space: /^\{\s*"(?:[^"\\]|\\.)*"\s*: /.test(text) ? ' ' : '', lineBreak };
   let end = nl + 1;
   while (text.charCodeAt(end) === 32 || text.charCodeAt(end) === 9) end++;
   const indentation = text.slice(nl + 1, end);
