@@ -5,6 +5,7 @@ import { parseAllDocuments, isMap, isScalar, isSeq, Document } from 'yaml';
 import type { Node as YamlNode, YAMLMap, YAMLSeq } from 'yaml';
 import { load as fastLoad, CORE_SCHEMA, YAMLException } from 'js-yaml';
 import { hasOtherLineBreak, isJsSpace, pad } from './chars.js';
+import { toYaml } from './emit.js';
 import { deepEqual, isPlainObject } from '../util/json.js';
 import { NotJson, repeatedJsonKey, scanJson, type JsonSpan } from './json.js';
 
@@ -626,8 +627,9 @@ function parseWholeResourceList(text: string, lineBreak: LineBreak): ResourceLis
     const data = itemsPlain[i];
     const written = (itemText: string) => ({ raw: withLineBreak(indentItem(itemText, indent), lineBreak), indent });
     // The first text that reads on its own as the item's data: its own, its node written with its
-    // comments, its data as JSON (one reading under every reader); the data as YAML 1.1 at worst.
-    const candidates = [() => own[i], () => written(new Document(node).toString({ lineWidth: 0 })), () => written(JSON.stringify(data, null, 2) + '\n')];
+    // comments, its data as JSON (one reading under every reader, but a quoted "<<" is no merge key
+    // to YAML 1.1 readers); the data as the writer writes new nodes at worst.
+    const candidates = [() => own[i], () => written(new Document(node).toString({ lineWidth: 0 })), () => (hasMergeKey(data) ? undefined : written(JSON.stringify(data, null, 2) + '\n'))];
     for (const candidate of candidates) {
       let item: { raw: string; indent: number } | undefined;
       try {
@@ -637,7 +639,7 @@ function parseWholeResourceList(text: string, lineBreak: LineBreak): ResourceLis
       }
       if (item !== undefined && readsAs(item, data)) return { ...item, parsed: { object: data } };
     }
-    return { ...written(new Document(data, { version: '1.1', aliasDuplicateObjects: false }).toString({ lineWidth: 0 })), parsed: { object: data } };
+    return { ...written(toYaml(data)), parsed: { object: data } };
   });
   return {
     ...header,
@@ -673,6 +675,13 @@ function ownItemTexts(text: string, root: YAMLMap, seq: YAMLSeq, lineBreak: Line
       i + 1 < starts.length ? starts[i + 1]!.lineStart : nextKey !== undefined && nextKey > last[0] ? text.lastIndexOf('\n', nextKey - 1) + 1 : nextLine(text, Math.max(last[1] - 1, last[0]));
     return { raw: sliceLines(text, from, end, lineBreak), indent: start.indent };
   });
+}
+
+/** A `<<` key anywhere: a merge key to YAML 1.1 readers where it is written plain, a key like any other in YAML 1.2. */
+function hasMergeKey(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) return value.some(hasMergeKey);
+  return Object.keys(value).some((k) => k === '<<' || hasMergeKey((value as Record<string, unknown>)[k]));
 }
 
 /** Whether an item's text, read on its own, is `data` (not so for an alias to another item's anchor). */

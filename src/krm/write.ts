@@ -1,8 +1,7 @@
 // Write the ResourceList: items as text (unchanged ones exactly as they came in), then results,
 // laid out as the input was: YAML or JSON, with its line breaks.
-import { stringify } from 'yaml';
 import type { Result } from './results.js';
-import { emitBlock, yamlOptions } from './emit.js';
+import { toYaml } from './emit.js';
 import { rewriteItem } from './edit.js';
 import { isJsonCollection, layoutOf, rewriteJson, stringifyJson } from './json.js';
 import { dedentItem, indentItem, type LineBreak, type ResourceListInput, type SourceItem } from './read.js';
@@ -86,10 +85,3 @@ function mostCommonLineBreak(raw: string): LineBreak {
 }
 
 const withLineBreak = (text: string, lineBreak: LineBreak) => (lineBreak === '\n' ? text : text.replace(/\n/g, lineBreak));
-
-/** Block-style YAML that YAML 1.1 readers (kyaml, PyYAML) read back as the same strings. */
-export function toYaml(value: unknown): string {
-  const style = { compactSequences: false };
-  const lines = emitBlock(value, style);
-  return lines ? lines.join('\n') + '\n' : stringify(value, yamlOptions(style));
-}

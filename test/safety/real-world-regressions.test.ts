@@ -332,6 +332,18 @@ describe('counterexamples of real-world.test.ts', () => {
     checkIdempotent(observed);
   });
 
+  // Written as JSON, a `<<` key is a quoted key: no merge key to YAML 1.1 readers any more.
+  it('writes an item with a merge key and an alias to another item in YAML, its merge key plain', () => {
+    const anchored = '- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n  data: &base\n    x: "1"\n';
+    const merging = '- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: b\n  data:\n    <<: *base\n    z: "2"\n';
+    const observed = observe(HEADER + anchored + merging);
+    expect(observed.first.exitCode, observed.first.stderr).toBe(0);
+    expect(observed.first.items[0].text).toBe(anchored);
+    expect(observed.first.items[1].text).toMatch(/^ {4}<<:$/m);
+    checkSameDataUnderBothReaders(observed);
+    checkIdempotent(observed);
+  });
+
   // A trailing comment on a flow collection the injection replaces went with it.
   it('keeps the comment after a flow collection the text edit replaces', () => {
     const pod = POD.replace('    labels:\n      app: web\n', '    labels:\n      app: web\n    annotations: {note: x} # why\n');

@@ -20,6 +20,11 @@ export const KNOWN_DEFECTS = {
   nullCollectionsInTemplates: false,
   /** Defect 4: a `|+` block scalar that ends a map the injection appends to. */
   keepChompingInTemplates: false,
+  /**
+   * Defect 2: a number-like string (`"0o644"`) in a pod template's annotations; where the text edit
+   * writes a changed flow collection anew in block style, the writer leaves it plain.
+   */
+  numberLikeStringsInTemplates: false,
 };
 if (process.env.REAL_WORLD_KNOWN_DEFECTS === 'all') for (const key of Object.keys(KNOWN_DEFECTS)) KNOWN_DEFECTS[key as keyof typeof KNOWN_DEFECTS] = true;
 
@@ -103,7 +108,7 @@ function decorate(original: Obj, ch: Choices, features: Set<string>): Obj {
       features.add('null collection outside templates');
     }
     for (const template of templates) {
-      if (ch.chance(20)) {
+      if (KNOWN_DEFECTS.numberLikeStringsInTemplates && ch.chance(20)) {
         template.metadata.annotations = { 'example.com/mode': ch.pick(NUMBER_LIKE), ...template.metadata.annotations };
         features.add('number-like strings');
       }
