@@ -2,8 +2,7 @@
 // code out. main.ts and the other modes do the I/O around it.
 import { readResourceList, parseItem, sniffKind, dedentItem, InputError, NeedsFullParse, isPlainObject, type SourceItem } from './krm/read.js';
 import { repeatedKeys } from './krm/repeated-keys.js';
-import { rewriteItem } from './krm/edit.js';
-import { writeResourceList } from './krm/write.js';
+import { writeChangedItem, writeResourceList } from './krm/write.js';
 import { result, hasErrors, formatResult, type Result, type FileRef, type Severity, type Subject } from './krm/results.js';
 import { resourceRefOf, subjectOf } from './krm/annotations.js';
 import { readConfiguration } from './config/forms.js';
@@ -143,7 +142,7 @@ function run({ text, configFile, itemFiles, overrides }: RunInput, fullParse: bo
       if (injected !== member.object) next = replacedAt(next, member.path, injected) as Record<string, unknown>;
     }
     if (next === obj) return { text: item.raw, changed: false };
-    return { text: rewriteItem(item.raw, item.indent, obj, next), changed: true };
+    return { text: writeChangedItem(item, obj, next), changed: true };
   }
 
   /**
@@ -360,7 +359,7 @@ function run({ text, configFile, itemFiles, overrides }: RunInput, fullParse: bo
   }
 
   const failed = hasErrors(results);
-  const output = writeResourceList(list.apiVersion, outputs.map((o) => o.text), results, list.functionConfigText);
+  const output = writeResourceList(list.apiVersion, outputs.map((o) => o.text), results, list.functionConfigText, list);
   const counts = (s: string) => results.filter((r) => r.severity === s).length;
   const lines = results.filter((r) => r.severity !== 'info').map(formatResult);
   const done = {

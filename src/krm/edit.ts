@@ -122,7 +122,7 @@ function commentIndentedFrom(line: string, indent: number): boolean {
 const NEW_NODE = { aliasDuplicateObjects: false } as const;
 
 function syncNode(doc: Document, node: YamlNode | null, value: unknown): YamlNode {
-  if (node !== null && deepEqual(node.toJS(doc), value)) return node;
+  if (node !== null && deepEqual(node.toJS(doc, { maxAliasCount: PARSE_OPTIONS.maxAliasCount }), value)) return node;
   if (isMap(node) && isPlainObject(value)) return syncMap(doc, node, value);
   if (isSeq(node) && Array.isArray(value)) return syncSeq(doc, node, value);
   if (isScalar(node) && !isCollectionValue(value)) {

@@ -186,3 +186,10 @@ function keyText(indent: number, key: string): KeyText | undefined {
   }
   return text;
 }
+
+/** Block-style YAML that YAML 1.1 readers (kyaml, PyYAML) read back as the same strings. */
+export function toYaml(value: unknown): string {
+  const style = { compactSequences: false };
+  const lines = emitBlock(value, style);
+  return lines ? lines.join('\n') + '\n' : stringify(value, yamlOptions(style));
+}

@@ -1,10 +1,16 @@
 // Read a ResourceList without building one Document for the whole list: find each item's exact
 // source text with a line scan (kpt and kustomize emit block-style items at a fixed indentation),
 // parse items one at a time, and fall back to a real parser for any other layout.
-import { parseAllDocuments, isMap, isSeq, isCollection, Document } from 'yaml';
-import type { Node as YamlNode } from 'yaml';
+import { WRITE_SCHEMA } from './quoting.js';
+import { parseAllDocuments, isMap, isScalar, isSeq, Document } from 'yaml';
+import type { Node as YamlNode, YAMLMap, YAMLSeq } from 'yaml';
 import { load as fastLoad, CORE_SCHEMA, YAMLException } from 'js-yaml';
 import { hasOtherLineBreak, isJsSpace, pad } from './chars.js';
+import { toYaml } from './emit.js';
+import { deepEqual, isPlainObject } from '../util/json.js';
+import { NotJson, repeatedJsonKey, scanJson, type JsonSpan } from './json.js';
+
+export { isPlainObject };
 
 export interface SourceItem {
   /** The item's text as it came in: its `-` line and every line up to the next item. */
@@ -16,6 +22,15 @@ export interface SourceItem {
    * `parseItem` parses it when needed, so that a large list is never held as data all at once.
    */
   parsed?: ParsedItem;
+  /** Set for an item of a JSON list: `raw` is its JSON value, from its first character on. */
+  json?: JsonItem;
+}
+
+export interface JsonItem {
+  /** Whitespace before the value on its line in the output, and the base of its other lines. */
+  lead: string;
+  /** Its top-level `kind`, when it has exactly one and that is a string. */
+  kind?: string;
 }
 
 export interface ParsedItem {
@@ -29,7 +44,13 @@ export class NeedsFullParse extends Error {}
 
 export function parseItem(item: SourceItem): ParsedItem {
   if (item.parsed) return item.parsed;
-  const parsed = parseInPlace(item.raw) ?? parseItemText(dedentItem(item.raw, item.indent));
+  if (item.json) return parseJsonItem(item.raw);
+  let parsed = parseInPlace(item.raw);
+  if (parsed === undefined) {
+    // CRLF reads as LF (the YAML parsers normalise line breaks), and the line code sees LF only.
+    const raw = item.raw.includes('\r\n') ? item.raw.replace(/\r\n/g, '\n') : item.raw;
+    parsed = (raw === item.raw ? undefined : parseInPlace(raw)) ?? parseItemText(dedentItem(raw, item.indent));
+  }
   if (parsed === undefined) throw new NeedsFullParse();
   return parsed;
 }
@@ -52,6 +73,7 @@ function parseInPlace(raw: string): ParsedItem | undefined {
 
 /** The item's `kind`, read off its text without parsing it; undefined when that is not certain. */
 export function sniffKind(item: SourceItem): string | undefined {
+  if (item.json) return item.json.kind;
   if (item.parsed) return isPlainObject(item.parsed.object) && typeof item.parsed.object.kind === 'string' ? item.parsed.object.kind : undefined;
   // Exactly one line `kind: X` at the item's top level (in a block scalar too, which makes it uncertain).
   const { raw, indent } = item;
@@ -92,12 +114,24 @@ export interface ResourceListInput {
   functionConfigText?: string;
   /** Indentation of `-` markers for items the function writes from scratch. */
   itemIndent: number;
+  /** The input's line break (of its first line): the output's lines end with it. */
+  lineBreak: LineBreak;
+  /** Set when the list came as JSON: it is written back as JSON. */
+  json?: JsonListLayout;
+}
+
+export type LineBreak = '\n' | '\r\n';
+
+export interface JsonListLayout {
+  /** Indentation per level of the list's own lines; undefined when the list is on one line. */
+  unit?: string;
 }
 
 /** Input that is not a ResourceList at all: reported on stderr, since no items can be echoed. */
 export class InputError extends Error {}
 
-export const PARSE_OPTIONS = { uniqueKeys: true, maxAliasCount: 100, prettyErrors: true, logLevel: 'error' } as const;
+/** Alias expansion is bounded by its size instead (expandsWithinBudget). */
+export const PARSE_OPTIONS = { uniqueKeys: true, maxAliasCount: -1, prettyErrors: true, logLevel: 'error' } as const;
 
 const RESOURCE_LIST_VERSIONS = new Set([
   'config.kubernetes.io/v1',
@@ -107,14 +141,22 @@ const RESOURCE_LIST_VERSIONS = new Set([
 
 /** @param full skip the fast path (when it cut out an item that does not parse on its own) */
 export function readResourceList(input: string, full = false): ResourceListInput {
-  const text = normalizeText(input);
-  if (text.trim() === '') throw new InputError('no input: expected a ResourceList on stdin');
-  return (full ? undefined : scanBlockResourceList(text)) ?? parseWholeResourceList(text);
+  const withoutBom = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
+  if (withoutBom.trim() === '') throw new InputError('no input: expected a ResourceList on stdin');
+  const { text, lineBreak } = lineBreaks(withoutBom);
+  return readJsonResourceList(text, lineBreak) ?? (full ? undefined : scanBlockResourceList(text, lineBreak)) ?? parseWholeResourceList(text, lineBreak);
 }
 
-function normalizeText(input: string): string {
-  const withoutBom = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
-  return withoutBom.includes('\r') ? withoutBom.replace(/\r\n?/g, '\n') : withoutBom;
+/**
+ * CRLF stays in the text, so that items are echoed byte for byte; the output's own lines end like
+ * the input's first line. A CR on its own (old Mac files) becomes LF, CRLF with it: the line scan
+ * splits lines at LF only.
+ */
+function lineBreaks(text: string): { text: string; lineBreak: LineBreak } {
+  if (!text.includes('\r')) return { text, lineBreak: '\n' };
+  if (/\r(?!\n)/.test(text)) return { text: text.replace(/\r\n?/g, '\n'), lineBreak: '\n' };
+  const firstBreak = text.indexOf('\n');
+  return { text, lineBreak: firstBreak > 0 && text.charCodeAt(firstBreak - 1) === 13 ? '\r\n' : '\n' };
 }
 
 function checkHeader(apiVersion: unknown, kind: unknown): { apiVersion: string; kind: string } {
@@ -142,11 +184,11 @@ function nextLine(text: string, start: number): number {
   return nl === -1 ? text.length : nl + 1;
 }
 
-/** The lines in [from, to) (offsets of line starts) as one string ending in a newline. */
-function sliceLines(text: string, from: number, to: number): string {
+/** The lines in [from, to) (offsets of line starts) as one string ending in a line break. */
+function sliceLines(text: string, from: number, to: number, lineBreak: LineBreak): string {
   if (from >= to) return '';
   const part = text.slice(from, to);
-  return part.endsWith('\n') ? part : part + '\n';
+  return part.endsWith('\n') ? part : part + lineBreak;
 }
 
 /** Spaces at the start of the line at `start`. */
@@ -162,13 +204,41 @@ function blankOrCommentAfter(text: string, start: number, lead: number): boolean
   return c === 10 || c === 35 || c === 13 || c === 9;
 }
 
+/** Space, tab, a line break or the end: what makes `---` or `...` at a line's start a document marker. */
+const endsMarker = (c: number) => c === 32 || c === 9 || c === 10 || c === 13 || Number.isNaN(c);
+
+/** A `---` or `...` line at `start`. */
+function isMarkerLine(text: string, start: number): boolean {
+  return (text.startsWith('---', start) || text.startsWith('...', start)) && endsMarker(text.charCodeAt(start + 3));
+}
+
+/** Nothing from `from` to the line's end but spaces, tabs and a comment. */
+function blankOrCommentFrom(text: string, from: number): boolean {
+  let p = from;
+  while (text.charCodeAt(p) === 32 || text.charCodeAt(p) === 9) p++;
+  const c = text.charCodeAt(p);
+  return c === 10 || c === 13 || c === 35 || Number.isNaN(c);
+}
+
+/** From `start` on, only empty documents: marker, blank and comment lines (which every reader skips). */
+function onlyEmptyDocuments(text: string, start: number): boolean {
+  for (let s = start; s < text.length; s = nextLine(text, s)) {
+    if (!blankOrCommentFrom(text, isMarkerLine(text, s) ? s + 3 : s)) return false;
+  }
+  return true;
+}
+
 /**
  * One pass over the lines, as offsets (a 50 MB list has a million lines; items are sliced out of
  * the input whole, which V8 keeps as views of it). Top-level keys sit at column 0; in the items,
  * a line needs a look at its first few characters only: whether its indentation reaches the
- * items' `-`.
+ * items' `-`. Document markers are read here too: a `---` before the first content line starts
+ * the document, and the next `---` or `...` ends it, when only empty documents follow.
  */
-function scanBlockResourceList(text: string): ResourceListInput | undefined {
+function scanBlockResourceList(text: string, lineBreak: LineBreak): ResourceListInput | undefined {
+  let docStart = 0;
+  let docEnd = text.length;
+  let sawContent = false;
   let itemsLine = -1;
   let itemsStart = -1;
   let itemsEnd = -1;
@@ -179,9 +249,23 @@ function scanBlockResourceList(text: string): ResourceListInput | undefined {
   for (let s = 0; s < text.length; ) {
     const next = nextLine(text, s);
     const c = text.charCodeAt(s);
-    if (!(c === 32 || c === 10 || c === 35 || (c === 45 /* - */ && !text.startsWith('---', s)))) {
-      const line = text.slice(s, text.charCodeAt(next - 1) === 10 ? next - 1 : next);
-      if (line.startsWith('%') || line.startsWith('---') || line.startsWith('...')) return undefined;
+    if ((c === 45 /* - */ || c === 46 /* . */) && isMarkerLine(text, s)) {
+      if (!blankOrCommentFrom(text, s + 3)) return undefined;
+      if (!sawContent && c === 45) {
+        docStart = next;
+        s = next;
+        continue;
+      }
+      if (!sawContent || !onlyEmptyDocuments(text, next)) return undefined;
+      docEnd = s;
+      break;
+    }
+    if (!sawContent) sawContent = !blankOrCommentFrom(text, s);
+    if (!(c === 32 || c === 10 || c === 13 || c === 35 || c === 45)) {
+      let lineEnd = text.charCodeAt(next - 1) === 10 ? next - 1 : next;
+      if (text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
+      const line = text.slice(s, lineEnd);
+      if (line.startsWith('%') || line.startsWith('...')) return undefined;
       const key = TOP_LEVEL_KEY.exec(line);
       if (key) {
         if (key[1] === 'items') {
@@ -215,15 +299,15 @@ function scanBlockResourceList(text: string): ResourceListInput | undefined {
     s = next;
   }
   if (itemsStart === -1) return undefined;
-  const end = itemsEnd === -1 ? text.length : itemsEnd;
+  const end = itemsEnd === -1 ? docEnd : itemsEnd;
   const items: SourceItem[] = [];
   for (let k = 0; k < starts.length; k++) {
     // Comment lines before the first item belong to it, so that nothing is lost on output.
-    items.push({ raw: sliceLines(text, k === 0 ? itemsStart : starts[k], k + 1 < starts.length ? starts[k + 1] : end), indent });
+    items.push({ raw: sliceLines(text, k === 0 ? itemsStart : starts[k], k + 1 < starts.length ? starts[k + 1] : end, lineBreak), indent });
   }
 
   // The rest of the list (apiVersion, kind, functionConfig, …) is small: parse it on its own.
-  const head = sliceLines(text, 0, itemsLine) + 'items: []\n' + sliceLines(text, end, text.length);
+  const head = sliceLines(text, docStart, itemsLine, lineBreak) + 'items: []\n' + sliceLines(text, end, docEnd, lineBreak);
   const parsedHead = parseItemText(head);
   if (parsedHead === undefined || parsedHead.duplicateKey) return undefined;
   const rest = parsedHead.object;
@@ -234,8 +318,9 @@ function scanBlockResourceList(text: string): ResourceListInput | undefined {
     items,
     functionConfig: rest.functionConfig,
     hasFunctionConfig: 'functionConfig' in rest,
-    functionConfigText: functionConfigLine === -1 ? undefined : topLevelBlock(text, functionConfigLine),
+    functionConfigText: functionConfigLine === -1 ? undefined : topLevelBlock(text, functionConfigLine, docEnd, lineBreak),
     itemIndent: indent === -1 ? 0 : indent,
+    lineBreak,
   };
 }
 
@@ -243,24 +328,24 @@ function scanBlockResourceList(text: string): ResourceListInput | undefined {
 function isItemStart(text: string, p: number): boolean {
   if (text.charCodeAt(p) !== 45) return false;
   const next = p + 1 < text.length ? text.charCodeAt(p + 1) : 10;
-  return next === 32 || next === 10;
+  return next === 32 || next === 10 || next === 13;
 }
 
-/** The lines of the top-level key at `start` and its value, without trailing blank lines. */
-function topLevelBlock(text: string, start: number): string {
+/** The lines of the top-level key at `start` and its value (before `limit`), without trailing blank lines. */
+function topLevelBlock(text: string, start: number, limit: number, lineBreak: LineBreak): string {
   let end = nextLine(text, start);
   let kept = end;
-  while (end < text.length) {
+  while (end < limit) {
     const lead = lineIndent(text, end);
     if (lead === 0 && !blankOrCommentAfter(text, end, 0)) break;
     const next = nextLine(text, end);
     if (text.slice(end, next).trim() !== '') kept = next;
     end = next;
   }
-  return sliceLines(text, start, kept);
+  return sliceLines(text, start, kept, lineBreak);
 }
 
-/** Anchors, aliases and tags: the `yaml` parser handles them (and bounds alias expansion). */
+/** Anchors, aliases and tags: the `yaml` parser handles them (and alias expansion is bounded). */
 const NEEDS_FULL_PARSER = /(?:^[ \t]*(?:- +)*|: +|[[{,] *)[&*!][^\s,\]}]/m;
 
 /** The characters are found much faster than the pattern, and most items have none of them. */
@@ -292,10 +377,52 @@ function parseWithYaml(text: string, uniqueKeys: boolean): unknown {
   try {
     const doc = parseAllDocuments(text, { ...PARSE_OPTIONS, uniqueKeys });
     if (!Array.isArray(doc) || doc.length !== 1 || doc[0].errors.length > 0) return undefined;
-    return doc[0].toJS({ maxAliasCount: PARSE_OPTIONS.maxAliasCount }) ?? null;
+    const object = doc[0].toJS({ maxAliasCount: PARSE_OPTIONS.maxAliasCount }) ?? null;
+    return expandsWithinBudget(object, text) ? object : undefined;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Aliases give parsed data shared parts, which everything downstream (comparing, copying, writing)
+ * walks once per reference: an alias bomb of a few hundred bytes stands for a billion nodes. The
+ * data, with every alias written out, may hold as many nodes as the text has characters, or a
+ * million, whichever is more; data without aliases holds fewer nodes than its text has characters,
+ * so only alias expansion can exceed it. kubectl's reader also bounds the expansion by its size
+ * rather than by a count of aliases (gopkg.in/yaml.v3, decode.go: allowedAliasRatio).
+ */
+export function expandsWithinBudget(value: unknown, text: string): boolean {
+  if (!text.includes('*')) return true;
+  const budget = Math.max(MIN_EXPANSION_BUDGET, text.length);
+  const sizes = new Map<object, number>();
+  const size = (v: unknown): number => {
+    if (typeof v !== 'object' || v === null) return 1;
+    const known = sizes.get(v);
+    if (known !== undefined) return known;
+    // Data that contains itself (`&a [*a]`) has no size at all.
+    sizes.set(v, Number.POSITIVE_INFINITY);
+    let n = 1;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      n += size(child);
+      if (n > budget) break;
+    }
+    sizes.set(v, n);
+    return n;
+  };
+  return size(value) <= budget;
+}
+
+const MIN_EXPANSION_BUDGET = 1_000_000;
+
+/**
+ * An item of a JSON list, read as JSON (JSON.parse: one reading of every value, and no nesting
+ * limit below the scan's). A repeated key is reported as in YAML items; the last value counts.
+ */
+function parseJsonItem(raw: string): ParsedItem {
+  const repeated = repeatedJsonKey(raw);
+  const object = JSON.parse(raw) as unknown;
+  return repeated === undefined ? { object } : { object, duplicateKey: `key ${JSON.stringify(repeated)} repeated` };
 }
 
 
@@ -392,13 +519,78 @@ export function indentItem(text: string, indent: number): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Fallback: any other layout (JSON, flow style, odd indentation). Slower, and items are re-emitted
-// in block style rather than as their exact text.
+// JSON: a ResourceList piped in as JSON. Each item's text is found by a scan that checks the
+// JSON as it goes (and records the items' top-level keys, for their kind), and the list is
+// written back as JSON (krm/write.ts).
 
-function parseWholeResourceList(text: string): ResourceListInput {
+function readJsonResourceList(text: string, lineBreak: LineBreak): ResourceListInput | undefined {
+  let first = 0;
+  while (isJsSpace(text.charCodeAt(first))) first++;
+  if (text.charCodeAt(first) !== 123 /* { */) return undefined;
+  let root: JsonSpan;
+  try {
+    root = scanJson(text, 3);
+  } catch (e) {
+    // Not JSON after all (comments, single quotes, a syntax error): the YAML parser reads or reports it.
+    if (e instanceof NotJson) return undefined;
+    throw e;
+  }
+  const entries = root.entries ?? [];
+  if (new Set(entries.map((e) => e.key)).size !== entries.length) return undefined;
+  const member = (key: string) => entries.find((e) => e.key === key)?.value;
+  const valueOf = (span: JsonSpan | undefined): unknown => (span === undefined ? undefined : JSON.parse(text.slice(span.start, span.end)));
+  const header = checkHeader(valueOf(member('apiVersion')), valueOf(member('kind')));
+  const items = member('items');
+  if (items === undefined || text.startsWith('null', items.start)) throw new InputError('the ResourceList has no items list');
+  if (items.elements === undefined) throw new InputError("the ResourceList's items is not a list");
+  const unit = jsonIndentUnit(text, root);
+  const functionConfig = member('functionConfig');
+  return {
+    ...header,
+    items: items.elements.map((span) => ({ raw: text.slice(span.start, span.end), indent: 0, json: { lead: leadOf(text, span.start, unit), kind: jsonKind(text, span) } })),
+    functionConfig: valueOf(functionConfig),
+    hasFunctionConfig: functionConfig !== undefined,
+    functionConfigText: functionConfig === undefined ? undefined : text.slice(functionConfig.start, functionConfig.end),
+    itemIndent: 0,
+    lineBreak,
+    json: { unit },
+  };
+}
+
+/** The whitespace before the list's first key on its own line; undefined when the list is on one line. */
+function jsonIndentUnit(text: string, root: JsonSpan): string | undefined {
+  const firstKey = root.entries?.[0]?.keyStart;
+  if (firstKey === undefined) return undefined;
+  let p = firstKey;
+  while (p > root.start + 1 && (text.charCodeAt(p - 1) === 32 || text.charCodeAt(p - 1) === 9)) p--;
+  return text.charCodeAt(p - 1) === 10 && p < firstKey ? text.slice(p, firstKey) : undefined;
+}
+
+/** The whitespace before an item on its line, when nothing else is; else two levels of the list's indentation. */
+function leadOf(text: string, start: number, unit: string | undefined): string {
+  let p = start;
+  while (p > 0 && (text.charCodeAt(p - 1) === 32 || text.charCodeAt(p - 1) === 9)) p--;
+  if (p === 0 || text.charCodeAt(p - 1) === 10) return text.slice(p, start);
+  return unit === undefined ? '' : unit + unit;
+}
+
+/** The item's one top-level `kind`, when it is a string. */
+function jsonKind(text: string, span: JsonSpan): string | undefined {
+  const kinds = span.entries?.filter((e) => e.key === 'kind') ?? [];
+  if (kinds.length !== 1 || text.charCodeAt(kinds[0].value.start) !== 34) return undefined;
+  return JSON.parse(text.slice(kinds[0].value.start, kinds[0].value.end)) as string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fallback: any other layout (flow style, odd indentation, directives, an alias to another item).
+// Slower: the whole list is one Document. Each item keeps its text where that text read on its
+// own gives the same data; the others are written anew (as JSON when nothing else reads the same).
+
+function parseWholeResourceList(text: string, lineBreak: LineBreak): ResourceListInput {
   const docs = parseAllDocuments(text, PARSE_OPTIONS);
   const all = Array.isArray(docs) ? docs : [docs];
-  const nonEmpty = all.filter((d) => d.contents !== null || d.errors.length > 0);
+  // An empty document (a last `---`, perhaps with comments) holds a null scalar of no text: kubectl skips it.
+  const nonEmpty = all.filter((d) => d.errors.length > 0 || !(d.contents === null || (isScalar(d.contents) && d.contents.value === null && d.contents.source === '')));
   if (nonEmpty.length === 0) throw new InputError('no input: expected a ResourceList on stdin');
   if (nonEmpty.length > 1) {
     throw new InputError(
@@ -413,9 +605,16 @@ function parseWholeResourceList(text: string): ResourceListInput {
   try {
     plain = doc.toJS({ maxAliasCount: PARSE_OPTIONS.maxAliasCount }) as Record<string, unknown>;
   } catch (e) {
-    // An alias-expansion bomb (or another alias the data cannot hold) ends here, quickly.
+    // An alias the data cannot hold ends here.
     throw new InputError(`input cannot be read: ${firstLine((e as Error).message)}`);
   }
+  let bounded: boolean;
+  try {
+    bounded = expandsWithinBudget(plain, text);
+  } catch {
+    bounded = false;
+  }
+  if (!bounded) throw new InputError('input cannot be read: its aliases expand to more data than its text could hold (an alias bomb?)');
   const header = checkHeader(plain.apiVersion, plain.kind);
   const itemsNode = root.get('items', true) as YamlNode | undefined;
   if (itemsNode === undefined || itemsNode === null) {
@@ -423,39 +622,99 @@ function parseWholeResourceList(text: string): ResourceListInput {
   }
   if (!isSeq(itemsNode)) throw new InputError('the ResourceList\'s items is not a list');
   const itemsPlain = plain.items as unknown[];
-  const items = itemsNode.items.map((node, i) => ({
-    raw: indentItem(itemText(node as YamlNode, itemsPlain[i]), 0),
-    indent: 0,
-    parsed: { object: itemsPlain[i] },
-  }));
+  const own = ownItemTexts(text, root, itemsNode, lineBreak);
+  const indent = own.find((k) => k !== undefined)?.indent ?? 0;
+  const items = itemsNode.items.map((node, i): SourceItem => {
+    const data = itemsPlain[i];
+    const written = (itemText: string) => ({ raw: withLineBreak(indentItem(itemText, indent), lineBreak), indent });
+    // The first text that reads on its own as the item's data: its own, its node written with its
+    // comments, its data as JSON (one reading under every reader, but a quoted "<<" is no merge key
+    // to YAML 1.1 readers); the data as the writer writes new nodes at worst.
+    const candidates = [() => own[i], () => written(new Document(node).toString({ lineWidth: 0 })), () => (hasMergeKey(data) ? undefined : written(JSON.stringify(data, null, 2) + '\n'))];
+    for (const candidate of candidates) {
+      let item: { raw: string; indent: number } | undefined;
+      try {
+        item = candidate();
+      } catch {
+        continue;
+      }
+      if (item !== undefined && readsAs(item, data)) return { ...item, parsed: { object: data } };
+    }
+    return { ...written(toYaml(data)), parsed: { object: data } };
+  });
   return {
     ...header,
     items,
     functionConfig: plain.functionConfig,
     hasFunctionConfig: 'functionConfig' in plain,
     functionConfigText:
-      'functionConfig' in plain ? new Document({ functionConfig: plain.functionConfig }, { version: '1.1' }).toString({ lineWidth: 0 }) : undefined,
-    itemIndent: 0,
+      'functionConfig' in plain ? withLineBreak(new Document({ functionConfig: plain.functionConfig }, { version: '1.1', ...WRITE_SCHEMA }).toString({ lineWidth: 0 }), lineBreak) : undefined,
+    itemIndent: indent,
+    lineBreak,
   };
 }
 
-function itemText(node: YamlNode, plain: unknown): string {
-  // Flow (and JSON) items come out in block style; block items keep their comments, unless an
-  // alias points outside the item.
-  if (isCollection(node) && !node.flow) {
-    try {
-      return new Document(node).toString({ lineWidth: 0 });
-    } catch {
-      // fall through to the plain data
-    }
+const withLineBreak = (text: string, lineBreak: LineBreak) => (lineBreak === '\n' ? text : text.replace(/\n/g, lineBreak));
+
+/**
+ * Each item's own text: a flow item's text after a `- `; a block item's lines from its `-` to the
+ * next item's, as the line scan cuts them (the first from the line after `items:`, the last up to
+ * the next key).
+ */
+function ownItemTexts(text: string, root: YAMLMap, seq: YAMLSeq, lineBreak: LineBreak): Array<{ raw: string; indent: number } | undefined> {
+  const nodes = seq.items as Array<YamlNode | null>;
+  if (seq.flow) return nodes.map((node) => (node?.range ? { raw: '- ' + text.slice(node.range[0], node.range[1]) + lineBreak, indent: 0 } : undefined));
+  const at = root.items.findIndex((pair) => isScalar(pair.key) && pair.key.value === 'items');
+  const keyEnd = (root.items[at]?.key as YamlNode | undefined)?.range?.[1];
+  const nextKey = (root.items[at + 1]?.key as YamlNode | undefined)?.range?.[0];
+  const starts = nodes.map((node) => (node?.range ? dashLine(text, node.range[0]) : undefined));
+  const last = nodes[nodes.length - 1]?.range ?? undefined;
+  return starts.map((start, i) => {
+    if (start === undefined || (i + 1 < starts.length && starts[i + 1] === undefined) || last === undefined) return undefined;
+    const from = i === 0 && keyEnd !== undefined && keyEnd < start.lineStart ? nextLine(text, keyEnd) : start.lineStart;
+    const end =
+      i + 1 < starts.length ? starts[i + 1]!.lineStart : nextKey !== undefined && nextKey > last[0] ? text.lastIndexOf('\n', nextKey - 1) + 1 : nextLine(text, Math.max(last[1] - 1, last[0]));
+    return { raw: sliceLines(text, from, end, lineBreak), indent: start.indent };
+  });
+}
+
+/** A `<<` key anywhere: a merge key to YAML 1.1 readers where it is written plain, a key like any other in YAML 1.2. */
+function hasMergeKey(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) return value.some(hasMergeKey);
+  return Object.keys(value).some((k) => k === '<<' || hasMergeKey((value as Record<string, unknown>)[k]));
+}
+
+/** Whether an item's text, read on its own, is `data` (not so for an alias to another item's anchor). */
+function readsAs(item: { raw: string; indent: number }, data: unknown): boolean {
+  try {
+    return deepEqual(parseItem(item).object, data);
+  } catch (e) {
+    if (e instanceof NeedsFullParse) return false;
+    throw e;
   }
-  return new Document(plain, { version: '1.1', aliasDuplicateObjects: false }).toString({ lineWidth: 0 });
+}
+
+/**
+ * The line of the `-` before a block sequence item's node at `nodeStart`: the node's own line, or
+ * one above it past blank and comment lines (`- # head comment`, then the item).
+ */
+function dashLine(text: string, nodeStart: number): { lineStart: number; indent: number } | undefined {
+  let lineStart = text.lastIndexOf('\n', nodeStart - 1) + 1;
+  let marker = /^( *)- +$/.exec(text.slice(lineStart, nodeStart));
+  if (marker) return { lineStart, indent: marker[1].length };
+  if (!/^ *$/.test(text.slice(lineStart, nodeStart))) return undefined;
+  while (lineStart > 0) {
+    const end = lineStart - 1;
+    lineStart = text.lastIndexOf('\n', end - 1) + 1;
+    const line = text.slice(lineStart, end).replace(/\r$/, '');
+    marker = /^( *)-(?:[ \t]+#.*|[ \t]*)$/.exec(line);
+    if (marker) return { lineStart, indent: marker[1].length };
+    if (!/^\s*(?:#.*)?$/.test(line)) return undefined;
+  }
+  return undefined;
 }
 
 function firstLine(message: string): string {
   return message.split('\n')[0];
-}
-
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -296,7 +296,7 @@ function editEntry(text: Text, e: Entry, indent: number, old: unknown, next: unk
     out.push(`${keyText} ${inlineScalar(next)}${e.inline !== '' && !nested ? e.comment : ''}`);
     return;
   }
-  out.push(`${keyText}${nested || e.inline === '' ? e.comment : ''}`);
+  out.push(`${keyText}${e.comment}`);
   serialize(next, Array.isArray(next) && style.compactSequences ? indent : indent + 2, style, out);
 }
 

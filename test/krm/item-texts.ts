@@ -11,7 +11,7 @@ const SCALARS = [
 const ODD = ['---', '...', '\t', '\tx: 1', '# c', '', '   ', '\u2028', '-', '- ', 'kind: Pod', '  kind: X # c', 'x\ry: 1'];
 
 /** Picks from a fixed stream of numbers, so that fast-check can replay and shrink a case. */
-class Choices {
+export class Choices {
   private at = 0;
   constructor(private readonly numbers: readonly number[]) {}
   next(): number {

@@ -68,7 +68,7 @@ describe('readResourceList (fast path)', () => {
     expect(parseItem(list.items[0]).object).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } });
   });
 
-  it('accepts the older ResourceList versions and JSON, re-emitting JSON items in block style', () => {
+  it('accepts the older ResourceList versions and JSON, keeping each JSON item\'s text', () => {
     const json = JSON.stringify({
       apiVersion: 'config.kubernetes.io/v1beta1',
       kind: 'ResourceList',
@@ -76,9 +76,10 @@ describe('readResourceList (fast path)', () => {
     });
     const list = readResourceList(json);
     expect(list.apiVersion).toBe('config.kubernetes.io/v1beta1');
+    expect(list.json).toEqual({ unit: undefined });
     expect(parseItem(list.items[0]).object).toMatchObject({ metadata: { name: 'a' } });
-    expect(list.items[0].raw).not.toContain('{');
-    expect(list.items[0].raw).toContain('"on": "yes"');
+    expect(list.items[0].raw).toBe('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"},"data":{"on":"yes"}}');
+    expect(sniffKind(list.items[0])).toBe('ConfigMap');
   });
 
   it.each([

@@ -270,7 +270,7 @@ function outputResults(stdout: string): OutputResult[] {
   return ((parse(stdout, { maxAliasCount: -1, uniqueKeys: false }) as { results?: OutputResult[] }).results ?? []);
 }
 
-/** Item texts as the function sees them (after BOM and CRLF normalisation). */
+/** Item texts as the function sees them (after a BOM is dropped). */
 const itemTexts = (text: string): string[] => readItems(text).map((i) => i.raw);
 
 function expectErrors(run: BundleRun, expected: ExpectedError[], severity = 'error'): void {
@@ -386,12 +386,17 @@ describe('hostile input: the expected outcome', () => {
     expect(Object.getOwnPropertyDescriptor(pod.metadata.annotations, '__proto__')?.value).toBe('y');
   });
 
-  it('CRLF input comes out with LF line endings and the same data', () => {
+  // Fixed (issue 12, defect 6): CRLF came back as LF.
+  it('CRLF input keeps CRLF: untouched items byte for byte, every line of the output with CRLF', () => {
+    const input = corpusText('crlf.yaml');
     const run = runBundle(corpus('crlf.yaml'));
-    expect(run.stdout).not.toContain('\r');
-    const cfg = readItems(run.stdout)[1];
-    expect(cfg.raw).toBe(itemTexts(corpusText('crlf.yaml'))[1]);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout.replace(/\r\n/g, '')).not.toContain('\n');
+    const [, cfg, web] = readItems(run.stdout);
+    expect(cfg.raw).toBe(itemTexts(input)[1]);
+    expect(input).toContain(cfg.raw);
     expect((cfg.object as any).data.script).toBe('echo one\necho two\n');
+    expect(web.raw).toContain('- name: log-agent\r\n');
   });
 
   it('an alias-expansion bomb is rejected quickly and with bounded memory', () => {

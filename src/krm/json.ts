@@ -1,0 +1,260 @@
+// JSON in, JSON out. A ResourceList that comes as JSON (piped in by people; kpt and kustomize send
+// YAML) keeps each item's exact text and is written back as JSON, and so is an item written as JSON
+// in a YAML list (a `.json` file in the command-line mode). JSON has one reading of every value, so
+// nothing a YAML 1.1 or 1.2 reader could take for a number or a boolean is ever written.
+import { deepEqual, isPlainObject } from '../util/json.js';
+
+/** Where a JSON value stands in its text and, as far as it was recorded, where its parts do. */
+export interface JsonSpan {
+  start: number;
+  end: number;
+  /** An object's members, in text order (recorded objects only). */
+  entries?: JsonEntry[];
+  /** An array's elements (recorded arrays only). */
+  elements?: JsonSpan[];
+}
+
+export interface JsonEntry {
+  key: string;
+  keyStart: number;
+  /** The key as written, quotes included. */
+  keyText: string;
+  value: JsonSpan;
+}
+
+export class NotJson extends Error {}
+
+/**
+ * Nesting deeper than this is no Kubernetes object; such text is left to the YAML parser (which
+ * rejects it), and the scan below recurses without fear of the stack.
+ */
+const MAX_DEPTH = 1000;
+
+/**
+ * Checks that `text` is one JSON value (with whitespace around it) and records the spans of its
+ * parts `record` levels deep. Throws NotJson otherwise. With `keys`, the first key an object
+ * repeats is put there.
+ */
+export function scanJson(text: string, record: number, keys?: { repeated?: string }): JsonSpan {
+  let pos = 0;
+  const fail = (): never => {
+    throw new NotJson(`not JSON at offset ${pos}`);
+  };
+  const skipSpace = () => {
+    for (let c = text.charCodeAt(pos); c === 32 || c === 10 || c === 13 || c === 9; c = text.charCodeAt(++pos));
+  };
+  const expect = (c: number) => {
+    if (text.charCodeAt(pos) !== c) fail();
+    pos++;
+  };
+  /** A string from its opening quote; true when it holds an escape. */
+  const string = (): boolean => {
+    expect(34);
+    let escaped = false;
+    for (;;) {
+      const c = text.charCodeAt(pos++);
+      if (c === 34) return escaped;
+      if (c === 92) {
+        escaped = true;
+        const e = text.charCodeAt(pos++);
+        if (e === 117 /* u */) {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(pos, pos + 4))) fail();
+          pos += 4;
+        } else if (!(e === 34 || e === 92 || e === 47 || e === 98 || e === 102 || e === 110 || e === 114 || e === 116)) fail();
+      } else if (!(c >= 0x20)) fail(); // control characters, and NaN past the end
+    }
+  };
+  const digits = () => {
+    const from = pos;
+    for (let c = text.charCodeAt(pos); c >= 48 && c <= 57; c = text.charCodeAt(++pos));
+    if (pos === from) fail();
+  };
+  const number = () => {
+    if (text.charCodeAt(pos) === 45) pos++;
+    if (text.charCodeAt(pos) === 48) pos++;
+    else digits();
+    if (text.charCodeAt(pos) === 46) {
+      pos++;
+      digits();
+    }
+    const e = text.charCodeAt(pos);
+    if (e === 101 || e === 69) {
+      pos++;
+      const sign = text.charCodeAt(pos);
+      if (sign === 43 || sign === 45) pos++;
+      digits();
+    }
+  };
+  const word = (w: string) => {
+    if (!text.startsWith(w, pos)) fail();
+    pos += w.length;
+  };
+  const value = (depth: number, keep: number): JsonSpan => {
+    const start = pos;
+    const c = text.charCodeAt(pos);
+    if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (depth >= MAX_DEPTH) fail();
+      const object = c === 123;
+      const close = object ? 125 : 93;
+      const entries: JsonEntry[] | undefined = keep > 0 && object ? [] : undefined;
+      const seen = keys && object ? new Set<string>() : undefined;
+      const elements: JsonSpan[] | undefined = keep > 0 && !object ? [] : undefined;
+      pos++;
+      skipSpace();
+      if (text.charCodeAt(pos) === close) pos++;
+      else {
+        for (;;) {
+          if (object) {
+            const keyStart = pos;
+            const escaped = string();
+            const keyEnd = pos;
+            const key = entries || seen ? (escaped ? (JSON.parse(text.slice(keyStart, keyEnd)) as string) : text.slice(keyStart + 1, keyEnd - 1)) : '';
+            if (seen) {
+              if (seen.has(key)) keys!.repeated ??= key;
+              seen.add(key);
+            }
+            skipSpace();
+            expect(58 /* : */);
+            skipSpace();
+            const v = value(depth + 1, keep - 1);
+            entries?.push({ key, keyStart, keyText: text.slice(keyStart, keyEnd), value: v });
+          } else {
+            const v = value(depth + 1, keep - 1);
+            elements?.push(v);
+          }
+          skipSpace();
+          const next = text.charCodeAt(pos++);
+          if (next === close) break;
+          if (next !== 44 /* , */) fail();
+          skipSpace();
+        }
+      }
+      return entries ? { start, end: pos, entries } : elements ? { start, end: pos, elements } : { start, end: pos };
+    }
+    if (c === 34) string();
+    else if (c === 45 || (c >= 48 && c <= 57)) number();
+    else if (c === 116) word('true');
+    else if (c === 102) word('false');
+    else if (c === 110) word('null');
+    else fail();
+    return { start, end: pos };
+  };
+  skipSpace();
+  const root = value(0, record);
+  skipSpace();
+  if (pos !== text.length) fail();
+  return root;
+}
+
+/** The first key an object in the JSON text repeats (the text is JSON). */
+export function repeatedJsonKey(text: string): string | undefined {
+  const keys: { repeated?: string } = {};
+  scanJson(text, 0, keys);
+  return keys.repeated;
+}
+
+/** Whether the text is one JSON object or array (the cheap look at its first character first). */
+export function isJsonCollection(text: string): boolean {
+  let p = 0;
+  while (p < text.length && (text.charCodeAt(p) === 32 || text.charCodeAt(p) === 10 || text.charCodeAt(p) === 13 || text.charCodeAt(p) === 9)) p++;
+  const c = text.charCodeAt(p);
+  if (c !== 123 && c !== 91) return false;
+  try {
+    scanJson(text, 0);
+    return true;
+  } catch (e) {
+    if (e instanceof NotJson) return false;
+    throw e;
+  }
+}
+
+/** How JSON text is laid out: `unit` per level after `lead` on each new line, or all on one line. */
+export interface JsonLayout {
+  /** Indentation per level; undefined: everything on one line. */
+  unit?: string;
+  /** Whitespace before the value's first line, and the base of its other lines. */
+  lead: string;
+  /** After `:` and `,` on one line: a space (Python's json.dumps), or none (JSON.stringify); as after the first key. */
+  space: string;
+  lineBreak: string;
+}
+
+/** The layout of a JSON value's text that sits after `lead` on its first line. */
+export function layoutOf(text: string, lead: string, lineBreak: string): JsonLayout {
+  const nl = text.indexOf('\n');
+  if (nl === -1) return { lead, space: /^\{\s*"(?:[^"\\]|\\.)*"\s*: /.test(text) ? ' ' : '', lineBreak };
+  let end = nl + 1;
+  while (text.charCodeAt(end) === 32 || text.charCodeAt(end) === 9) end++;
+  const indentation = text.slice(nl + 1, end);
+  const unit = indentation.startsWith(lead) && indentation.length > lead.length ? indentation.slice(lead.length) : '  ';
+  return { unit, lead, space: ' ', lineBreak };
+}
+
+/** `value` as JSON text at `depth` levels below the layout's lead (its first line not indented). */
+export function stringifyJson(value: unknown, layout: JsonLayout, depth = 0): string {
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value) ?? 'null';
+  const parts = Array.isArray(value)
+    ? value.map((v) => stringifyJson(v, layout, depth + 1))
+    : Object.keys(value)
+        .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+        .map((k) => `${JSON.stringify(k)}:${layout.unit === undefined ? layout.space : ' '}${stringifyJson((value as Record<string, unknown>)[k], layout, depth + 1)}`);
+  return wrap(parts, Array.isArray(value), layout, depth);
+}
+
+/** Members (already written) in brackets, on one line or one per line. */
+function wrap(parts: readonly string[], array: boolean, layout: JsonLayout, depth: number): string {
+  const [open, close] = array ? ['[', ']'] : ['{', '}'];
+  if (parts.length === 0) return open + close;
+  if (layout.unit === undefined) return open + parts.join(',' + layout.space) + close;
+  const inner = layout.lineBreak + layout.lead + layout.unit.repeat(depth + 1);
+  return open + inner + parts.join(',' + inner) + layout.lineBreak + layout.lead + layout.unit.repeat(depth) + close;
+}
+
+/**
+ * The JSON text of a changed item: every part whose data did not change keeps its text (numbers
+ * as written, too: `1.0` and integers beyond 2^53 mean more to Go than to JavaScript); changed and
+ * new parts are written in the item's layout. Sequences of named maps (containers, volumes, env)
+ * are matched by name, others by position, as the YAML text edit does.
+ */
+export function rewriteJson(text: string, layout: JsonLayout, old: unknown, next: unknown): string {
+  const root = scanJson(text, Number.POSITIVE_INFINITY);
+  return write(text, root, old, next, layout, 0);
+}
+
+function write(text: string, span: JsonSpan | undefined, old: unknown, next: unknown, layout: JsonLayout, depth: number): string {
+  if (span !== undefined && deepEqual(old, next)) return text.slice(span.start, span.end);
+  if (span?.entries && isPlainObject(old) && isPlainObject(next) && !repeatsKey(span.entries)) {
+    const parts: string[] = [];
+    const separator = layout.unit === undefined ? layout.space : ' ';
+    for (const e of span.entries) {
+      if (Object.prototype.hasOwnProperty.call(next, e.key) && next[e.key] !== undefined) {
+        parts.push(`${e.keyText}:${separator}${write(text, e.value, old[e.key], next[e.key], layout, depth + 1)}`);
+      }
+    }
+    const known = new Set(span.entries.map((e) => e.key));
+    for (const key of Object.keys(next)) {
+      if (!known.has(key) && next[key] !== undefined) parts.push(`${JSON.stringify(key)}:${separator}${stringifyJson(next[key], layout, depth + 1)}`);
+    }
+    return wrap(parts, false, layout, depth);
+  }
+  if (span?.elements && Array.isArray(old) && Array.isArray(next) && span.elements.length === old.length) {
+    const elements = span.elements;
+    const nameOf = (v: unknown) => (isPlainObject(v) && typeof v.name === 'string' ? v.name : undefined);
+    const used = new Array<boolean>(old.length).fill(false);
+    const parts = next.map((v, i) => {
+      const name = nameOf(v);
+      let match = -1;
+      if (name !== undefined) match = old.findIndex((o, j) => !used[j] && nameOf(o) === name);
+      else if (i < old.length && nameOf(old[i]) === undefined && !used[i]) match = i;
+      if (match === -1) return stringifyJson(v, layout, depth + 1);
+      used[match] = true;
+      return write(text, elements[match], old[match], v, layout, depth + 1);
+    });
+    return wrap(parts, true, layout, depth);
+  }
+  return stringifyJson(next, layout, depth);
+}
+
+function repeatsKey(entries: readonly JsonEntry[]): boolean {
+  return new Set(entries.map((e) => e.key)).size !== entries.length;
+}
