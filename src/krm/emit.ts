@@ -2,6 +2,7 @@
 // for the plain data injection produces. It is many times faster: the layout is written here, the
 // common one-line strings are quoted here (as `yaml` would), any other distinct string is quoted by
 // `yaml` itself once and remembered, and a shape it does not know makes it give up.
+import { isPlainObject } from '../util/json.js';
 import { stringify } from 'yaml';
 import { pad } from './chars.js';
 import { WRITE_SCHEMA } from './quoting.js';
@@ -135,7 +136,7 @@ function emitSeq(seq: readonly unknown[], indent: number, first: string, style: 
 
 function emitMap(map: Record<string, unknown>, keys: readonly string[], indent: number, first: string, style: EmitStyle, out: string[]): boolean {
   for (let i = 0; i < keys.length; i++) {
-    const key = keyText(indent, keys[i]);
+    const key = keys[i] === '<<' && isMergeValue(map[keys[i]]) ? mergeKeyText(indent) : keyText(indent, keys[i]);
     if (key === undefined) return false;
     // The first line starts with `first`; the others with the key as cached, indentation and all.
     const bare = i === 0 ? `${first}${key.text}:` : key.bare;
@@ -185,6 +186,18 @@ function keyText(indent: number, key: string): KeyText | undefined {
     known.set(key, text);
   }
   return text;
+}
+
+/**
+ * A `<<` key holding a map or a list of maps is a merge key the input wrote (read as a plain key by
+ * the YAML 1.2 core schema): written plain, it reads as it did in the input under either schema,
+ * where a quoted one would no longer merge for YAML 1.1 readers.
+ */
+const isMergeValue = (value: unknown) => isPlainObject(value) || (Array.isArray(value) && value.length > 0 && value.every(isPlainObject));
+
+function mergeKeyText(indent: number): KeyText {
+  const bare = pad(indent) + '<<:';
+  return { text: '<<', bare, spaced: bare + ' ' };
 }
 
 /** Block-style YAML that YAML 1.1 readers (kyaml, PyYAML) read back as the same strings. */

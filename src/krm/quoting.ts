@@ -78,9 +78,9 @@ const readBackString: ScalarTag = {
   ...stringTag,
   stringify(item, ctx, onComment, onChompKeep) {
     const value = String(item.value);
-    // A scalar kept from the input (it has a source range) is written as it was: each reader then
-    // reads what it read in the input, a plain `<<` included, which YAML 1.1 readers merge.
-    if (item.range && item.type === Scalar.PLAIN) return stringTag.stringify!(item, ctx, onComment, onChompKeep);
+    // A plain scalar kept from the input is written as it was, so each reader reads what it read in
+    // the input: a YAML 1.1 reader still merges a `<<` and still takes `on` for true.
+    if (item.type === Scalar.PLAIN && item.source === value) return value;
     if (SPECIAL.test(value)) return quoted(value, ctx).replace(LEFT_RAW, escapeRaw);
     if (value.includes('\n') && (TAB_FIRST.test(value) || BLANK.test(value))) return quoted(value, ctx);
     const text = stringTag.stringify!(item, ctx, onComment, onChompKeep);

@@ -249,3 +249,17 @@ describe('rewriteItem, line by line', () => {
     );
   });
 });
+
+describe('rewriteWithDocument, scalars kept from the input', () => {
+  // Its writer quotes a new `<<` or `on` so that every reader reads a string; a scalar the input
+  // wrote plain must stay plain, or a YAML 1.1 reader loses the merge (or the boolean) it read.
+  it('keeps a merge key and a plain `on` as written while changing a value beside them', () => {
+    const text = 'metadata:\n  labels: &l\n    app: web\nspec:\n  selector:\n    <<: *l\n  flag: on\n  image: app:1\n';
+    const next = parse(text, { schema: 'core', merge: false }) as { spec: { image: string } };
+    next.spec.image = 'app:2';
+    const out = rewriteWithDocument(text, next);
+    expect(out).toContain('    <<: *l\n');
+    expect(out).toContain('  flag: on\n');
+    expect(parse(out, { version: '1.1', merge: true })).toEqual({ ...parse(text, { version: '1.1', merge: true }), spec: { selector: { app: 'web' }, flag: true, image: 'app:2' } });
+  });
+});
