@@ -7,7 +7,7 @@ import { parseAllDocuments } from 'yaml';
 import { blankOrCommentFrom, indentItem, InputError, isMarkerLine, lineBreaks, nextLine, PARSE_OPTIONS, type LineBreak, type SourceItem } from './read.js';
 
 export interface StreamDocument {
-  /** The document's lines as they came in (without trailing blank lines), ending in a line break. */
+  /** The document's lines as they came in, up to the next marker line, ending in a line break. */
   text: string;
   /** Line of the stream (1-based) that `text` starts on; undefined for a document the parser rewrote. */
   line?: number;
@@ -44,19 +44,22 @@ export function streamItems(stream: YamlStream): SourceItem[] {
   return items;
 }
 
-/** Undefined when a line starts with `%` (a directive, for all the scan knows) or a marker line has content. */
+/**
+ * Undefined when a line starts with `%` (a directive, for all the scan knows) or a marker line has
+ * content. A document's text runs to the next marker line, blank lines included: they are content
+ * of a `|+` block scalar at its end.
+ */
 function scanDocuments(text: string, lineBreak: LineBreak): StreamDocument[] | undefined {
   const documents: StreamDocument[] = [];
   let start = 0;
   let startLine = 1;
-  let contentEnd = 0;
+  let hasText = false;
   let hasContent = false;
-  const close = () => {
-    if (contentEnd > start) {
-      const body = text.slice(start, contentEnd);
-      const documentText = body.endsWith('\n') ? body : body + lineBreak;
-      documents.push({ text: documentText, line: startLine, item: hasContent ? { raw: indentItem(documentText, 0), indent: 0 } : undefined });
-    }
+  const close = (end: number) => {
+    if (!hasText) return;
+    const body = text.slice(start, end);
+    const documentText = body.endsWith('\n') ? body : body + lineBreak;
+    documents.push({ text: documentText, line: startLine, item: hasContent ? { raw: indentItem(documentText, 0), indent: 0 } : undefined });
   };
   let line = 1;
   for (let s = 0; s < text.length; line++) {
@@ -65,17 +68,17 @@ function scanDocuments(text: string, lineBreak: LineBreak): StreamDocument[] | u
     if (c === 37 /* % */) return undefined;
     if ((c === 45 /* - */ || c === 46) /* . */ && isMarkerLine(text, s)) {
       if (!blankOrCommentFrom(text, s + 3)) return undefined;
-      close();
-      start = contentEnd = next;
+      close(s);
+      start = next;
       startLine = line + 1;
-      hasContent = false;
+      hasText = hasContent = false;
     } else if (!onlyWhitespace(text, s, next)) {
-      contentEnd = next;
+      hasText = true;
       hasContent ||= !blankOrCommentFrom(text, s);
     }
     s = next;
   }
-  close();
+  close(text.length);
   return documents;
 }
 
