@@ -52,7 +52,11 @@ const USAGE = `usage: node bench/run.mjs [options]
   --sidecarsets-as MODE   functionConfig (default) or items
   --kpt-workloads N       workloads in the kpt package (default 1000); 0 skips the kpt comparison
   --kpt-runs N            runs of each kpt command (default 3, quick 1)
-  --timeout S             kill a run after S seconds (default 600)`;
+  --timeout S             kill a run after S seconds (default 600)
+  --entry-sizes N,N       workloads for the entry-point comparison (default 1000,10000; quick 1000); 0 skips it
+  --entry-runs N          runs of each entry point (default 3, quick 1)
+  --baseline "CMD ARGS"   another build of the function, run beside it at every entry point (before/after)
+  --kustomize-workloads N workloads under kubectl kustomize, ours vs a no-op plugin (default 1000); 0 skips it`;
 
 function parseArguments(argv) {
   const options = {
@@ -60,6 +64,8 @@ function parseArguments(argv) {
     naiveRuns: /** @type {number | undefined} */ (undefined),
     seed: 20251124, fn: 'node dist/inject-sidecarsets.js', sidecarSetsAs: 'functionConfig',
     kptWorkloads: 1000, kptRuns: /** @type {number | undefined} */ (undefined), timeoutSeconds: 600,
+    entrySizes: /** @type {number[] | undefined} */ (undefined), entryRuns: /** @type {number | undefined} */ (undefined),
+    kustomizeWorkloads: 1000, baseline: /** @type {string | undefined} */ (undefined),
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -82,6 +88,10 @@ function parseArguments(argv) {
     else if (flag === '--kpt-workloads') options.kptWorkloads = count();
     else if (flag === '--kpt-runs') options.kptRuns = Math.max(1, count());
     else if (flag === '--timeout') options.timeoutSeconds = Math.max(1, count());
+    else if (flag === '--entry-sizes') options.entrySizes = value().split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+    else if (flag === '--entry-runs') options.entryRuns = Math.max(1, count());
+    else if (flag === '--baseline') options.baseline = value();
+    else if (flag === '--kustomize-workloads') options.kustomizeWorkloads = count();
     else if (flag === '--help' || flag === '-h') {
       console.log(USAGE);
       process.exit(0);
@@ -160,6 +170,56 @@ function kptPackageFor(generator, hash, workloads, sidecarSets, seed) {
   return { packageDir, configFile, files };
 }
 
+/**
+ * One package for every entry point: a ResourceList of its documents (with the config as
+ * functionConfig), the documents as one YAML stream, the package's files (one workload each) and
+ * the config file; and a kustomization over the same files with the config as its transformer.
+ */
+function entryInputsFor(generator, hash, workloads, seed) {
+  const directory = path.join(CACHE_DIR, 'entry', `w${workloads}-s20-seed${seed}-${hash}`);
+  const inputs = {
+    directory,
+    resourceList: path.join(directory, 'resource-list.yaml'),
+    stream: path.join(directory, 'stream.yaml'),
+    config: path.join(directory, 'config.yaml'),
+    packageDir: path.join(directory, 'pkg'),
+    kustomization: path.join(directory, 'kustomize'),
+  };
+  const infoFile = path.join(directory, 'info.json');
+  if (!existsSync(infoFile)) {
+    rmSync(directory, { recursive: true, force: true });
+    const generated = generator.generatePackage({ workloads, sidecarSets: 20, seed, sidecarSetsAs: 'functionConfig' });
+    const files = generator.renderPackageFiles(generated);
+    for (const file of files) {
+      for (const root of [inputs.packageDir, inputs.kustomization]) {
+        mkdirSync(path.dirname(path.join(root, file.path)), { recursive: true });
+        writeFileSync(path.join(root, file.path), file.text);
+      }
+    }
+    const documents = files.flatMap((file) => file.text.split(/^---\n/m));
+    const config = generator.renderFunctionConfigFile(generated) ?? '';
+    writeFileSync(inputs.stream, documents.join('---\n'));
+    writeFileSync(inputs.config, config);
+    // A document as a list item, its head comment after the `-` as kpt writes it.
+    const asItem = (text) => text.replace(/^(?=.)/gm, '  ').replace(/^ {2}/, '- ');
+    writeFileSync(inputs.resourceList, `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n${documents.map(asItem).join('')}functionConfig:\n${config.replace(/^(?=.)/gm, '  ')}`);
+    writeFileSync(path.join(inputs.kustomization, 'transformer.yaml'), config);
+    writeFileSync(path.join(inputs.kustomization, 'kustomization.yaml'), `resources:\n${files.map((file) => `- ${file.path}\n`).join('')}transformers:\n- transformer.yaml\n`);
+    writeFileSync(infoFile, JSON.stringify({ files: files.length, documents: documents.length, bytes: statSync(inputs.stream).size }));
+  }
+  return { ...inputs, ...JSON.parse(readFileSync(infoFile, 'utf8')) };
+}
+
+/** A kustomize plugin home whose exec plugin for the config's kind runs `command` (with kustomize's arguments, or without). */
+function pluginHome(scratch, name, command, passArguments) {
+  const home = path.join(scratch, name);
+  const dir = path.join(home, 'fn.kpt.dev/v1alpha1/injectsidecarsets');
+  mkdirSync(dir, { recursive: true });
+  const quoted = command.map((word) => `'${word.replace(/'/g, "'\\''")}'`).join(' ');
+  writeFileSync(path.join(dir, 'InjectSidecarSets'), `#!/bin/sh\nexec ${quoted}${passArguments ? ' "$@"' : ''}\n`, { mode: 0o755 });
+  return home;
+}
+
 // ---- measuring ----------------------------------------------------------------------------------
 
 const haveGnuTime = existsSync(GNU_TIME);
@@ -169,10 +229,10 @@ const haveGnuTime = existsSync(GNU_TIME);
  * commands without it, from report-rss.mjs preloaded into the child).
  * @returns {Promise<Measurement>}
  */
-function measure(command, { stdinFile, stdoutFile = '/dev/null', timeoutSeconds, cwd = ROOT }) {
+function measure(command, { stdinFile, stdoutFile = '/dev/null', timeoutSeconds, cwd = ROOT, extraEnv = {} }) {
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'bench-rss-'));
   const rssFile = path.join(scratch, 'rss');
-  const env = { ...process.env };
+  const env = { ...process.env, ...extraEnv };
   let argv = command;
   if (haveGnuTime) argv = [GNU_TIME, '-f', '%M', '-o', rssFile, ...command];
   else {
@@ -257,7 +317,7 @@ function progress(text) {
 }
 
 /**
- * @typedef {{ name: string, command: string[], runs: number, stdinFile?: string, keepFirstOutput?: boolean }} Planned
+ * @typedef {{ name: string, command: string[], runs: number, stdinFile?: string, keepFirstOutput?: boolean, env?: Record<string, string> }} Planned
  * @typedef {{ budgetSeconds?: number, timeoutSeconds: number, label: string, beforeEach?: () => void }} Plan
  */
 
@@ -281,7 +341,7 @@ async function runInterleaved(commands, plan) {
       const keep = entry.keepFirstOutput && entry.runs.length === 0;
       const scratch = keep ? mkdtempSync(path.join(os.tmpdir(), 'bench-out-')) : undefined;
       const stdoutFile = scratch ? path.join(scratch, 'out.yaml') : '/dev/null';
-      const run = await measure(entry.command, { stdinFile: entry.stdinFile, stdoutFile, timeoutSeconds: plan.timeoutSeconds });
+      const run = await measure(entry.command, { stdinFile: entry.stdinFile, stdoutFile, timeoutSeconds: plan.timeoutSeconds, extraEnv: entry.env });
       entry.runs.push(run);
       if (scratch) {
         outputs[entry.name] = countOutput(stdoutFile, run);
@@ -391,6 +451,26 @@ function renderKpt(kpt) {
   return lines.join('\n');
 }
 
+function renderEntryPoints(rows, kustomize) {
+  const lines = ['entry points, same package side by side (20 SidecarSets in a config file; median wall s, ratio to the ResourceList on stdin):'];
+  for (const row of rows) {
+    lines.push(`  ${row.workloads.toLocaleString('en-US')} workloads (${row.files} files, ${(row.bytes / 1e6).toFixed(1)} MB):`);
+    for (const [name, summary] of Object.entries(row.results)) {
+      const base = row.results[name.startsWith('baseline: ') ? 'baseline: ResourceList on stdin' : 'ResourceList on stdin'].wallMs.median;
+      lines.push(`    ${name.padEnd(36)} ${timeCell(summary).padStart(12)} s   ${ratio(summary.wallMs.median, base).padStart(5)}×   peak RSS ${mebibytes(summary.rssKiB.median)} MB`);
+    }
+  }
+  if (kustomize.skipped) lines.push(`  kubectl kustomize comparison skipped: ${kustomize.skipped}`);
+  else {
+    const noop = kustomize.results['kustomize + cat'];
+    const ours = kustomize.results['kustomize + function'];
+    lines.push(`  kubectl kustomize --enable-alpha-plugins, ${kustomize.workloads.toLocaleString('en-US')} workloads in ${kustomize.files} files:`);
+    lines.push(`    no-op exec plugin (cat)    ${timeCell(noop).padStart(12)} s`);
+    lines.push(`    inject-sidecarsets         ${timeCell(ours).padStart(12)} s   ${ratio(ours.wallMs.median, noop.wallMs.median).padStart(5)}×`);
+  }
+  return lines.join('\n');
+}
+
 function machine() {
   const kptVersion = existsSync(KPT) ? spawnSync(KPT, ['version'], { encoding: 'utf8' }).stdout.trim() : null;
   return {
@@ -493,6 +573,48 @@ async function main() {
     kpt = { workloads: options.kptWorkloads, sidecarSets, files, inputBytes: input.bytes, results };
   }
 
+  const entrySizes = options.entrySizes ?? (options.quick ? [1_000] : [1_000, 10_000]);
+  const entryRuns = options.entryRuns ?? (options.quick ? 1 : 3);
+  const entryRows = [];
+  const absolute = functionCommand.map((word) => (existsSync(path.resolve(ROOT, word)) ? path.resolve(ROOT, word) : word));
+  const baseline = options.baseline === undefined ? undefined : splitCommand(options.baseline);
+  for (const workloads of entrySizes) {
+    const inputs = entryInputsFor(generator, hash, workloads, options.seed);
+    console.error(`  entry points, ${workloads.toLocaleString('en-US')} workloads: ${inputs.files} files, ${(inputs.bytes / 1e6).toFixed(1)} MB`);
+    const entryPoints = (label, fn) => [
+      { name: `${label}ResourceList on stdin`, command: fn, runs: entryRuns, stdinFile: inputs.resourceList },
+      { name: `${label}legacy plugin protocol`, command: [...fn, inputs.config], runs: entryRuns, stdinFile: inputs.stream, env: { KUSTOMIZE_PLUGIN_CONFIG_ROOT: inputs.directory } },
+      { name: `${label}command line, one file`, command: [...fn, '--config', inputs.config, inputs.stream], runs: entryRuns },
+      { name: `${label}command line, directory`, command: [...fn, '--config', inputs.config, inputs.packageDir], runs: entryRuns },
+    ];
+    const { results } = await runInterleaved(
+      [...entryPoints('', absolute), ...(baseline ? entryPoints('baseline: ', baseline) : [])],
+      { timeoutSeconds: options.timeoutSeconds, label: `entry points ${workloads}` },
+    );
+    entryRows.push({ workloads, files: inputs.files, bytes: inputs.bytes, results });
+  }
+  let kustomize;
+  const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
+  if (options.kustomizeWorkloads === 0) kustomize = { skipped: '--kustomize-workloads 0' };
+  else if (kubectl.status !== 0) kustomize = { skipped: 'kubectl not found' };
+  else {
+    const inputs = entryInputsFor(generator, hash, options.kustomizeWorkloads, options.seed);
+    const scratch = mkdtempSync(path.join(os.tmpdir(), 'bench-kustomize-'));
+    const build = (home) => ({ command: ['kubectl', 'kustomize', '--enable-alpha-plugins', inputs.kustomization], env: { KUSTOMIZE_PLUGIN_HOME: home } });
+    const { results } = await runInterleaved(
+      [
+        { name: 'kustomize + cat', runs: entryRuns, ...build(pluginHome(scratch, 'noop', ['cat'], false)) },
+        { name: 'kustomize + function', runs: entryRuns, ...build(pluginHome(scratch, 'ours', absolute, true)) },
+      ],
+      { timeoutSeconds: options.timeoutSeconds, label: 'kustomize' },
+    );
+    rmSync(scratch, { recursive: true, force: true });
+    kustomize = { workloads: options.kustomizeWorkloads, files: inputs.files, results };
+  }
+  const entryText = renderEntryPoints(entryRows, kustomize);
+  console.log(entryText);
+  console.log('');
+
   const loadAtEnd = os.loadavg().map((load) => load.toFixed(2)).join(' ');
   const table = `${renderTable(rows)}\nload average (1/5/15 min): ${machineInfo.loadAverageAtStart.join(' ')} at start, ${loadAtEnd} at end; ${machineInfo.cores} cores.`;
   const changed = fingerprint() !== functionFingerprint;
@@ -521,7 +643,8 @@ async function main() {
       inputBytes: row.inputBytes, check: row.check, ...row.results,
     })),
     kpt,
-    table: `${table}\n\n${kptText}`,
+    entryPoints: { sizes: entryRows, kustomize },
+    table: `${table}\n\n${kptText}\n\n${entryText}`,
   };
   writeFileSync(resultsFile, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nwritten ${path.relative(ROOT, resultsFile)}`);

@@ -2,7 +2,7 @@
 // KRM and kustomize-plugin modes.
 import { runFunction, type RunOutput } from './run.js';
 import { HELP } from './modes/help.js';
-import { isLegacyPluginCall, legacyPluginResourceList } from './modes/legacy-plugin.js';
+import { isLegacyPluginCall, legacyPluginResourceList, legacyPluginSyntaxError } from './modes/legacy-plugin.js';
 import { transformerFile } from './modes/kustomize-origin.js';
 import { SPEC_FROM_STRINGS_FLAG, specFromStringsCall } from './modes/spec-from-strings.js';
 import { runCli } from './modes/cli.js';
@@ -36,9 +36,11 @@ function main(argv: string[]): void {
     const configPath = argv[0];
     let configText: string;
     let text: string;
+    let stream: string;
     try {
       configText = readTextFile(configPath);
-      text = legacyPluginResourceList(readStdin(), configText);
+      stream = readStdin();
+      text = legacyPluginResourceList(stream, configText);
     } catch (e) {
       if (!(e instanceof InputError) && !(e as NodeJS.ErrnoException).code) throw e;
       emit({ stdout: '', stderr: `inject-sidecarsets: ${(e as Error).message}\n`, exitCode: 1 });
@@ -47,7 +49,10 @@ function main(argv: string[]): void {
     // kustomize's config file is a temporary copy: results name the transformer file it came from.
     const configRoot = process.env.KUSTOMIZE_PLUGIN_CONFIG_ROOT;
     const origin = configRoot ? transformerFile(configText, configRoot, readTextFileIfAny) : undefined;
-    emit(runFunction({ text, configFile: origin }));
+    const out = runFunction({ text, configFile: origin });
+    // The documents are parsed as the function needs them: a YAML error is located only once it stopped the run.
+    const located = out.exitCode !== 0 && out.output.length === 0 ? legacyPluginSyntaxError(stream, configText) : undefined;
+    emit(located ? { stdout: '', stderr: `inject-sidecarsets: ${located}\n`, exitCode: out.exitCode } : out);
     return;
   }
   if (argv.length > 0) {

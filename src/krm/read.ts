@@ -152,7 +152,7 @@ export function readResourceList(input: string, full = false): ResourceListInput
  * the input's first line. A CR on its own (old Mac files) becomes LF, CRLF with it: the line scan
  * splits lines at LF only.
  */
-function lineBreaks(text: string): { text: string; lineBreak: LineBreak } {
+export function lineBreaks(text: string): { text: string; lineBreak: LineBreak } {
   if (!text.includes('\r')) return { text, lineBreak: '\n' };
   if (/\r(?!\n)/.test(text)) return { text: text.replace(/\r\n?/g, '\n'), lineBreak: '\n' };
   const firstBreak = text.indexOf('\n');
@@ -179,7 +179,7 @@ function checkHeader(apiVersion: unknown, kind: unknown): { apiVersion: string; 
 const TOP_LEVEL_KEY = /^([A-Za-z][A-Za-z0-9_]*):(?:[ \t]|$)/;
 
 /** Offset just past the line at `start`: past its newline, or the text's end. */
-function nextLine(text: string, start: number): number {
+export function nextLine(text: string, start: number): number {
   const nl = text.indexOf('\n', start);
   return nl === -1 ? text.length : nl + 1;
 }
@@ -208,12 +208,12 @@ function blankOrCommentAfter(text: string, start: number, lead: number): boolean
 const endsMarker = (c: number) => c === 32 || c === 9 || c === 10 || c === 13 || Number.isNaN(c);
 
 /** A `---` or `...` line at `start`. */
-function isMarkerLine(text: string, start: number): boolean {
+export function isMarkerLine(text: string, start: number): boolean {
   return (text.startsWith('---', start) || text.startsWith('...', start)) && endsMarker(text.charCodeAt(start + 3));
 }
 
 /** Nothing from `from` to the line's end but spaces, tabs and a comment. */
-function blankOrCommentFrom(text: string, from: number): boolean {
+export function blankOrCommentFrom(text: string, from: number): boolean {
   let p = from;
   while (text.charCodeAt(p) === 32 || text.charCodeAt(p) === 9) p++;
   const c = text.charCodeAt(p);

@@ -6,11 +6,11 @@
 // exit codes are those of the KRM mode (--check: 1 also when something would change).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, extname } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { runFunction } from '../run.js';
 import { checkVerdict, resourceDiffs } from './check.js';
 import { formatReport, matchesFilter } from './explain.js';
-import { dedentItem, indentItem, PARSE_OPTIONS } from '../krm/read.js';
+import { dedentItem, InputError, isPlainObject, parseItem, sniffKind, type LineBreak, type SourceItem } from '../krm/read.js';
+import { readYamlStream, StreamSyntaxError, syntaxErrorIn, type StreamDocument, type YamlStream } from '../krm/stream.js';
 import type { FileRef } from '../krm/results.js';
 
 interface CliArgs {
@@ -58,50 +58,65 @@ export function parseCliArgs(argv: readonly string[]): CliArgs | string {
   return args;
 }
 
-/** A manifest file split into its YAML documents, each kept as its exact text. */
-interface Document {
+/** A document of a manifest file, with the file it came from. */
+interface Document extends StreamDocument {
   file: string;
+  /** Among the file's documents with content; comment-only documents are printed back but are no items. */
   index: number;
-  text: string;
-  /** Comment-only or empty documents are printed back but are no items. */
-  isObject: boolean;
+  /** Where the document was in its stream: what it is separated from the next one by on output. */
+  lineBreak: LineBreak;
+  /** The file is a `.json` manifest: a changed document is written as pretty-printed JSON. */
+  json: boolean;
 }
 
-export function splitDocuments(file: string, text: string): Document[] {
-  const normalized = text.replace(/\r\n?/g, '\n');
-  const chunks: string[] = [];
-  let current: string[] = [];
-  for (const line of normalized.split('\n')) {
-    if (/^---(\s|$)/.test(line)) {
-      chunks.push(current.join('\n'));
-      current = [];
-    } else current.push(line);
+function documentsOf(file: string, text: string): Document[] {
+  let stream: YamlStream;
+  try {
+    stream = readYamlStream(text);
+  } catch (e) {
+    if (e instanceof StreamSyntaxError) throw new InputError(`${file}:${e.line}:${e.column}: ${e.reason}`);
+    throw e;
   }
-  chunks.push(current.join('\n'));
-  const docs: Document[] = [];
-  for (const chunk of chunks) {
-    const body = chunk.replace(/\n+$/, '');
-    if (body.trim() === '') continue;
-    const parsed = parseAllDocuments(body + '\n', PARSE_OPTIONS);
-    const list = Array.isArray(parsed) ? parsed : [parsed];
-    const isObject = list.some((d) => d.contents !== null || d.errors.length > 0);
-    docs.push({ file, index: docs.filter((d) => d.isObject).length, text: body + '\n', isObject });
-  }
-  return docs;
+  let index = 0;
+  const json = extname(file) === '.json';
+  return stream.documents.map((d) => ({ ...d, file, index: d.item ? index++ : index, lineBreak: stream.lineBreak, json }));
 }
 
+/** Every manifest under `path` (recursively, sorted by name), read with one listing per directory and no stat per file. */
 function collectFiles(path: string): string[] {
-  const st = statSync(path);
-  if (!st.isDirectory()) return [path];
-  return readdirSync(path)
-    .sort()
-    .flatMap((name) => {
-      const child = join(path, name);
-      if (name.startsWith('.')) return [];
-      const s = statSync(child);
-      if (s.isDirectory()) return collectFiles(child);
-      return MANIFEST_EXTENSIONS.has(extname(name)) ? [child] : [];
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(path).isDirectory();
+  } catch (e) {
+    throw new InputError(`cannot read ${path}: ${describeFsError(e)}`);
+  }
+  if (!isDirectory) return [path];
+  return readdirSync(path, { withFileTypes: true })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .flatMap((entry) => {
+      if (entry.name.startsWith('.')) return [];
+      const child = join(path, entry.name);
+      // A symbolic link is followed, as statSync did before.
+      const directory = entry.isDirectory() || (entry.isSymbolicLink() && statSync(child).isDirectory());
+      if (directory) return collectFiles(child);
+      return MANIFEST_EXTENSIONS.has(extname(entry.name)) ? [child] : [];
     });
+}
+
+/** A file system error as one line: what went wrong, without the error code and system call. */
+function describeFsError(e: unknown): string {
+  const error = e as NodeJS.ErrnoException;
+  const known: Record<string, string> = { ENOENT: 'no such file or directory', EACCES: 'permission denied', EISDIR: 'is a directory', ENOTDIR: 'not a directory' };
+  return (error.code && known[error.code]) ?? error.message.split('\n')[0];
+}
+
+function readManifest(path: string, readFile: (path: string) => string): string {
+  try {
+    return readFile(path);
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(`cannot read ${path}: ${describeFsError(e)}`);
+  }
 }
 
 /** @param colour whether diffs get colour (stdout is a terminal) */
@@ -109,51 +124,90 @@ export function runCli(argv: readonly string[], readStdin: () => string, readFil
   const args = parseCliArgs(argv);
   if (typeof args === 'string') return { stdout: '', stderr: `inject-sidecarsets: ${args}\n${USAGE}\n`, exitCode: 2 };
   const docs: Document[] = [];
-  let configText: string | undefined;
+  let config: Document[] | undefined;
   try {
     for (const p of args.paths) {
-      if (p === '-') docs.push(...splitDocuments('<stdin>', readStdin()));
-      else for (const f of collectFiles(p)) docs.push(...splitDocuments(relative('.', f) || f, readFile(f)));
+      if (p === '-') docs.push(...documentsOf('<stdin>', readStdin()));
+      else for (const f of collectFiles(p)) docs.push(...documentsOf(relative('.', f) || f, readManifest(f, readFile)));
     }
-    if (args.config !== undefined) configText = readFile(args.config);
+    if (args.config !== undefined) config = documentsOf(args.config, readManifest(args.config, readFile));
   } catch (e) {
-    return { stdout: '', stderr: `inject-sidecarsets: ${(e as Error).message}\n`, exitCode: 1 };
+    if (!(e instanceof InputError)) throw e;
+    return { stdout: '', stderr: `inject-sidecarsets: ${e.message}\n`, exitCode: 1 };
   }
-  const items = docs.filter((d) => d.isObject);
+  const items = docs.filter((d) => d.item);
   const itemFiles: FileRef[] = items.map((d) => (d.index > 0 ? { path: d.file, index: d.index } : { path: d.file }));
-  const text =
-    'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n' +
-    (items.length === 0 ? 'items: []\n' : 'items:\n' + items.map((d) => indentItem(d.text, 0)).join('')) +
-    (configText === undefined ? '' : 'functionConfig:\n' + indentBlock(configAsOneObject(configText)));
+  const lineBreak = docs[0]?.lineBreak ?? '\n';
+  const text = [
+    `apiVersion: config.kubernetes.io/v1${lineBreak}kind: ResourceList${lineBreak}${items.length === 0 ? 'items: []' : 'items:'}${lineBreak}`,
+    ...items.map((d) => d.item!.raw),
+    config === undefined ? '' : `functionConfig:${lineBreak}${indentBlock(configAsOneObject(config))}`,
+  ].join('');
   const mode = args.explain ? 'explain' : args.uninject ? 'uninject' : undefined;
   const overrides = mode ? { mode, ...(args.uninject?.step ? { uninjectStep: args.uninject.step } : {}) } as const : undefined;
   const out = runFunction({ text, configFile: args.config ? { path: args.config } : undefined, itemFiles, overrides });
-  if (out.items.length !== items.length) return { stdout: '', stderr: out.stderr, exitCode: out.exitCode || 1 };
+  if (out.items.length !== items.length) return { stdout: '', stderr: locatedSyntaxError([...(config ?? []), ...items]) ?? out.stderr, exitCode: out.exitCode || 1 };
+  const warning = !args.config && !args.uninject && !items.some((d) => isSidecarSetSource(d.item!)) ? `inject-sidecarsets: warning: no --config given and no SidecarSet among the manifests: nothing to inject\n` : '';
+  const stderr = warning + out.stderr;
   if (args.explain) {
     const shown = out.explanations.filter((e) => matchesFilter(e, args.explain?.filter));
     if (shown.length === 0 && args.explain.filter !== undefined) {
-      return { stdout: '', stderr: `${out.stderr}inject-sidecarsets: no workload with a pod template is named ${args.explain.filter}\n`, exitCode: 1 };
+      return { stdout: '', stderr: `${stderr}inject-sidecarsets: no workload with a pod template is named ${args.explain.filter}\n`, exitCode: 1 };
     }
-    return { stdout: formatReport(shown), stderr: out.stderr, exitCode: out.exitCode };
+    return { stdout: formatReport(shown), stderr, exitCode: out.exitCode };
   }
 
-  const outputText = new Map(items.map((d, i) => [d, out.items[i].changed ? dedentItem(out.items[i].text, 0) : d.text]));
+  const outputText = new Map(items.map((d, i) => [d, out.items[i].changed ? changedText(d, out.items[i].text) : d.text]));
   if (args.diff || args.check) {
     const diffs = resourceDiffs(items.map((d) => ({ file: d.file, before: d.text, after: outputText.get(d) as string })), colour);
-    if (!args.check) return { stdout: diffs.join(''), stderr: out.stderr, exitCode: out.exitCode };
+    if (!args.check) return { stdout: diffs.join(''), stderr, exitCode: out.exitCode };
     const errors = out.results.filter((r) => r.severity === 'error').length;
     const verdict = checkVerdict(diffs.length, errors);
-    return { stdout: diffs.join('') + verdict + '\n', stderr: out.stderr, exitCode: diffs.length > 0 || errors > 0 ? 1 : 0 };
+    return { stdout: diffs.join('') + verdict + '\n', stderr, exitCode: diffs.length > 0 || errors > 0 ? 1 : 0 };
   }
-  const stream = docs.map((d) => outputText.get(d) ?? d.text).join('---\n');
-  return { stdout: stream, stderr: out.stderr, exitCode: out.exitCode };
+  // With an error result nothing goes to stdout, so that `| kubectl apply -f -` applies nothing (as kustomize does).
+  if (out.exitCode !== 0) return { stdout: '', stderr, exitCode: out.exitCode };
+  const stream = docs.map((d, i) => (i === 0 ? '' : '---' + docs[i - 1].lineBreak) + (outputText.get(d) ?? d.text)).join('');
+  return { stdout: stream, stderr, exitCode: out.exitCode };
+}
+
+/** A changed document's text: the item's lines without its marker; a `.json` manifest as JSON, pretty-printed. */
+function changedText(document: Document, itemText: string): string {
+  const text = dedentItem(itemText, 0);
+  if (!document.json || text.trimEnd().includes('\n')) return text;
+  // A JSON document on one line: the edit keeps it on one line, which no one reads.
+  return JSON.stringify(JSON.parse(text), null, 2).replace(/\n/g, document.lineBreak) + document.lineBreak;
+}
+
+/** The item is a SidecarSet, or a List holding one (as the function reads its rules). */
+function isSidecarSetSource(item: SourceItem): boolean {
+  const kind = sniffKind(item);
+  if (kind === 'SidecarSet') return true;
+  if (kind !== undefined && kind !== 'List' && !kind.endsWith('List')) return false;
+  try {
+    const object = parseItem(item).object;
+    if (!isPlainObject(object)) return false;
+    return object.kind === 'SidecarSet' || (Array.isArray(object.items) && object.items.some((i) => isPlainObject(i) && i.kind === 'SidecarSet'));
+  } catch {
+    return false;
+  }
+}
+
+/** The first YAML error among the documents, as `FILE:LINE:COLUMN: what`; undefined when none has one. */
+function locatedSyntaxError(documents: readonly Document[]): string | undefined {
+  for (const d of documents) {
+    const error = syntaxErrorIn(d);
+    if (error) return `inject-sidecarsets: ${d.file}:${error.line}:${error.column}: ${error.reason}\n`;
+  }
+  return undefined;
 }
 
 /** Several SidecarSets in one config file become a v1 List, the form the function takes for them. */
-function configAsOneObject(text: string): string {
-  const docs = splitDocuments('config', text).filter((d) => d.isObject);
-  if (docs.length <= 1) return docs[0]?.text ?? text;
-  return 'apiVersion: v1\nkind: List\nitems:\n' + docs.map((d) => indentItem(d.text, 0)).join('');
+function configAsOneObject(documents: readonly Document[]): string {
+  const withContent = documents.filter((d) => d.item);
+  if (withContent.length <= 1) return withContent[0]?.text ?? documents[0]?.text ?? '';
+  const lineBreak = withContent[0].lineBreak;
+  return `apiVersion: v1${lineBreak}kind: List${lineBreak}items:${lineBreak}` + withContent.map((d) => d.item!.raw).join('');
 }
 
 function indentBlock(text: string): string {
