@@ -226,14 +226,13 @@ function write(text: string, span: JsonSpan | undefined, old: unknown, next: unk
   if (span?.entries && isPlainObject(old) && isPlainObject(next) && !repeatsKey(span.entries)) {
     const parts: string[] = [];
     const separator = layout.unit === undefined ? layout.space : ' ';
-    for (const e of span.entries) {
-      if (Object.prototype.hasOwnProperty.call(next, e.key) && next[e.key] !== undefined) {
-        parts.push(`${e.keyText}:${separator}${write(text, e.value, old[e.key], next[e.key], layout, depth + 1)}`);
-      }
-    }
-    const known = new Set(span.entries.map((e) => e.key));
+    // In the data's order: the members the text has come in the text's order (the data was read
+    // from it), and a new one goes where the injection put it, as the YAML text edit places keys.
+    const written = new Map(span.entries.map((e) => [e.key, e]));
     for (const key of Object.keys(next)) {
-      if (!known.has(key) && next[key] !== undefined) parts.push(`${JSON.stringify(key)}:${separator}${stringifyJson(next[key], layout, depth + 1)}`);
+      if (next[key] === undefined) continue;
+      const e = written.get(key);
+      parts.push(e ? `${e.keyText}:${separator}${write(text, e.value, old[e.key], next[key], layout, depth + 1)}` : `${JSON.stringify(key)}:${separator}${stringifyJson(next[key], layout, depth + 1)}`);
     }
     return wrap(parts, false, layout, depth);
   }

@@ -95,4 +95,12 @@ describe('rewriteJson', () => {
     const text = '{"a": 1.0, "b": 12345678901234567890, "c": [1E2]}';
     expect(rewriteJson(text, layoutOf(text, '', '\n'), JSON.parse(text), { ...JSON.parse(text), d: 2 })).toBe('{"a": 1.0, "b": 12345678901234567890, "c": [1E2], "d": 2}');
   });
+
+  // Un-injecting gives back a replaced container whose keys the record holds in the input's order
+  // (an uninject property counterexample: `cpu` came back after `memory`).
+  it('writes a new member where the data has it, not at the end', () => {
+    const text = '{"requests": {"memory": "64Mi"}}';
+    const next = { requests: { cpu: '100m', memory: '64Mi' } };
+    expect(rewriteJson(text, layoutOf(text, '', '\n'), JSON.parse(text), next)).toBe('{"requests": {"cpu": "100m", "memory": "64Mi"}}');
+  });
 });
