@@ -28,8 +28,8 @@ describe.skipIf(skip)('kpt fn eval --exec', () => {
   it.each([
     ['a SidecarSet', sidecarSet('apps.kruise.io/v1beta1')],
     ['a v1alpha1 SidecarSet', sidecarSet('apps.kruise.io/v1alpha1')],
-    ['a List of SidecarSets', `apiVersion: v1\nkind: List\nmetadata:\n  name: sets\nitems:\n${sidecarSet('apps.kruise.io/v1beta1').replace(/^/gm, '  ').replace(/^  apiVersion/, '- apiVersion')}`],
-    ['the InjectSidecarSets kind', `apiVersion: fn.kpt.dev/v1alpha1\nkind: InjectSidecarSets\nmetadata:\n  name: cfg\nspec:\n  sidecarSets:\n${sidecarSet('apps.kruise.io/v1beta1').replace(/^/gm, '    ').replace(/^    apiVersion/, '  - apiVersion')}`],
+    ['a List of SidecarSets', `apiVersion: v1\nkind: List\nmetadata:\n  name: sets\nitems:\n${sidecarSet('apps.kruise.io/v1beta1').replace(/^/gm, '  ').replace(/^ {2}apiVersion/, '- apiVersion')}`],
+    ['the InjectSidecarSets kind', `apiVersion: fn.kpt.dev/v1alpha1\nkind: InjectSidecarSets\nmetadata:\n  name: cfg\nspec:\n  sidecarSets:\n${sidecarSet('apps.kruise.io/v1beta1').replace(/^/gm, '    ').replace(/^ {4}apiVersion/, '  - apiVersion')}`],
   ])('injects with %s as --fn-config, in place, comments kept, twice without change', (_name, config) => {
     const dir = pkg({ 'config.yaml': config });
     const first = evalIn(dir, ['--fn-config', join(dir, 'config.yaml')]);
