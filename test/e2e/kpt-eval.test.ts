@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUNDLE, DEPLOYMENT, SERVICE, assertTools, describeRun, parseStream, run, sidecarSet, skipWithout, tempDirs, templateContainers, writeTree, find } from './helpers.js';
+import { BUNDLE, DEPLOYMENT, SERVICE, assertTools, describeRun, parseStream, runCommand, sidecarSet, skipWithout, tempDirs, templateContainers, writeTree, find } from './helpers.js';
 
 const skip = skipWithout('kpt fn eval --exec', ['kpt']);
 
@@ -22,7 +22,7 @@ describe.skipIf(skip)('kpt fn eval --exec', () => {
     writeTree(dir, { 'pkg/deploy.yaml': `# the web app\n${DEPLOYMENT}`, 'pkg/service.yaml': SERVICE, ...files });
     return dir;
   };
-  const evalIn = (dir: string, args: string[]) => run('kpt', ['fn', 'eval', join(dir, 'pkg'), '--exec', 'inject-sidecarsets', ...args], { env });
+  const evalIn = (dir: string, args: string[]) => runCommand('kpt', ['fn', 'eval', join(dir, 'pkg'), '--exec', 'inject-sidecarsets', ...args], { env });
   const containers = (dir: string) => templateContainers(find(parseStream(readFileSync(join(dir, 'pkg/deploy.yaml'), 'utf8')), 'Deployment', 'web'));
 
   it.each([
