@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse } from 'yaml';
-import { BUNDLE, ROOT, assertTools, describeRun, run, skipWithout, tempDirs } from './e2e/helpers.js';
+import { BUNDLE, ROOT, assertTools, describeRun, runCommand, skipWithout, tempDirs } from './e2e/helpers.js';
 
 // Catalog examples, and failing cases that cannot be catalog examples: a failing package must not
 // be picked up by a kpt render of a directory above it (a Kptfile anywhere below makes a subpackage),
@@ -46,7 +46,7 @@ describe.skipIf(skip)('catalog examples', () => {
   afterAll(() => temp.cleanup());
 
   const render = (pkg: string, results: string) =>
-    run('kpt', ['fn', 'render', '--allow-exec', '--truncate-output=false', '--results-dir', results, pkg], {
+    runCommand('kpt', ['fn', 'render', '--allow-exec', '--truncate-output=false', '--results-dir', results, pkg], {
       env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
     });
 

@@ -1,5 +1,12 @@
 // functionConfig in any of its forms → rule sources and options.
-import { DEFAULT_OPTIONS, MODES, type Options } from './options.js';
+import {
+  DEFAULT_OPTIONS,
+  MISSING_SERVICE_ACCOUNT_SEVERITIES,
+  MODES,
+  PARTIAL_REVISION_POLICIES,
+  UNDECIDABLE_NAMESPACE_POLICIES,
+  type Options,
+} from './options.js';
 import { schemaErrors } from './validators.js';
 import { result, type Result, type Subject, type FileRef } from '../krm/results.js';
 import { subjectOf, pointerToPath } from '../krm/annotations.js';
@@ -212,9 +219,9 @@ const CONFIGMAP_OPTIONS: Record<string, StringOption> = {
     o.defaultNamespace = v;
     return undefined;
   },
-  undecidableNamespaceSelector: enumOption('undecidableNamespaceSelector', ['error', 'assumeNoMatch', 'assumeMatch']),
-  partialRevision: enumOption('partialRevision', ['error', 'latest', 'historic']),
-  missingServiceAccount: enumOption('missingServiceAccount', ['warning', 'error']),
+  undecidableNamespaceSelector: enumOption('undecidableNamespaceSelector', UNDECIDABLE_NAMESPACE_POLICIES),
+  partialRevision: enumOption('partialRevision', PARTIAL_REVISION_POLICIES),
+  missingServiceAccount: enumOption('missingServiceAccount', MISSING_SERVICE_ACCOUNT_SEVERITIES),
   sidecarSetsFromItems: boolOption((o, v) => (o.sidecarSetsFromItems = v)),
   normalizeMergePatchOnFirstWrite: boolOption((o, v) => (o.normalizeMergePatchOnFirstWrite = v)),
   stripPreviousInjection: boolOption((o, v) => (o.stripPreviousInjection = v)),
@@ -247,6 +254,7 @@ export const CONFIGMAP_KEYS = Object.keys(CONFIGMAP_OPTIONS);
 function optionsFromConfigMap(data: unknown, subject: Subject, results: Result[]): Options {
   const options: Options = { ...deepClone(DEFAULT_OPTIONS), sidecarSetsFromItems: true };
   if (!isPlainObject(data)) return options;
+  const applied: string[] = [];
   for (const [key, value] of Object.entries(data)) {
     const apply = Object.prototype.hasOwnProperty.call(CONFIGMAP_OPTIONS, key) ? CONFIGMAP_OPTIONS[key] : undefined;
     if (!apply) {
@@ -257,6 +265,10 @@ function optionsFromConfigMap(data: unknown, subject: Subject, results: Result[]
     }
     const problem = apply(String(value), options);
     if (problem) results.push(result('error', `option ${key}=${JSON.stringify(String(value))}: ${problem}`, subject, `data.${key}`));
+    else applied.push(key);
+  }
+  for (const { key, message } of schemaProblems(specOf(options, applied))) {
+    results.push(result('error', `option ${key}=${JSON.stringify(String(data[key]))}: ${message}`, subject, `data.${key}`));
   }
   return options;
 }
@@ -293,20 +305,32 @@ export function specFromStrings(settings: readonly StringSetting[]): {
     if (problem) problems.push({ index, message: problem });
     else chosen.set(key, index);
   });
+  const spec = specOf(options, chosen.keys());
+  for (const { key, message } of schemaProblems(spec)) problems.push({ index: chosen.get(key) ?? -1, message });
+  return { spec, problems: problems.sort((a, b) => a.index - b.index) };
+}
+
+/** The `spec` fields of an InjectSidecarSets config that set these ConfigMap keys' options. */
+function specOf(options: Options, keys: Iterable<string>): Record<string, unknown> {
   const isGate = (key: string) => Object.prototype.hasOwnProperty.call(options.featureGates, key);
   const spec: Record<string, unknown> = {};
   const gates: Record<string, boolean> = {};
-  for (const key of chosen.keys()) {
+  for (const key of keys) {
     if (isGate(key)) gates[key] = options.featureGates[key as keyof Options['featureGates']];
     else spec[key] = options[key as keyof Options];
   }
   if (Object.keys(gates).length > 0) spec.featureGates = gates;
-  // What the config's schema asks beyond the ConfigMap form's checks (a namespace is a DNS label).
+  return spec;
+}
+
+/**
+ * What the config's schema asks beyond the string form's own checks (a namespace is a DNS label, a
+ * timestamp a real time), so that a string setting means what the same field of the typed config does.
+ */
+function schemaProblems(spec: Record<string, unknown>): { key: string; message: string }[] {
   const config = { apiVersion: CONFIG_API_VERSION, kind: CONFIG_KIND, metadata: { name: 'settings' }, spec };
-  for (const e of schemaErrors('config', config)) {
+  return schemaErrors('config', config).map((e) => {
     const [, first, second] = e.pointer.split('/').slice(1);
-    const index = chosen.get(first === 'featureGates' ? (second ?? '') : (first ?? ''));
-    problems.push({ index: index ?? -1, message: e.message });
-  }
-  return { spec, problems: problems.sort((a, b) => a.index - b.index) };
+    return { key: first === 'featureGates' ? (second ?? '') : (first ?? ''), message: e.message };
+  });
 }

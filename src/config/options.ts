@@ -1,7 +1,13 @@
-// The function's options: every knob of the InjectSidecarSets config kind, with its default.
+// The function's options: every knob of the InjectSidecarSets config kind, with its default. The
+// other places that name them (config.schema.json, the ConfigMap form in forms.ts, `--help`, the
+// Argo CD plugin's parameters) take their values and defaults from here where they are code, and
+// test/config/options-agree.test.ts holds the rest to them.
 
-export type UndecidableNamespacePolicy = 'error' | 'assumeNoMatch' | 'assumeMatch';
-export type PartialRevisionPolicy = 'error' | 'latest' | 'historic';
+export const UNDECIDABLE_NAMESPACE_POLICIES = ['error', 'assumeNoMatch', 'assumeMatch'] as const;
+export type UndecidableNamespacePolicy = (typeof UNDECIDABLE_NAMESPACE_POLICIES)[number];
+export const PARTIAL_REVISION_POLICIES = ['error', 'latest', 'historic'] as const;
+export type PartialRevisionPolicy = (typeof PARTIAL_REVISION_POLICIES)[number];
+export const MISSING_SERVICE_ACCOUNT_SEVERITIES = ['warning', 'error'] as const;
 export type TokenScope = 'Pod' | 'Sidecars';
 /**
  * What a run does: inject (and write), validate (items unchanged, an error per template that
@@ -63,7 +69,7 @@ export interface Options {
   /** ServiceAccounts that exist but are not among the items: `namespace/name`. */
   serviceAccountsManagedElsewhere: string[];
   /** Severity of a ServiceAccount named by a SidecarSet but found nowhere. */
-  missingServiceAccount: 'warning' | 'error';
+  missingServiceAccount: (typeof MISSING_SERVICE_ACCOUNT_SEVERITIES)[number];
 }
 
 export const DEFAULT_OPTIONS: Options = {

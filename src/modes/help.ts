@@ -1,9 +1,20 @@
 // `inject-sidecarsets --help` (also what `kpt fn doc` shows).
 import { CONFIG_API_VERSION, CONFIG_KIND, CONFIGMAP_KEYS, STEP_ANNOTATION } from '../config/forms.js';
+import {
+  DEFAULT_OPTIONS,
+  MISSING_SERVICE_ACCOUNT_SEVERITIES,
+  MODES,
+  PARTIAL_REVISION_POLICIES,
+  UNDECIDABLE_NAMESPACE_POLICIES,
+} from '../config/options.js';
 import { TOKEN_SCOPE_ANNOTATION } from '../sidecarset/token-scope.js';
 import { PLACEMENT_ANNOTATION } from '../sidecarset/placement.js';
 import { INJECT_ANNOTATION, SKIP_ANNOTATION } from '../match/opt-out.js';
 import { INJECTIONS_ANNOTATION } from '../inject/ownership.js';
+
+/** `a | b | c [default]`: an option's values and its default, from config/options.ts. */
+const choices = (values: readonly string[], chosen: string): string => `${values.join(' | ')} [${chosen}]`;
+const gates = DEFAULT_OPTIONS.featureGates;
 
 export const HELP = `inject-sidecarsets — apply OpenKruise SidecarSets to pod templates at render time
 
@@ -25,30 +36,30 @@ functionConfig, one of:
   - none: the SidecarSets among the items are the rules
 
 ${CONFIG_KIND} spec options (defaults in brackets):
-  mode                              inject | validate | explain | uninject [inject]
+  mode                              ${choices(MODES, DEFAULT_OPTIONS.mode)}
                                     validate: items unchanged, an error per pod template that
                                     injection would change; explain: items unchanged, why each
                                     SidecarSet is injected or not, as info results; uninject:
                                     remove what this function injected, give back what it overwrote
   uninjectStep                      with mode uninject: remove only this step's injection
   sidecarSets                       list of SidecarSets
-  sidecarSetsFromItems              also use SidecarSets found among the items [false]
-  defaultNamespace                  namespace of workloads without one [default]
+  sidecarSetsFromItems              also use SidecarSets found among the items [${DEFAULT_OPTIONS.sidecarSetsFromItems}]
+  defaultNamespace                  namespace of workloads without one [${DEFAULT_OPTIONS.defaultNamespace}]
   namespaceLabels                   {namespace: {label: value}} for namespaces not among the items
-  undecidableNamespaceSelector      error | assumeNoMatch | assumeMatch [error]
+  undecidableNamespaceSelector      ${choices(UNDECIDABLE_NAMESPACE_POLICIES, DEFAULT_OPTIONS.undecidableNamespaceSelector)}
   workloadKinds                     extra kinds: [{group, version?, kind, path: spec/template}]
   featureGates:
-    EnableSortSidecarContainerByName           [false]
-    SidecarSetPatchPodMetadataDefaultsAllowed  [false]
-    SidecarSetServiceAccountInjection          [true]
+    EnableSortSidecarContainerByName           [${gates.EnableSortSidecarContainerByName}]
+    SidecarSetPatchPodMetadataDefaultsAllowed  [${gates.SidecarSetPatchPodMetadataDefaultsAllowed}]
+    SidecarSetServiceAccountInjection          [${gates.SidecarSetServiceAccountInjection}]
   injectionTimestamp                updateTimestamp written in the hash annotations
                                     [1970-01-01T00:00:00Z, or the one already on the template]
-  partialRevision                   error | latest | historic [error]
-  normalizeMergePatchOnFirstWrite   [true]
+  partialRevision                   ${choices(PARTIAL_REVISION_POLICIES, DEFAULT_OPTIONS.partialRevision)}
+  normalizeMergePatchOnFirstWrite   [${DEFAULT_OPTIONS.normalizeMergePatchOnFirstWrite}]
   stripPreviousInjection            remove what an earlier run of this step injected for
                                     SidecarSets that no longer apply or changed, and give back
                                     what it overwrote (recorded per step in
-                                    inject-sidecarsets.kpt.dev/injections) [true]
+                                    ${INJECTIONS_ANNOTATION}) [${DEFAULT_OPTIONS.stripPreviousInjection}]
   step                              this injection step's identity: other steps' sidecars are
                                     never stripped [SidecarSet/<name>, List/<name>,
                                     InjectSidecarSets/<name>, or items; also the annotation
@@ -56,7 +67,7 @@ ${CONFIG_KIND} spec options (defaults in brackets):
   patchMetadataWhitelist            {rules: [{selector?, allowedAnnotationKeyExprs: [regex]}]}
                                     restricts patchPodMetadata keys as Kruise's whitelist does [off]
   serviceAccountsManagedElsewhere   ["namespace/name", ...] ServiceAccounts not among the items
-  missingServiceAccount             warning | error [warning]
+  missingServiceAccount             ${choices(MISSING_SERVICE_ACCOUNT_SEVERITIES, DEFAULT_OPTIONS.missingServiceAccount)}
 
 ConfigMap keys: ${CONFIGMAP_KEYS.join(', ')}
 

@@ -9,16 +9,15 @@
 //  - `kpt fn render` twice: the first changes only the files holding selected workloads (their
 //    documents equal the function's output, no comment is lost, a file's head comment stays
 //    single), the second changes nothing that a render with `cat` would not change as well.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { accessSync, chmodSync, constants, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
+import { BUNDLE, ROOT, runCommand, type Run } from '../e2e/helpers.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BUNDLE = join(ROOT, 'dist/inject-sidecarsets.js');
 const FIXTURES = fileURLToPath(new URL('./fixtures', import.meta.url));
 // The corpus sits in shared/ beside the repository; INJECT_SIDECARSETS_CORPUS points elsewhere.
 const CORPUS = process.env.INJECT_SIDECARSETS_CORPUS ?? join(ROOT, '../shared/corpus/realworld');
@@ -164,20 +163,11 @@ function skipReason(): string | undefined {
 const SKIP = skipReason();
 if (SKIP) console.warn(`[corpus] skipping the real-world corpus tests: ${SKIP} (with CI set this is a failure)`);
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(command: string, args: readonly string[], input?: string, cwd?: string): Run {
-  const r = spawnSync(command, args, { input, cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  if (r.error) throw r.error;
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+/** The corpus's renders are large: room for their output. */
+const LARGE_OUTPUT = { maxBuffer: 256 * 1024 * 1024 };
 
 function runFunction(resourceList: string): Run {
-  return run(process.execPath, [BUNDLE], resourceList);
+  return runCommand(process.execPath, [BUNDLE], { input: resourceList, ...LARGE_OUTPUT });
 }
 
 function explain(what: string, r: Run): string {
@@ -461,7 +451,7 @@ const sourced = new Map<string, string>();
 function kptSource(dir: string): string {
   let text = sourced.get(dir);
   if (text === undefined) {
-    const r = run('kpt', ['fn', 'source', join(CORPUS, dir), '--fn-config', join(FIXTURES, `${dir}.sidecarsets.yaml`)]);
+    const r = runCommand('kpt', ['fn', 'source', join(CORPUS, dir), '--fn-config', join(FIXTURES, `${dir}.sidecarsets.yaml`)], LARGE_OUTPUT);
     if (r.status !== 0) throw new Error(explain(`kpt fn source ${dir}`, r));
     text = r.stdout;
     sourced.set(dir, text);
@@ -502,7 +492,7 @@ function preparePackages(source: SourceCase, configPath: string) {
 beforeAll(() => {
   // `npm test` builds first (pretest); a direct `vitest run` of this file may not have.
   if (!existsSync(BUNDLE)) {
-    const build = run('npm', ['run', 'build', '--silent'], undefined, ROOT);
+    const build = runCommand('npm', ['run', 'build', '--silent'], { cwd: ROOT, ...LARGE_OUTPUT });
     if (build.status !== 0) throw new Error(explain('npm run build', build));
   }
 });
@@ -682,7 +672,7 @@ describe.skipIf(SKIP !== undefined)('real-world corpus with kpt', () => {
     const list = readFileSync(join(FIXTURES, 'kruise.sidecarsets.yaml'), 'utf8').replace(/^metadata:\n {2}name: .*\n/m, '');
     writeFileSync(join(dir, 'sidecarsets.yaml'), list);
     writeFileSync(join(dir, 'Kptfile'), readFileSync(join(FIXTURES, 'Kptfile.template'), 'utf8').replace('__PACKAGE_NAME__', 'nameless').replace('__EXEC__', '/bin/cat'));
-    const r = run('kpt', ['fn', 'render', '--allow-exec', dir]);
+    const r = runCommand('kpt', ['fn', 'render', '--allow-exec', dir], LARGE_OUTPUT);
     expect(r.status).toBe(1);
     expect(r.stderr + r.stdout).toContain('resource must have `metadata.name`');
   });
@@ -698,7 +688,7 @@ describe.skipIf(SKIP !== undefined)('real-world corpus with kpt', () => {
     const script = join(temp, 'inject.sh');
     writeScript(script, `exec '${process.execPath}' '${BUNDLE}'`);
     writeFileSync(join(dir, 'Kptfile'), readFileSync(join(FIXTURES, 'Kptfile.template'), 'utf8').replace('__PACKAGE_NAME__', 'comment-shift').replace('__EXEC__', script));
-    const r = run('kpt', ['fn', 'render', '--allow-exec', dir]);
+    const r = runCommand('kpt', ['fn', 'render', '--allow-exec', dir], LARGE_OUTPUT);
     expect(r.status, explain('kpt fn render', r)).toBe(0);
     const rendered = readFileSync(join(dir, 'deploy.yaml'), 'utf8');
     expect(rendered).toContain('name: log-agent');

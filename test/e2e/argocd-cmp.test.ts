@@ -8,7 +8,7 @@ import { simulateGenerate, type CmpRequest, type Manifest } from './cmp-sim.js';
 import { CONFIGMAP_KEYS } from '../../src/config/forms.js';
 import {
   BROKEN_SIDECARSET, BUNDLE, DEPLOYMENT, ROOT, SERVICE,
-  assertTools, find, orchestratorAnnotations, run, sidecarSet, skipWithout, templateContainers,
+  assertTools, find, orchestratorAnnotations, runCommand, sidecarSet, skipWithout, templateContainers,
   tempDirs, writeTree, type KubeObject,
 } from './helpers.js';
 
@@ -367,7 +367,7 @@ spec:
 `,
       'kustomization.yaml': `resources: [repo-server.yaml]\npatches:\n  - path: ${join(ROOT, 'deploy/argocd/repo-server-patch.yaml')}\n`,
     });
-    const r = run('kubectl', ['kustomize', '--load-restrictor', 'LoadRestrictionsNone', dir]);
+    const r = runCommand('kubectl', ['kustomize', '--load-restrictor', 'LoadRestrictionsNone', dir]);
     expect(r.status, r.stderr).toBe(0);
     const pod = (YAML.parse(r.stdout) as { spec: { template: { spec: PodSpec } } }).spec.template.spec;
     const sidecar = pod.containers.find((c) => c.name === 'inject-sidecarsets');
@@ -380,7 +380,7 @@ spec:
     }
 
     // The ConfigMap the patch mounts, made with the command its header gives.
-    const cm = run('kubectl', [
+    const cm = runCommand('kubectl', [
       'create', 'configmap', 'inject-sidecarsets-cmp', '--dry-run=client', '-o', 'yaml',
       `--from-file=plugin.yaml=${PLUGIN}`,
       `--from-file=generate.sh=${join(ROOT, 'deploy/argocd/generate.sh')}`,

@@ -54,7 +54,7 @@ export interface Run {
   stderr: string;
 }
 
-export function run(command: string, args: readonly string[], options: SpawnSyncOptions = {}): Run {
+export function runCommand(command: string, args: readonly string[], options: SpawnSyncOptions = {}): Run {
   const r = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
   if (r.error) return { status: null, stdout: '', stderr: String(r.error) };
   return { status: r.status, stdout: String(r.stdout), stderr: String(r.stderr) };
@@ -224,7 +224,7 @@ export function resourceList(items: readonly string[], functionConfig?: string):
  * CONTAINERS_CONF into this process's environment, which every child (podman, kpt, kubectl) inherits.
  */
 export function preparePodman(): void {
-  const r = run('bash', [join(ROOT, 'scripts/podman-setup.sh')]);
+  const r = runCommand('bash', [join(ROOT, 'scripts/podman-setup.sh')]);
   const conf = /^CONTAINERS_CONF=(.+)$/m.exec(r.stdout)?.[1];
   if (r.status !== 0 || !conf) throw new Error(describeRun('scripts/podman-setup.sh', r));
   process.env.CONTAINERS_CONF = conf;
@@ -232,7 +232,7 @@ export function preparePodman(): void {
 
 /** Builds the real Dockerfile the way the README does without a registry: scripts/build-image.sh. */
 export function buildFunctionImage(): void {
-  const r = run('bash', [join(ROOT, 'scripts/build-image.sh')]);
+  const r = runCommand('bash', [join(ROOT, 'scripts/build-image.sh')]);
   if (r.status !== 0) throw new Error(describeRun('scripts/build-image.sh', { ...r, stderr: r.stderr.slice(-4000) }));
   if (r.stdout.trim() !== FUNCTION_IMAGE) throw new Error(`scripts/build-image.sh built ${r.stdout.trim()}, expected ${FUNCTION_IMAGE}`);
 }

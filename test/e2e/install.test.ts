@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUNDLE, DEPLOYMENT, ROOT, assertTools, describeRun, run, sidecarSet, skipWithout, tempDirs, writeTree } from './helpers.js';
+import { BUNDLE, DEPLOYMENT, ROOT, assertTools, describeRun, runCommand, sidecarSet, skipWithout, tempDirs, writeTree } from './helpers.js';
 
 const TOOLS = ['npm', 'node'];
 const SUITE = 'install from a checkout';
@@ -12,7 +12,7 @@ const dirs = tempDirs('e2e-install');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   name: string; version: string; bin: Record<string, string>; files: string[]; scripts: Record<string, string>; dependencies?: object;
 };
-const npm = (args: string[], cwd = ROOT) => run('npm', [...args, '--no-audit', '--no-fund', '--no-update-notifier'], { cwd });
+const npm = (args: string[], cwd = ROOT) => runCommand('npm', [...args, '--no-audit', '--no-fund', '--no-update-notifier'], { cwd });
 
 describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
   beforeAll(() => assertTools(TOOLS));
@@ -25,7 +25,7 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
   function injects(command: string): void {
     const dir = dirs.make();
     writeTree(dir, { 'deploy.yaml': DEPLOYMENT, 'sidecarset.yaml': sidecarSet('apps.kruise.io/v1alpha1') });
-    const r = run(command, ['--config', 'sidecarset.yaml', 'deploy.yaml'], { cwd: dir });
+    const r = runCommand(command, ['--config', 'sidecarset.yaml', 'deploy.yaml'], { cwd: dir });
     expect(r.status, describeRun(command, r)).toBe(0);
     expect(r.stdout).toMatch(/- name: log-agent/);
   }

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   BROKEN_SIDECARSET, BUNDLE, DEPLOYMENT, PLUGIN_HOME, SERVICE,
-  assertTools, describeRun, find, onPath, orchestratorAnnotations, parseStream, run, sidecarSet,
+  assertTools, describeRun, find, onPath, orchestratorAnnotations, parseStream, runCommand, sidecarSet,
   skipWithout, templateContainers, tempDirs, writeTree,
 } from './helpers.js';
 
@@ -19,7 +19,7 @@ const dirs = tempDirs('e2e-kustomize');
 
 function kustomize(app: string, extraEnv: NodeJS.ProcessEnv = { INJECT_SIDECARSETS_BIN: BUNDLE }) {
   const env = { ...process.env, KUSTOMIZE_PLUGIN_HOME: PLUGIN_HOME, ...extraEnv };
-  return run('kubectl', ['kustomize', '--enable-alpha-plugins', app], { env });
+  return runCommand('kubectl', ['kustomize', '--enable-alpha-plugins', app], { env });
 }
 
 function app(files: Record<string, string>): string {
@@ -192,7 +192,7 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
       console.warn('[e2e] inject-sidecarsets is installed system-wide: the not-found case cannot happen here, skipped');
       return;
     }
-    const r = run('kubectl', ['kustomize', '--enable-alpha-plugins', dir], {
+    const r = runCommand('kubectl', ['kustomize', '--enable-alpha-plugins', dir], {
       env: { ...process.env, KUSTOMIZE_PLUGIN_HOME: home, INJECT_SIDECARSETS_BIN: '', PATH: path },
     });
     expect(r.status, describeRun('kubectl kustomize', r)).not.toBe(0);

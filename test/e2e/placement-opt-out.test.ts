@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import { BUNDLE, PLUGIN_HOME, assertTools, describeRun, find, parseStream, run, skipWithout, tempDirs, writeTree, type KubeObject } from './helpers.js';
+import { BUNDLE, PLUGIN_HOME, assertTools, describeRun, find, parseStream, runCommand, skipWithout, tempDirs, writeTree, type KubeObject } from './helpers.js';
 
 const NODE_AGENT = `apiVersion: apps.kruise.io/v1beta1
 kind: SidecarSet
@@ -125,7 +125,7 @@ describe.skipIf(skipWithout(KUSTOMIZE, ['kubectl', 'node']))(KUSTOMIZE, () => {
       'node-agent.yaml': NODE_AGENT,
       'mesh.yaml': MESH,
     });
-    const r = run('kubectl', ['kustomize', '--enable-alpha-plugins', dir], {
+    const r = runCommand('kubectl', ['kustomize', '--enable-alpha-plugins', dir], {
       env: { ...process.env, KUSTOMIZE_PLUGIN_HOME: PLUGIN_HOME, INJECT_SIDECARSETS_BIN: BUNDLE },
     });
     expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
@@ -147,7 +147,7 @@ describe.skipIf(skipWithout(KPT, ['kpt']))(KPT, () => {
   /** Renders in place: exit 0; the messages of the warnings and errors of every function run. */
   const render = (pkg: string): string[] => {
     const resultsDir = dirs.make();
-    const r = run('kpt', ['fn', 'render', '--allow-exec', '--truncate-output=false', '--results-dir', resultsDir, pkg], { env });
+    const r = runCommand('kpt', ['fn', 'render', '--allow-exec', '--truncate-output=false', '--results-dir', resultsDir, pkg], { env });
     expect(r.status, describeRun('kpt fn render', r)).toBe(0);
     const list = YAML.parse(readFileSync(join(resultsDir, 'results.yaml'), 'utf8')) as { items?: { results?: { severity?: string; message?: string }[] }[] };
     return (list.items ?? []).flatMap((item) => item.results ?? []).filter((x) => x.severity !== 'info').map((x) => x.message ?? '');

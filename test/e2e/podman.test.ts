@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BROKEN_SIDECARSET, DEPLOYMENT, DOCKER_SHIM_DIR, FUNCTION_IMAGE, NODE_BASE_IMAGE, ROOT, SERVICE,
   assertTools, buildFunctionImage, describeRun, find, onPath, orchestratorAnnotations,
-  parseResourceList, parseStream, preparePodman, resourceList, run, sidecarSet, skipWithout,
+  parseResourceList, parseStream, preparePodman, resourceList, runCommand, sidecarSet, skipWithout,
   templateContainers, tempDirs, writeTree,
 } from './helpers.js';
 
@@ -34,7 +34,7 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
   describe('podman run', () => {
     it('injects the SidecarSet of the functionConfig into a Deployment and echoes the other items', () => {
       const input = resourceList([DEPLOYMENT, SERVICE], sidecarSet('apps.kruise.io/v1alpha1'));
-      const r = run('podman', [...PODMAN_RUN, FUNCTION_IMAGE], { input });
+      const r = runCommand('podman', [...PODMAN_RUN, FUNCTION_IMAGE], { input });
       expect(r.status, describeRun('podman run', r)).toBe(0);
       const { items } = parseResourceList(r.stdout);
       expect(templateContainers(find(items, 'Deployment', 'web'))).toContain('log-agent');
@@ -42,19 +42,19 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
     });
 
     it('the image runs node on the bundle as user nobody', () => {
-      const r = run('podman', ['image', 'inspect', '--format', '{{.Config.User}} {{json .Config.Entrypoint}}', FUNCTION_IMAGE]);
+      const r = runCommand('podman', ['image', 'inspect', '--format', '{{.Config.User}} {{json .Config.Entrypoint}}', FUNCTION_IMAGE]);
       expect(r.stdout.trim()).toBe('65534:65534 ["node","/fn/inject-sidecarsets.js"]');
     });
 
     it('answers --help, as kpt fn doc asks', () => {
-      const r = run('podman', ['run', '--rm', '--network', 'none', FUNCTION_IMAGE, '--help']);
+      const r = runCommand('podman', ['run', '--rm', '--network', 'none', FUNCTION_IMAGE, '--help']);
       expect(r.status, describeRun('podman run --help', r)).toBe(0);
       expect(r.stdout).toMatch(/Usage:/);
       expect(r.stdout).toMatch(/InjectSidecarSets/);
     });
 
     it('exits 1 with the message on stderr and an error result for a broken SidecarSet', () => {
-      const r = run('podman', [...PODMAN_RUN, FUNCTION_IMAGE], { input: resourceList([DEPLOYMENT], BROKEN_SIDECARSET) });
+      const r = runCommand('podman', [...PODMAN_RUN, FUNCTION_IMAGE], { input: resourceList([DEPLOYMENT], BROKEN_SIDECARSET) });
       expect(r.status, describeRun('podman run', r)).toBe(1);
       expect(r.stderr).toMatch(/containers/);
       const { items, results } = parseResourceList(r.stdout);
@@ -69,7 +69,7 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
     it('fn eval --image runs the local image and injects the sidecar', () => {
       const dir = dirs.make();
       writeTree(dir, { 'pkg/deploy.yaml': DEPLOYMENT, 'pkg/service.yaml': SERVICE, 'sidecarset.yaml': sidecarSet('apps.kruise.io/v1beta1') });
-      const r = run('kpt', [
+      const r = runCommand('kpt', [
         'fn', 'eval', join(dir, 'pkg'), '--image', FUNCTION_IMAGE, '--image-pull-policy', 'never',
         '--fn-config', join(dir, 'sidecarset.yaml'), '-o', 'unwrap',
       ], { env: kptEnv() });
@@ -82,7 +82,7 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
     it('fn eval fails with the function error and leaves the package untouched', () => {
       const dir = dirs.make();
       writeTree(dir, { 'pkg/deploy.yaml': DEPLOYMENT, 'broken.yaml': BROKEN_SIDECARSET });
-      const r = run('kpt', [
+      const r = runCommand('kpt', [
         'fn', 'eval', join(dir, 'pkg'), '--image', FUNCTION_IMAGE, '--image-pull-policy', 'never',
         '--fn-config', join(dir, 'broken.yaml'),
       ], { env: kptEnv() });
@@ -106,7 +106,7 @@ pipeline:
 `;
       writeTree(dir, { Kptfile: kptfile, 'deploy.yaml': DEPLOYMENT, 'service.yaml': SERVICE, 'sidecarset.yaml': sidecarSet('apps.kruise.io/v1alpha1') });
       const render = (): void => {
-        const r = run('kpt', ['fn', 'render', dir, '--image-pull-policy', 'never'], { env: kptEnv() });
+        const r = runCommand('kpt', ['fn', 'render', dir, '--image-pull-policy', 'never'], { env: kptEnv() });
         expect(r.status, describeRun('kpt fn render', r)).toBe(0);
       };
       const files = ['Kptfile', 'deploy.yaml', 'service.yaml', 'sidecarset.yaml'];
@@ -125,7 +125,7 @@ pipeline:
   describe('kubectl kustomize with a container: function', () => {
     it('runs the image through scripts/docker-shim, a docker that execs podman', () => {
       const env = { ...process.env, PATH: `${DOCKER_SHIM_DIR}:${process.env.PATH ?? ''}` };
-      const r = run('kubectl', ['kustomize', '--enable-alpha-plugins', containerFunctionApp(FUNCTION_IMAGE)], { env });
+      const r = runCommand('kubectl', ['kustomize', '--enable-alpha-plugins', containerFunctionApp(FUNCTION_IMAGE)], { env });
       expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
       const objects = parseStream(r.stdout);
       expect(templateContainers(find(objects, 'Deployment', 'web'))).toContain('log-agent');
@@ -145,7 +145,7 @@ pipeline:
       expect(block).toContain(FUNCTION_IMAGE);
       const env: NodeJS.ProcessEnv = { ...process.env };
       delete env.CONTAINERS_CONF;
-      const r = run('bash', ['-euo', 'pipefail', '-c', block!], { cwd: ROOT, env });
+      const r = runCommand('bash', ['-euo', 'pipefail', '-c', block!], { cwd: ROOT, env });
       expect(r.status, describeRun('README block', r)).toBe(0);
       // kpt's eval output, then kustomize's build (two YAML streams back to back): the Deployment
       // twice, each with the sidecar and Kruise's record of it.
@@ -170,7 +170,7 @@ pipeline:
       service = spawn('podman', ['system', 'service', '--time=120', `unix://${socket}`], { stdio: 'ignore' });
       for (let i = 0; i < 100 && !existsSync(socket); i++) await sleep(100);
       const ca = '/etc/ssl/certs/ca-certificates.crt';
-      const r = run('docker', [
+      const r = runCommand('docker', [
         'build', '--network', 'host',
         '--build-arg', `BUILD_BASE=${NODE_BASE_IMAGE}`, '--build-arg', `BASE=${NODE_BASE_IMAGE}`,
         '--build-arg', `NPM_CONFIG_CAFILE=${ca}`, '--build-arg', `NODE_EXTRA_CA_CERTS=${ca}`,
@@ -189,7 +189,7 @@ pipeline:
     it('kpt fn eval with its default docker runtime', () => {
       const dir = dirs.make();
       writeTree(dir, { 'pkg/deploy.yaml': DEPLOYMENT, 'sidecarset.yaml': sidecarSet('apps.kruise.io/v1alpha1') });
-      const r = run('kpt', [
+      const r = runCommand('kpt', [
         'fn', 'eval', join(dir, 'pkg'), '--image', image, '--image-pull-policy', 'never',
         '--fn-config', join(dir, 'sidecarset.yaml'), '-o', 'unwrap',
       ], { env: { ...dockerEnv(), KPT_FN_RUNTIME: 'docker' } });
@@ -198,7 +198,7 @@ pipeline:
     });
 
     it('kubectl kustomize with a container: function', () => {
-      const r = run('kubectl', ['kustomize', '--enable-alpha-plugins', containerFunctionApp(image)], { env: dockerEnv() });
+      const r = runCommand('kubectl', ['kustomize', '--enable-alpha-plugins', containerFunctionApp(image)], { env: dockerEnv() });
       expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
       expect(templateContainers(find(parseStream(r.stdout), 'Deployment', 'web'))).toContain('log-agent');
     });

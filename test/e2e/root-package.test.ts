@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, copyFileSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ROOT, BUNDLE, assertTools, describeRun, run, skipWithout, tempDirs } from './helpers.js';
+import { ROOT, BUNDLE, assertTools, describeRun, runCommand, skipWithout, tempDirs } from './helpers.js';
 
 const skip = skipWithout('root kpt package', ['kpt', 'git']);
 
@@ -18,7 +18,7 @@ describe.skipIf(skip)('the repository as a kpt package', () => {
     symlinkSync(BUNDLE, join(bin, 'inject-sidecarsets'));
     env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
     pkg = join(temp.make(), 'repo');
-    const files = run('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: ROOT }).stdout.split('\0').filter(Boolean);
+    const files = runCommand('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: ROOT }).stdout.split('\0').filter(Boolean);
     for (const f of files) {
       mkdirSync(dirname(join(pkg, f)), { recursive: true });
       try {
@@ -32,7 +32,7 @@ describe.skipIf(skip)('the repository as a kpt package', () => {
 
   it('renders the demo without changing a file of the repository', () => {
     const before = snapshot(pkg);
-    const render = run('kpt', ['fn', 'render', '--allow-exec', join(pkg, 'demo')], { env });
+    const render = runCommand('kpt', ['fn', 'render', '--allow-exec', join(pkg, 'demo')], { env });
     expect(render.status, describeRun('render', render)).toBe(0);
     expect(readFileSync(join(pkg, 'demo/web.yaml'), 'utf8')).toContain('name: log-agent');
     const after = snapshot(pkg);

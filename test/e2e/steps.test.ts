@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import YAML from 'yaml';
 import {
   BUNDLE, DEPLOYMENT, PLUGIN_HOME,
-  assertTools, describeRun, find, parseStream, run, skipWithout, tempDirs, writeTree,
+  assertTools, describeRun, find, parseStream, runCommand, skipWithout, tempDirs, writeTree,
   type KubeObject, type Run,
 } from './helpers.js';
 
@@ -202,7 +202,7 @@ describe.skipIf(skipWithout(KUSTOMIZE, ['kubectl', 'node']))(KUSTOMIZE, () => {
   beforeAll(() => assertTools(['kubectl', 'node']));
 
   const kustomize = (dir: string): Run =>
-    run('kubectl', ['kustomize', '--enable-alpha-plugins', dir], {
+    runCommand('kubectl', ['kustomize', '--enable-alpha-plugins', dir], {
       env: { ...process.env, KUSTOMIZE_PLUGIN_HOME: PLUGIN_HOME, INJECT_SIDECARSETS_BIN: BUNDLE },
     });
 
@@ -330,7 +330,7 @@ describe.skipIf(skipWithout(KPT, ['kpt']))(KPT, () => {
   /** Renders in place: exit 0, and the results of every function run. */
   const render = (pkg: string): FunctionResult[] => {
     const resultsDir = dirs.make();
-    const r = run('kpt', ['fn', 'render', '--allow-exec', '--truncate-output=false', '--results-dir', resultsDir, pkg], { env });
+    const r = runCommand('kpt', ['fn', 'render', '--allow-exec', '--truncate-output=false', '--results-dir', resultsDir, pkg], { env });
     expect(r.status, describeRun('kpt fn render', r)).toBe(0);
     const list = YAML.parse(readFileSync(join(resultsDir, 'results.yaml'), 'utf8')) as { items?: { results?: FunctionResult[] }[] };
     return (list.items ?? []).flatMap((item) => item.results ?? []);
@@ -416,7 +416,7 @@ describe.skipIf(skipWithout(CLI, ['node']))(CLI, () => {
 
   /** One run: exit 0, and no warning or error on stderr but those `expected`. */
   const inject = (config: string, paths: readonly string[], input?: string, expected: readonly RegExp[] = []): string => {
-    const r = run('node', [BUNDLE, '--config', config, ...paths], input === undefined ? {} : { input });
+    const r = runCommand('node', [BUNDLE, '--config', config, ...paths], input === undefined ? {} : { input });
     expect(r.status, describeRun(`--config ${config} ${paths.join(' ')}`, r)).toBe(0);
     expect(problems(stderrResults(r.stderr), expected), describeRun('stderr', r)).toEqual([]);
     return r.stdout;
@@ -448,7 +448,7 @@ describe.skipIf(skipWithout(CLI, ['node']))(CLI, () => {
   it('strips a SidecarSet removed from the config when run on committed output, like a fresh run without it', () => {
     const root = dir();
     writeFileSync(join(root, 'rendered.yaml'), inject(join(root, 'both.yaml'), [join(root, 'app')], undefined, [ORDER_WARNING]));
-    const r = run('node', [BUNDLE, '--config', join(root, 'only-logging.yaml'), join(root, 'rendered.yaml')]);
+    const r = runCommand('node', [BUNDLE, '--config', join(root, 'only-logging.yaml'), join(root, 'rendered.yaml')]);
     expect(r.status, describeRun('clean-up run', r)).toBe(0);
     expectOneRemoval(stderrResults(r.stderr), 'List/platform');
     expectInjected(find(parseStream(r.stdout), 'Deployment', 'web'), [LOGGING], [MESH]);

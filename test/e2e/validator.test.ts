@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUNDLE, DEPLOYMENT, SERVICE, assertTools, describeRun, run, sidecarSet, skipWithout, tempDirs, writeTree } from './helpers.js';
+import { BUNDLE, DEPLOYMENT, SERVICE, assertTools, describeRun, runCommand, sidecarSet, skipWithout, tempDirs, writeTree } from './helpers.js';
 
 const skip = skipWithout('kpt validators', ['kpt']);
 
@@ -41,7 +41,7 @@ describe.skipIf(skip)('kpt validators: inject-sidecarsets with mode validate', (
     return dir;
   };
   const files = (dir: string) => new Map(readdirSync(dir).map((name) => [name, readFileSync(join(dir, name), 'utf8')]));
-  const kpt = (...args: string[]) => run('kpt', args, { env });
+  const kpt = (...args: string[]) => runCommand('kpt', args, { env });
   const renderInjecting = (dir: string) => {
     const r = kpt('fn', 'eval', dir, '--exec', 'inject-sidecarsets');
     expect(r.status, describeRun('kpt fn eval (inject)', r)).toBe(0);

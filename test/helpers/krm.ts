@@ -11,6 +11,25 @@ export function resourceList(items: unknown[], functionConfig?: unknown): string
   return stringify(list, { version: '1.1' });
 }
 
+/** The head of a block-style ResourceList, its items to follow at column 0 as kpt writes them. */
+export const RESOURCE_LIST_HEAD = 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n';
+
+/** As an item after RESOURCE_LIST_HEAD: the SidecarSet `log`, adding one container to pods labelled app=web. */
+export function logSidecarSetItem(container: 'log' | 'log-agent'): string {
+  return `- apiVersion: apps.kruise.io/v1beta1
+  kind: SidecarSet
+  metadata:
+    name: log
+  spec:
+    selector:
+      matchLabels:
+        app: web
+    containers:
+    - name: ${container}
+      image: log:1
+`;
+}
+
 export interface Run extends RunOutput {
   objects: Obj[];
   /** Results without the per-item info summaries. */

@@ -22,16 +22,24 @@ const value = fc.letrec((tie) => ({
   seq: fc.array(tie('node'), { maxLength: 4 }),
 })).node;
 
+const RUNS = 3000;
+
 describe('emitBlock', () => {
   it.each([false, true])('equals stringify or declines (compact sequences: %s)', (compactSequences) => {
     const style = { compactSequences };
+    let emitted = 0;
     fc.assert(
       fc.property(fc.oneof(value.filter((v) => typeof v === 'object' && v !== null)), (v) => {
         const lines = emitBlock(v, style);
-        if (lines !== undefined) expect(lines.join('\n') + '\n').toBe(stringify(v, yamlOptions(style)));
+        if (lines !== undefined) {
+          emitted++;
+          expect(lines.join('\n') + '\n').toBe(stringify(v, yamlOptions(style)));
+        }
       }),
-      { numRuns: 3000 },
+      { numRuns: RUNS },
     );
+    // An emitter that declined everything would pass the check above without writing a line.
+    expect(emitted).toBeGreaterThan(RUNS / 4); // about half at the time of writing
   });
 
   it('handles what injection produces', () => {
@@ -51,14 +59,17 @@ describe('emitBlock', () => {
 
 describe('emitInto', () => {
   it('appends the lines of emitBlock, indented, and leaves the lines as they were when it declines', () => {
+    let appended = 0;
     fc.assert(
       fc.property(value, fc.constantFrom(0, 2, 6), fc.boolean(), (v, indent, compactSequences) => {
         const out = ['before'];
         const lines = emitBlock(v, { compactSequences });
         expect(emitInto(v, indent, { compactSequences }, out)).toBe(lines !== undefined);
         expect(out).toEqual(['before', ...(lines ?? []).map((l) => ' '.repeat(indent) + l)]);
+        if (lines !== undefined && lines.length > 0) appended++;
       }),
       { numRuns: 2000 },
     );
+    expect(appended).toBeGreaterThan(2000 / 4);
   });
 });

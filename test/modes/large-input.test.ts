@@ -5,20 +5,9 @@ import { spawnSync } from 'node:child_process';
 import { BUNDLE } from '../e2e/helpers.js';
 import { runFunction } from '../../src/run.js';
 import { LARGE_INPUT_BYTES, sendRun, type WorkerMessage } from '../../src/modes/large-input.js';
+import { RESOURCE_LIST_HEAD as HEADER, logSidecarSetItem } from '../helpers/krm.js';
 
-const HEADER = 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n';
-const SIDECAR_SET = `- apiVersion: apps.kruise.io/v1beta1
-  kind: SidecarSet
-  metadata:
-    name: log
-  spec:
-    selector:
-      matchLabels:
-        app: web
-    containers:
-    - name: log-agent
-      image: log:1
-`;
+const SIDECAR_SET = logSidecarSetItem('log-agent');
 const pod = (i: number, labels = 'app: web') => `- apiVersion: v1
   kind: Pod
   metadata:

@@ -1,7 +1,7 @@
 // A `kind: List` item (issue 12, defect 8): kubectl applies the objects in its items, so their pod
 // templates are injected where they stand; results name the List and the workload.
 import { describe, expect, it } from 'vitest';
-import { run, runText, itemTexts, sidecarSet, deployment, pod, app, podSpec, type Obj } from '../helpers/krm.js';
+import { run, runText, itemTexts, sidecarSet, deployment, pod, app, podSpec, type Obj, RESOURCE_LIST_HEAD as HEADER, logSidecarSetItem } from '../helpers/krm.js';
 
 const logAgent = { name: 'log-agent', image: 'log:1' };
 const rule = sidecarSet('log', { selector: { matchLabels: { app: 'web' } }, containers: [logAgent] });
@@ -9,19 +9,7 @@ const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, 
 const list = (items: Obj[], name?: string): Obj => ({ apiVersion: 'v1', kind: 'List', ...(name ? { metadata: { name } } : {}), items });
 const names = (o: Obj) => podSpec(o).containers.map((c: Obj) => c.name);
 
-const HEADER = 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n';
-const LIST_TEXT = `${HEADER}- apiVersion: apps.kruise.io/v1beta1
-  kind: SidecarSet
-  metadata:
-    name: log
-  spec:
-    selector:
-      matchLabels:
-        app: web
-    containers:
-    - name: log-agent
-      image: log:1
-- apiVersion: v1
+const LIST_TEXT = `${HEADER}${logSidecarSetItem('log-agent')}- apiVersion: v1
   kind: List
   metadata:
     name: bundle

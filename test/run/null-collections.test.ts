@@ -3,7 +3,7 @@
 // run must give the same results and the same injection as with the field left out, keep the
 // null where the injection does not fill it, and be a fixed point.
 import { describe, expect, it } from 'vitest';
-import { run, runText, itemTexts, sidecarSet, type Obj } from '../helpers/krm.js';
+import { run, runText, itemTexts, sidecarSet, type Obj, RESOURCE_LIST_HEAD as HEADER, logSidecarSetItem } from '../helpers/krm.js';
 
 type Path = (string | number)[];
 
@@ -208,19 +208,7 @@ describe('a null field of a SidecarSet', () => {
 });
 
 describe('a null map written as YAML writes it', () => {
-  const HEADER = 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n';
-  const rule = `- apiVersion: apps.kruise.io/v1beta1
-  kind: SidecarSet
-  metadata:
-    name: log
-  spec:
-    selector:
-      matchLabels:
-        app: web
-    containers:
-    - name: log
-      image: log:1
-`;
+    const rule = logSidecarSetItem('log');
   const deployment = (annotations: string, env: string) => `- apiVersion: apps/v1
   kind: Deployment
   metadata:

@@ -7,8 +7,8 @@ import { parse } from 'yaml';
 import jsyaml from 'js-yaml';
 import { runFunction } from '../../src/run.js';
 import { checkIdempotent, observe } from '../safety/invariants.js';
+import { RESOURCE_LIST_HEAD as HEADER } from '../helpers/krm.js';
 
-const HEADER = 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n';
 
 const READERS: Array<[string, (text: string) => any]> = [
   ['yaml 1.2 core', (text) => parse(text)],

@@ -10,8 +10,8 @@ import { runFunction } from '../../src/run.js';
 import { runCli } from '../../src/modes/cli.js';
 import { expandsWithinBudget, readResourceList } from '../../src/krm/read.js';
 import { checkIdempotent, checkItemsKept, checkLineBreaks, checkSameDataUnderBothReaders, checkUntouchedVerbatim, observe, readItems } from './invariants.js';
+import { RESOURCE_LIST_HEAD as HEADER } from '../helpers/krm.js';
 
-const HEADER = 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n';
 const SIDECAR_SET = `- apiVersion: apps.kruise.io/v1beta1
   kind: SidecarSet
   metadata:

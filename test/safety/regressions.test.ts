@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { runFunction } from '../../src/run.js';
 import { checkAll, checkIdempotent, observe } from './invariants.js';
+import { RESOURCE_LIST_HEAD as HEADER, logSidecarSetItem } from '../helpers/krm.js';
 
-const HEADER = 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n';
 
 describe('regressions', () => {
   // Found by properties.test.ts, seed 1174625681 (shrunk, then reduced by hand).
@@ -371,18 +371,7 @@ describe('regressions', () => {
 
   // Reported in issue 12 (defect 8): a workload in a `kind: List` item got no injection and no result.
   it('a workload inside a List item', () => {
-    const text = `${HEADER}- apiVersion: apps.kruise.io/v1beta1
-  kind: SidecarSet
-  metadata:
-    name: log
-  spec:
-    selector:
-      matchLabels:
-        app: web
-    containers:
-    - name: log
-      image: log:1
-- apiVersion: v1
+    const text = `${HEADER}${logSidecarSetItem('log')}- apiVersion: v1
   kind: List
   items:
   - apiVersion: apps/v1
