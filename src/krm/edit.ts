@@ -123,6 +123,9 @@ const NEW_NODE = { aliasDuplicateObjects: false } as const;
 
 function syncNode(doc: Document, node: YamlNode | null, value: unknown): YamlNode {
   if (node !== null && deepEqual(node.toJS(doc, { maxAliasCount: PARSE_OPTIONS.maxAliasCount }), value)) return node;
+  // A flow collection keeps its style, but `{}` and `[]` have none to keep: filled, they become
+  // blocks, as the text edit writes them.
+  if ((isMap(node) || isSeq(node)) && node.flow && node.items.length === 0) node.flow = false;
   if (isMap(node) && isPlainObject(value)) return syncMap(doc, node, value);
   if (isSeq(node) && Array.isArray(value)) return syncSeq(doc, node, value);
   if (isScalar(node) && !isCollectionValue(value)) {

@@ -277,6 +277,8 @@ function editEntry(text: Text, e: Entry, indent: number, old: unknown, next: unk
     out.push(`${keyText} ${Array.isArray(next) ? '[]' : '{}'}${e.comment}`);
     return;
   }
+  // A flow collection keeps its style; `yaml` writes it (the Document path). `{}` and `[]` have none.
+  if (isCollection(next) && isCollection(old) && !isEmptyCollection(old) && (v === 123 /* { */ || v === 91 /* [ */)) unsupported('a changed flow collection');
   if (nested) {
     const first = firstContent(text, e.line + 1, e.end);
     const childIndent = text.leads[first];

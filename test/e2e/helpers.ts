@@ -192,6 +192,53 @@ ${labels}
 `;
 }
 
+/**
+ * A kustomization whose Deployment runs as `default` with two explicit token volumes, and a
+ * SidecarSet (the transformer, with `annotations` if given) that gives it the ServiceAccount
+ * log-shipper: the function removes the legacy token secret and keeps the projected token with an
+ * audience, each with a warning (`TOKEN_VOLUME_WARNINGS`).
+ */
+export function tokenVolumeApp(annotations = ''): Record<string, string> {
+  const deployment = DEPLOYMENT.replace(
+    '          image: nginx:1.27\n',
+    `          image: nginx:1.27
+          volumeMounts:
+            - name: vault-token
+              mountPath: /var/run/secrets/vault
+            - name: default-token-abcde
+              mountPath: /var/run/secrets/kubernetes.io/serviceaccount
+      volumes:
+        - name: vault-token
+          projected:
+            sources:
+              - serviceAccountToken: {audience: vault, path: token}
+        - name: default-token-abcde
+          secret: {secretName: default-token-abcde}
+`,
+  );
+  const transformer = sidecarSet('apps.kruise.io/v1beta1')
+    .replace('metadata:\n  name: log-agent\n', `metadata:\n  name: log-agent\n${annotations}`)
+    .replace('spec:\n', 'spec:\n  serviceAccountName: log-shipper\n');
+  return {
+    'kustomization.yaml': 'resources: [deploy.yaml, service-account.yaml]\ntransformers: [sidecarset.yaml]\n',
+    'deploy.yaml': deployment,
+    'service-account.yaml': 'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: log-shipper\n',
+    'sidecarset.yaml': transformer,
+  };
+}
+
+/** The function's warnings for tokenVolumeApp, as the lines it writes to stderr. */
+export const TOKEN_VOLUME_WARNINGS = [
+  /^\[warning\] apps\/v1\/Deployment\/web spec\.template\.spec\.volumes: .*kept the projected token volume\(s\) vault-token \(audience vault\)/m,
+  /^\[warning\] apps\/v1\/Deployment\/web spec\.template\.spec\.volumes: .*removed the token volume\(s\) default-token-abcde and their mounts/m,
+];
+
+/** The pod template of tokenVolumeApp's output: the ServiceAccount and the volumes left. */
+export function tokenVolumeOutcome(objects: readonly KubeObject[]): { serviceAccountName: unknown; volumes: string[] } {
+  const spec = (find(objects, 'Deployment', 'web').spec as { template: { spec: { serviceAccountName?: unknown; volumes?: Array<{ name: string }> } } }).template.spec;
+  return { serviceAccountName: spec.serviceAccountName, volumes: (spec.volumes ?? []).map((v) => v.name) };
+}
+
 /** A SidecarSet the function must reject: its containers are not a list. */
 export const BROKEN_SIDECARSET = `apiVersion: apps.kruise.io/v1alpha1
 kind: SidecarSet

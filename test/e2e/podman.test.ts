@@ -12,8 +12,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BROKEN_SIDECARSET, DEPLOYMENT, DOCKER_SHIM_DIR, FUNCTION_IMAGE, NODE_BASE_IMAGE, ROOT, SERVICE,
   assertTools, buildFunctionImage, describeRun, find, onPath, orchestratorAnnotations,
-  parseResourceList, parseStream, preparePodman, resourceList, runCommand, sidecarSet, skipWithout,
-  templateContainers, tempDirs, writeTree,
+  TOKEN_VOLUME_WARNINGS, parseResourceList, parseStream, preparePodman, resourceList, runCommand, sidecarSet, skipWithout,
+  templateContainers, tempDirs, tokenVolumeApp, tokenVolumeOutcome, writeTree,
 } from './helpers.js';
 
 const TOOLS = ['podman', 'kpt', 'kubectl'];
@@ -131,6 +131,18 @@ pipeline:
       expect(templateContainers(find(objects, 'Deployment', 'web'))).toContain('log-agent');
       expect(objects.map((o) => o.kind).sort()).toEqual(['Deployment', 'Service']);
       expect(orchestratorAnnotations(objects)).toEqual([]);
+    });
+
+    // kustomize shows only a function's stderr (kyaml/fn/runtime/exec/exec.go passes it through):
+    // what the function does to an app's own token volumes must be a warning there (issue 17, §6).
+    it('shows the warnings for token volumes of an app that gets a ServiceAccount', () => {
+      const env = { ...process.env, PATH: `${DOCKER_SHIM_DIR}:${process.env.PATH ?? ''}` };
+      const dir = dirs.make();
+      writeTree(dir, tokenVolumeApp(`  annotations:\n    config.kubernetes.io/function: |\n      container:\n        image: ${FUNCTION_IMAGE}\n`));
+      const r = runCommand('kubectl', ['kustomize', '--enable-alpha-plugins', dir], { env });
+      expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
+      expect(tokenVolumeOutcome(parseStream(r.stdout))).toEqual({ serviceAccountName: 'log-shipper', volumes: ['vault-token'] });
+      for (const warning of TOKEN_VOLUME_WARNINGS) expect(r.stderr).toMatch(warning);
     });
   });
 

@@ -113,6 +113,76 @@ describe('editItemText', () => {
   });
 });
 
+// A template written in flow style keeps it (issue 17, §7): the text edit leaves a changed flow
+// collection to the Document path, which keeps each collection's style. An empty `{}` or `[]` has
+// none to keep: filled, it becomes a block at its key's indentation, on both paths.
+describe('editItemText, flow collections', () => {
+  const FLOW_POD = 'kind: Pod\nmetadata:\n  name: p\n  labels: {app: web}\nspec:\n  containers: [{name: app, image: nginx, ports: [{containerPort: 80}]}] # the app\n  volumes: [{name: data, emptyDir: {}}]\n';
+  const inject = (o: any) => {
+    o.spec.containers.unshift({ name: 'log', image: 'busybox', env: [{ name: 'IS_INJECTED', value: 'true' }], resources: {} });
+    o.spec.volumes.push({ name: 'logs', emptyDir: {} });
+  };
+
+  it('keeps changed flow collections flow, each on its line, with its comment', () => {
+    const { next, fast, slow } = both(FLOW_POD, inject);
+    expect(fast).toBeUndefined();
+    const item = `- ${FLOW_POD.replace(/\n(?=.)/g, '\n  ')}`;
+    const out = rewriteItem(item, 0, parse(FLOW_POD), next);
+    expect(out).toBe(indentItem(slow, 0));
+    expect(parse(slow)).toEqual(next);
+    expect(slow).toBe(
+      'kind: Pod\nmetadata:\n  name: p\n  labels: {app: web}\nspec:\n' +
+        '  containers: [{name: log, image: busybox, env: [{name: IS_INJECTED, value: "true"}], resources: {}}, {name: app, image: nginx, ports: [{containerPort: 80}]}] # the app\n' +
+        '  volumes: [{name: data, emptyDir: {}}, {name: logs, emptyDir: {}}]\n',
+    );
+  });
+
+  it('keeps an unchanged flow collection as written, and edits the block parts in the text', () => {
+    const text = 'kind: Pod\nmetadata:\n  name: p\n  labels: { app: "web" }\nspec:\n  containers:\n  - name: app\n    args: [ "a", \'b\' ]\n';
+    const { next, fast, slow } = both(text, (o) => o.spec.containers.unshift({ name: 'log', image: 'busybox' }));
+    expect(fast).toBe('kind: Pod\nmetadata:\n  name: p\n  labels: { app: "web" }\nspec:\n  containers:\n  - name: log\n    image: busybox\n  - name: app\n    args: [ "a", \'b\' ]\n');
+    expect(parse(slow)).toEqual(next);
+  });
+
+  it.each([
+    ['wide', 'kind: Pod\nmetadata:\n  annotations: {}\nspec:\n  containers:\n    - name: app\n  volumes: []\n'],
+    ['compact', 'kind: Pod\nmetadata:\n  annotations: {}\nspec:\n  containers:\n  - name: app\n  volumes: []\n'],
+  ])('writes a filled empty {} or [] as a block at its own indentation, on both paths (%s sequences)', (_style, text) => {
+    const { next, fast, slow } = both(text, (o) => {
+      o.metadata.annotations = { 'kruise.io/sidecarset-injected-list': 'log' };
+      o.spec.volumes = [{ name: 'logs', emptyDir: {} }];
+    });
+    expect(parse(fast!)).toEqual(next);
+    expect(fast).toBe(slow);
+    expect(fast).toContain('  annotations:\n    kruise.io/sidecarset-injected-list: log\n');
+    expect(fast).toMatch(/\n {2}volumes:\n( {2}| {4})- name: logs\n/);
+  });
+
+  it('keeps flow style through random injections into flow lists, reading back as the new data', () => {
+    const container = fc.record({ name: fc.constantFrom('app', 'web', 'db', 'cache'), image: fc.constantFrom('nginx', 'redis:7', 'on', '1.0') });
+    const flow = (v: unknown) => JSON.stringify(v).replace(/"([a-z]+)":/g, '$1: ');
+    let kept = 0;
+    fc.assert(
+      fc.property(fc.uniqueArray(container, { minLength: 1, maxLength: 4, selector: (c) => c.name }), fc.nat(), (containers, choice) => {
+        const text = `kind: Pod\nspec:\n  containers: ${flow(containers)}\n  restartPolicy: Always\n`;
+        const old = parse(text);
+        const next = clone(old);
+        const sidecar = { name: 'log', image: 'busybox', env: [{ name: 'IS_INJECTED', value: 'true' }] };
+        if (choice % 3 === 0) next.spec.containers.unshift(sidecar);
+        else if (choice % 3 === 1) next.spec.containers.push(sidecar);
+        else next.spec.containers[choice % containers.length] = { ...containers[choice % containers.length], image: 'changed' };
+        const out = rewriteItem(indentItem(text, 0), 0, old, next);
+        expect(parse(dedentItem(out, 0))).toEqual(next);
+        expect(out).toMatch(/^ {4}containers: \[\{.*\}\]$/m);
+        expect(out).toContain('    restartPolicy: Always\n');
+        kept++;
+      }),
+      { numRuns: 200 },
+    );
+    expect(kept).toBe(200);
+  });
+});
+
 // kubernetes/examples' etcd Deployment repeats spec.selector (issue 12, defect 10).
 describe('editItemText, a repeated key left alone', () => {
   const text = 'kind: Deployment\nspec:\n  selector:\n    matchLabels:\n      name: etcd\n  replicas: 3\n  selector:\n    matchLabels:\n      name: etcd\n  template:\n    spec:\n      containers:\n      - name: member\n        image: etcd\n';

@@ -197,3 +197,35 @@ describe('comments between items', () => {
     expect(spec.volumes).toEqual([{ name: 'agent-data', emptyDir: {} }]);
   });
 });
+
+// A template written in flow style comes back in flow style (issue 17, §7), on both paths, and a
+// second run changes nothing.
+describe('flow-style templates', () => {
+  it.each(PATHS)('keep their flow lists, each on its own line (%s)', (path) => {
+    const [selector, labels] = path === 'text edit' ? ['', ' {app: web}'] : [' &labels', ' *labels'];
+    const text = `${HEADER}- apiVersion: apps/v1
+  kind: Deployment
+  metadata:
+    name: web
+  spec:
+    selector:
+      matchLabels:${selector} {app: web}
+    template:
+      metadata:
+        labels:${labels}
+      spec:
+        containers: [{name: main, image: "main:1", ports: [{containerPort: 80}]}]  # the app
+        volumes: [{name: data, emptyDir: {}}]
+${sidecarSetConfig('    volumes:\n    - name: agent-data\n      emptyDir: {}\n', '      volumeMounts:\n      - name: agent-data\n        mountPath: /data\n')}`;
+    const observed = observe(text);
+    const out = observed.first;
+    expect(out.exitCode).toBe(0);
+    const item = out.items[0].text;
+    expect(item, item).toMatch(/\n {8}containers: \[\{name: agent, image: agent:1, .*\}, \{name: main, image: "main:1", ports: \[\{containerPort: 80\}\]\}\] # the app\n/);
+    expect(item).toContain('\n        volumes: [{name: data, emptyDir: {}}, {name: agent-data, emptyDir: {}}]\n');
+    expect(item).not.toMatch(/^\s+- /m);
+    const spec = parse(out.stdout).items[0].spec.template.spec;
+    expect(spec.containers.map((c: any) => c.name)).toEqual(['agent', 'main']);
+    checkIdempotent(observed);
+  });
+});
