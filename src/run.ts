@@ -14,7 +14,7 @@ import { namespaceDirectory } from './match/namespace.js';
 import { orderRules } from './match/order.js';
 import { namespaceOptOuts } from './match/opt-out.js';
 import { RuleIndex } from './match/rule-index.js';
-import type { TemplateExplanation } from './modes/explain.js';
+import type { TemplateExplanation } from './run/explain.js';
 import { clusterInputs } from './run/cluster-inputs.js';
 import { processSafely, type ItemOutcome } from './run/items.js';
 import type { RunState } from './run/state.js';

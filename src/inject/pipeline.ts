@@ -1,10 +1,10 @@
-// The create path of the Kruise pod webhook (§3.0) on one pod template. Pure: a template and the
+// The create path of the Kruise pod webhook (pkg/webhook/pod/mutating/sidecarset.go, sidecarsetMutatingPod) on one pod template. Pure: a template and the
 // ordered, matched rules in; a new template, whether it changed, and problems out.
 import type { V1LocalObjectReference, V1Volume } from '@kubernetes/client-node';
 import type { Rule } from '../sidecarset/rules.js';
 import type { Container, SidecarContainer } from '../sidecarset/types.js';
 import type { Options } from '../config/options.js';
-import type { Severity } from '../krm/results.js';
+import type { Problem, Severity } from '../krm/results.js';
 import type { PodTemplate } from '../workloads/locate.js';
 import { deepClone, deepEqual } from '../util/json.js';
 import { byteOrder } from '../util/go-string-order.js';
@@ -32,10 +32,6 @@ import { applyServiceAccount, tokenScopeOf, type ServiceAccountRule } from './se
 import { OVERWRITTEN_ANNOTATION, recordOverwrites, undoRecorded, type OverwrittenRecord, type Template } from './overwritten.js';
 import {
   EPOCH_TIMESTAMP,
-  HASH_ANNOTATION,
-  HASH_WITHOUT_IMAGE_ANNOTATION,
-  INJECTED_LIST_ANNOTATION,
-  WORKING_HOT_UPGRADE_ANNOTATION,
   encodeHashMap,
   type HashEntry,
   type HashMap,
@@ -43,16 +39,7 @@ import {
   parseHashAnnotation,
   parseStringMap,
 } from './bookkeeping.js';
-
-/** Something to report about the template; fieldPath is relative to the template. */
-export interface Problem {
-  severity: Severity;
-  message: string;
-  fieldPath?: string;
-  sidecarSets: string[];
-  /** Marks the report of what a step stripped of its own earlier run: the modes that write nothing, and uninject, say that their own way. */
-  stripped?: true;
-}
+import { HASH_ANNOTATION, HASH_WITHOUT_IMAGE_ANNOTATION, INJECTED_LIST_ANNOTATION, WORKING_HOT_UPGRADE_ANNOTATION } from '../sidecarset/kruise-keys.js';
 
 export interface InjectContext {
   options: Options;
@@ -457,7 +444,7 @@ export function orderSidecars(state: Injection, lists: SidecarLists): void {
 }
 
 /** The sidecars merged into the pod's lists and placed; the names of the app containers they replaced. */
-export function mergeSidecars(state: Injection, lists: SidecarLists): { containers: string[]; initContainers: string[] } {
+function mergeSidecars(state: Injection, lists: SidecarLists): { containers: string[]; initContainers: string[] } {
   const { problems, owned } = state;
   const spec = state.pod.spec;
   const placing = placementContext(lists.all, owned?.mine, owned?.others.values() ?? []);
@@ -574,7 +561,7 @@ function hashEntries(rule: Rule, timestamp: string, sidecarList: ReadonlySet<str
   return entries;
 }
 
-/** §3.7's annotations; entries emptied by stripping leave no annotation behind. */
+/** Kruise's annotations (pkg/control/sidecarcontrol/util.go, UpdatePodSidecarSetHash; buildSidecars); entries emptied by stripping leave no annotation behind. */
 function writeBookkeeping(annotations: Record<string, string>, bookkeeping: Bookkeeping, hotInjected: boolean): void {
   const set = (key: string, value: string | undefined) => {
     if (value === undefined) delete annotations[key];
@@ -737,7 +724,7 @@ export function finish(state: Injection, injected: string[]): InjectOutcome {
 }
 
 /**
- * §3.6: the pod's own volume of a name always wins; between SidecarSets the first does. A volume
+ * Kruise's util.MergeVolumes (pkg/util/pods.go) in sidecarsetMutatingPod: the pod's own volume of a name always wins; between SidecarSets the first does. A volume
  * an earlier run injected is not the pod's own: the first SidecarSet defining it now replaces it in place.
  */
 function mergeVolumes(state: Injection, candidates: Array<{ volume: V1Volume; rule: string }>, earlier: ReadonlySet<string>): void {
@@ -779,7 +766,7 @@ function mergePullSecrets(state: Injection, sidecarSecrets: V1LocalObjectReferen
   const own = spec.imagePullSecrets ?? [];
   let first = own;
   if (own.length === 0 && sidecarSecrets.length > 0) {
-    // §6.3: the ServiceAccount admission plugin copies the ServiceAccount's secrets only into pods
+    // The ServiceAccount admission plugin (kubernetes plugin/pkg/admission/serviceaccount/admission.go) copies the ServiceAccount's secrets only into pods
     // without any; it runs with the ServiceAccount the pod ends up with.
     const serviceAccount = spec.serviceAccountName || spec.serviceAccount || 'default';
     const fromServiceAccount = ctx.serviceAccountPullSecrets(serviceAccount);

@@ -9,7 +9,7 @@ import { join, relative, extname } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { runFunction } from '../run.js';
 import { checkVerdict, resourceDiffs } from './check.js';
-import { formatReport, matchesFilter } from './explain.js';
+import { formatReport, matchesFilter } from '../run/explain.js';
 import { dedentItem, indentItem, PARSE_OPTIONS } from '../krm/read.js';
 import type { FileRef } from '../krm/results.js';
 

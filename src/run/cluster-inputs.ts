@@ -4,7 +4,7 @@
 // kruise-configuration ConfigMap (the patchPodMetadata whitelist).
 import type { V1LocalObjectReference } from '@kubernetes/client-node';
 import type { Options, PatchMetadataWhitelistRule } from '../config/options.js';
-import { isPlainObject } from '../krm/read.js';
+import { isPlainObject } from '../util/json.js';
 import { result, type Result } from '../krm/results.js';
 import { subjectOf } from '../krm/annotations.js';
 

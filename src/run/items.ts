@@ -1,6 +1,7 @@
 // One item of the ResourceList: left alone when its text shows it cannot change, else parsed, its
 // workloads (the item, or the objects of a List) injected template by template, and written back.
-import { parseItem, sniffKind, dedentItem, NeedsFullParse, isPlainObject, type SourceItem } from '../krm/read.js';
+import { parseItem, sniffKind, dedentItem, NeedsFullParse, type SourceItem } from '../krm/read.js';
+import { isPlainObject } from '../util/json.js';
 import { repeatedKeys } from '../krm/repeated-keys.js';
 import { writeChangedItem } from '../krm/write.js';
 import { result, type Subject } from '../krm/results.js';
@@ -9,7 +10,7 @@ import { templatePathsFor } from '../workloads/kinds.js';
 import { locateTemplates, templateToWrite, withTemplate } from '../workloads/locate.js';
 import { matchTemplate } from '../match/order.js';
 import { INJECT_ANNOTATION, SKIP_ANNOTATION, readOptOut } from '../match/opt-out.js';
-import { INJECTED_LIST_ANNOTATION } from '../inject/bookkeeping.js';
+import { INJECTED_LIST_ANNOTATION } from '../sidecarset/kruise-keys.js';
 import { OVERWRITTEN_ANNOTATION } from '../inject/overwritten.js';
 import { INJECTIONS_ANNOTATION } from '../inject/ownership.js';
 import { describeObject, type Member, type RunState, type Say } from './state.js';

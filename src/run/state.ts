@@ -9,7 +9,7 @@ import type { WorkloadKind } from '../workloads/kinds.js';
 import type { NamespaceDirectory } from '../match/namespace.js';
 import type { OptOutLevel } from '../match/opt-out.js';
 import type { RuleIndex } from '../match/rule-index.js';
-import type { TemplateExplanation } from '../modes/explain.js';
+import type { TemplateExplanation } from './explain.js';
 import type { ClusterInputs } from './cluster-inputs.js';
 
 export interface RunState {

@@ -1,19 +1,19 @@
 // One pod template in the run's mode: matched, its opt-outs applied, then injected, validated,
 // explained or un-injected. Results go to the workload's item through `say`.
-import type { Subject } from '../krm/results.js';
+import type { Problem, Subject } from '../krm/results.js';
 import { resourceRefOf } from '../krm/annotations.js';
 import type { Rule } from '../sidecarset/rules.js';
 import type { PodTemplate, PodTemplateRef } from '../workloads/locate.js';
 import { templateShapeProblems } from '../workloads/shape.js';
 import { matchTemplate, type MatchOutcome } from '../match/order.js';
 import { applyOptOut, decideOptOut, readOptOut, type OptOutDecision, type OptOutLevel } from '../match/opt-out.js';
-import { injectTemplate, type InjectContext, type Problem } from '../inject/pipeline.js';
-import { INJECTED_LIST_ANNOTATION } from '../inject/bookkeeping.js';
+import { injectTemplate, type InjectContext } from '../inject/pipeline.js';
+import { INJECTED_LIST_ANNOTATION } from '../sidecarset/kruise-keys.js';
 import { OVERWRITTEN_ANNOTATION } from '../inject/overwritten.js';
 import { INJECTIONS_ANNOTATION } from '../inject/ownership.js';
 import { uninjectTemplate } from '../inject/uninject.js';
-import { describeDrift, expectedTemplate, validationPlan } from '../modes/validate.js';
-import { explainTemplate, explanationResults, stepToCheck, type TemplateExplanation } from '../modes/explain.js';
+import { describeDrift, expectedTemplate, validationPlan } from './validate.js';
+import { explainTemplate, explanationResults, stepToCheck, type TemplateExplanation } from './explain.js';
 import { deepEqual } from '../util/json.js';
 import { describeObject, type Member, type RunState, type Say } from './state.js';
 

@@ -5,8 +5,7 @@ import type { Options, PatchMetadataWhitelistRule } from '../config/options.js';
 import { schemaErrors } from '../config/validators.js';
 import { result, type Result, type Subject } from '../krm/results.js';
 import { pointerToPath } from '../krm/annotations.js';
-import { isPlainObject } from '../krm/read.js';
-import { deepEqual } from '../util/json.js';
+import { deepEqual, isPlainObject } from '../util/json.js';
 import { toV1beta1 } from './convert.js';
 import { defaultSidecarSet, sidecarSetDefaultingProblems } from './defaults.js';
 import { validateSidecarSet, findControllerRevision, canaryBaseOf } from './validate.js';
@@ -15,8 +14,8 @@ import { renderTimeWarnings } from './render-time.js';
 import { sidecarSetHashes } from './hash.js';
 import { unknownContainerFields, invalidContainerValues } from './go-json.js';
 import { findConflicts } from './conflicts.js';
-import { pinnedNamespaces } from '../match/namespace.js';
-import type { SidecarSet } from './types.js';
+import { NAMESPACE_NAME_LABEL } from '../k8s/selector.js';
+import type { LabelSelector, SidecarSet } from './types.js';
 import { tokenScopeOf, TOKEN_SCOPE_ANNOTATION } from './token-scope.js';
 import { placementsOf, PLACEMENT_ANNOTATION, type Placements } from './placement.js';
 
@@ -27,9 +26,9 @@ export interface Rule {
   hash: string;
   hashWithoutImage: string;
   subject: Subject;
-  /** Set when this is a canary SidecarSet (§2.6): the name of its base. */
+  /** Set when this is a canary SidecarSet (pkg/control/sidecarcontrol/util.go, IsCanarySidecarSet): the name of its base. */
   canaryBase?: string;
-  /** Namespaces Kruise's field index files it under (§2.2); undefined = cluster scope. */
+  /** Namespaces Kruise's field index files it under (pinnedNamespaces); undefined = cluster scope. */
   pinnedNamespaces?: string[];
   /** The spec restored from the ControllerRevision `injectionStrategy.revision` names, when it is among the items. */
   historic?: HistoricSpec;
@@ -196,4 +195,16 @@ function stripOrchestratorAnnotations(obj: unknown): unknown {
     ),
   );
   return { ...obj, metadata: { ...obj.metadata, annotations } };
+}
+
+/**
+ * The namespaces a SidecarSet's namespaceSelector pins, as Kruise's field index reads it
+ * (pkg/util/fieldindex/register.go, IndexNameForSidecarSetNamespace); undefined: cluster scope.
+ */
+export function pinnedNamespaces(selector: LabelSelector | undefined): string[] | undefined {
+  if (!selector) return undefined;
+  const direct = selector.matchLabels?.[NAMESPACE_NAME_LABEL];
+  if (direct !== undefined) return [direct];
+  const expr = (selector.matchExpressions ?? []).find((e) => e.key === NAMESPACE_NAME_LABEL && e.operator === 'In');
+  return expr ? (expr.values ?? []) : undefined;
 }

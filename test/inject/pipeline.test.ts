@@ -14,9 +14,9 @@ import {
   startInjection,
   stripEarlierRun,
   type InjectContext,
-  type Problem,
 } from '../../src/inject/pipeline.js';
-import { HASH_ANNOTATION, INJECTED_LIST_ANNOTATION } from '../../src/inject/bookkeeping.js';
+import type { Problem } from '../../src/krm/results.js';
+import { HASH_ANNOTATION, INJECTED_LIST_ANNOTATION } from '../../src/sidecarset/kruise-keys.js';
 import type { PodTemplate } from '../../src/workloads/locate.js';
 
 type Obj = Record<string, any>;

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { replacedAt, workloadsOf } from '../../src/run/items.js';
 import { carriesEarlierRun, pushProblems } from '../../src/run/templates.js';
-import { INJECTED_LIST_ANNOTATION } from '../../src/inject/bookkeeping.js';
+import { INJECTED_LIST_ANNOTATION } from '../../src/sidecarset/kruise-keys.js';
 
 const deployment = (name: string) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name } });
 
