@@ -10,8 +10,7 @@ import {
 import { schemaErrors } from './validators.js';
 import { result, type Result, type Subject, type FileRef } from '../krm/results.js';
 import { subjectOf, pointerToPath } from '../krm/annotations.js';
-import { isPlainObject } from '../krm/read.js';
-import { deepClone } from '../util/json.js';
+import { deepClone, isPlainObject } from '../util/json.js';
 import { withoutNulls } from '../util/nulls.js';
 
 export const CONFIG_API_VERSION = 'fn.kpt.dev/v1alpha1';

@@ -26,7 +26,7 @@ export interface WorkloadKindSpec {
 }
 
 export interface PatchMetadataWhitelistRule {
-  selector?: import('../sidecarset/types.js').LabelSelector;
+  selector?: import('@kubernetes/client-node').V1LabelSelector;
   allowedAnnotationKeyExprs: string[];
 }
 

@@ -1,14 +1,8 @@
-// The annotations Kruise keeps on an injected pod (§3.2, §3.7): read what a pod already carries,
+// The annotations Kruise keeps on an injected pod (pkg/control/sidecarcontrol/util.go, UpdatePodSidecarSetHash): read what a pod already carries,
 // write them back in Kruise's exact JSON shapes.
 import { goJson } from '../sidecarset/go-json.js';
 import { byteOrder } from '../util/go-string-order.js';
 
-export const HASH_ANNOTATION = 'kruise.io/sidecarset-hash';
-export const HASH_WITHOUT_IMAGE_ANNOTATION = 'kruise.io/sidecarset-hash-without-image';
-export const INJECTED_LIST_ANNOTATION = 'kruise.io/sidecarset-injected-list';
-export const WORKING_HOT_UPGRADE_ANNOTATION = 'kruise.io/sidecarset-working-hotupgrade-container';
-export const versionAnnotation = (container: string) => `version.sidecarset.kruise.io/${container}`;
-export const versionAltAnnotation = (container: string) => `versionalt.sidecarset.kruise.io/${container}`;
 
 /** Stands in for the admission time, which a render has not got (ARCHITECTURE.md). */
 export const EPOCH_TIMESTAMP = '1970-01-01T00:00:00Z';

@@ -1,12 +1,14 @@
-// §3.5: merging built sidecars into the pod's containers or init containers.
+// Merging built sidecars into the pod's containers or init containers (pkg/webhook/pod/mutating/sidecarset.go,
+// mergeSidecarContainers).
 import type { V1Container } from '@kubernetes/client-node';
 import { isInjectedSidecar } from './shared-volumes.js';
 import type { Placement } from '../sidecarset/placement.js';
+import type { PodInjectPolicy } from '../sidecarset/types.js';
 
 export interface BuiltContainer {
   /** Only the core Container fields, in Go field order: what goes into the pod. */
   container: V1Container;
-  policy?: string;
+  policy?: PodInjectPolicy;
   /** Name of the SidecarSet that built it. */
   rule: string;
   /** Where its SidecarSet's placement annotation puts it (inject/placement.ts). */

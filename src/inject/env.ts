@@ -1,8 +1,9 @@
-// transferEnv (spec §3.3.2) and the env merge of step g (§3.3). Lists are new; their elements are
+// transferEnv (pkg/control/sidecarcontrol/util.go, GetSidecarTransferEnvs) and the env merge of
+// pkg/webhook/pod/mutating/sidecarset.go, buildSidecars. Lists are new; their elements are
 // shared with the pod and the SidecarSet (the pipeline encodes them into new objects).
 import type { V1Container, V1EnvVar } from '@kubernetes/client-node';
 import type { SidecarContainer, TransferEnvVar } from '../sidecarset/types.js';
-import { qualifiedNameProblems, splitSubscriptedPath } from '../sidecarset/k8s-validation.js';
+import { qualifiedNameProblems, splitSubscriptedPath } from '../k8s/validation.js';
 import { byteOrder } from '../util/go-string-order.js';
 
 /** Marks a container as injected by Kruise; such containers are never app containers. */

@@ -1,7 +1,8 @@
-// §3.8: a HotUpgrade sidecar becomes a working container and an idle twin.
+// A HotUpgrade sidecar becomes a working container and an idle twin (pkg/webhook/pod/mutating/sidecarset.go,
+// buildSidecars; pkg/control/sidecarcontrol/util_hotupgrade.go, GetHotUpgradeContainerName).
 import type { SidecarContainer } from '../sidecarset/types.js';
 import { deepClone } from '../util/json.js';
-import { versionAnnotation, versionAltAnnotation } from './bookkeeping.js';
+import { versionAnnotation, versionAltAnnotation } from '../sidecarset/kruise-keys.js';
 
 export const HOT_UPGRADE_SUFFIXES = ['-1', '-2'] as const;
 

@@ -6,11 +6,11 @@
 // one annotation of this function's: step identity → what that step injected and overwrote.
 import type { V1PodSpec } from '@kubernetes/client-node';
 import type { HashMap } from './bookkeeping.js';
-import { volumesOnlySidecarsMount } from './strip.js';
-import { isInjectedSidecar } from './shared-volumes.js';
+import { isInjectedSidecar, volumesOnlySidecarsMount } from './shared-volumes.js';
 import { HOT_UPGRADE_SUFFIXES } from './hot-upgrade.js';
 import { OVERWRITTEN_ANNOTATION, readRecord, recordShapeProblem, type OverwrittenRecord } from './overwritten.js';
 import { byteOrder } from '../util/go-string-order.js';
+import { isPlainObject } from '../util/json.js';
 import { parsePlacement } from '../sidecarset/placement.js';
 
 export const INJECTIONS_ANNOTATION = 'inject-sidecarsets.kpt.dev/injections';
@@ -37,7 +37,7 @@ export interface StepRecord {
 }
 
 /** Fields an injection may fill: the template's metadata and annotations, lists of its spec. */
-export const EMPTY_FIELDS = ['metadata', 'annotations', 'initContainers', 'volumes', 'imagePullSecrets'] as const;
+const EMPTY_FIELDS = ['metadata', 'annotations', 'initContainers', 'volumes', 'imagePullSecrets'] as const;
 export type EmptyField = (typeof EMPTY_FIELDS)[number];
 
 export type InjectionRecords = Map<string, StepRecord>;
@@ -61,7 +61,7 @@ export function readInjectionRecords(annotations: Readonly<Record<string, string
   } catch (e) {
     return { kind: 'invalid', annotation: INJECTIONS_ANNOTATION, problem: (e as Error).message };
   }
-  if (!isObject(parsed)) return { kind: 'invalid', annotation: INJECTIONS_ANNOTATION, problem: 'not a JSON object' };
+  if (!isPlainObject(parsed)) return { kind: 'invalid', annotation: INJECTIONS_ANNOTATION, problem: 'not a JSON object' };
   const records: InjectionRecords = new Map();
   for (const [step, value] of Object.entries(parsed)) {
     const problem = stepRecordProblem(value);
@@ -72,7 +72,7 @@ export function readInjectionRecords(annotations: Readonly<Record<string, string
 }
 
 function stepRecordProblem(value: unknown): string | undefined {
-  if (!isObject(value)) return 'not a JSON object';
+  if (!isPlainObject(value)) return 'not a JSON object';
   const names = (v: unknown) => Array.isArray(v) && v.every((n) => typeof n === 'string');
   for (const key of ['sidecarSets', 'containers'] as const) if (!names(value[key])) return `${key} is not a list of names`;
   for (const key of ['volumes', 'imagePullSecrets'] as const) {
@@ -80,7 +80,7 @@ function stepRecordProblem(value: unknown): string | undefined {
   }
   if (value.placement !== undefined) {
     const placement = value.placement;
-    if (!isObject(placement)) return 'placement is not a JSON object';
+    if (!isPlainObject(placement)) return 'placement is not a JSON object';
     for (const [name, text] of Object.entries(placement)) {
       const parsed = parsePlacement(text);
       if (typeof parsed === 'string') return `placement of ${JSON.stringify(name)}: ${parsed}`;
@@ -153,6 +153,3 @@ export function withTwins(name: string): string[] {
   return [name, ...HOT_UPGRADE_SUFFIXES.map((s) => name + s)];
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}

@@ -10,7 +10,7 @@
 // sidecars of other steps keep the order the template has, and this step's come in SidecarSet order
 // (SidecarSet, then spec order), where the first of them was, or after the others when all are new.
 import type { V1Container } from '@kubernetes/client-node';
-import type { Problem } from './pipeline.js';
+import type { Problem } from '../krm/results.js';
 import type { StepRecord } from './ownership.js';
 import { mergeContainers, type BuiltContainer, type MergeOutcome } from './containers.js';
 import { isInjectedSidecar } from './shared-volumes.js';
@@ -86,7 +86,7 @@ interface Directive {
  * @param own this step's placed sidecars, in SidecarSet order
  * @param incoming the list as the template had it before this step
  */
-export function placeSidecars(
+function placeSidecars(
   merged: readonly V1Container[],
   own: readonly BuiltContainer[],
   others: ReadonlyMap<string, Placement>,

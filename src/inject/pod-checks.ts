@@ -1,11 +1,11 @@
 // Checks on what one template receives: SidecarSets that contradict each other on it, and a
-// resulting pod the apiserver would reject (§6.6). Kruise finds these only when pods fail to start.
+// resulting pod the apiserver would reject (kubernetes pkg/apis/core/validation/validation.go, ValidatePodSpec). Kruise finds these only when pods fail to start.
 import type { V1Container, V1Volume } from '@kubernetes/client-node';
 import type { PatchPodMetadata } from '../sidecarset/types.js';
 import type { BuiltContainer } from './containers.js';
-import type { Problem } from './pipeline.js';
+import type { Problem } from '../krm/results.js';
 import { deepEqual } from '../util/json.js';
-import { versionAnnotation } from './bookkeeping.js';
+import { versionAnnotation } from '../sidecarset/kruise-keys.js';
 
 const MAX_NAME = 63;
 
@@ -48,7 +48,7 @@ export function volumeConflicts(candidates: ReadonlyArray<{ volume: V1Volume; ru
   return problems;
 }
 
-/** The same annotation patched by two SidecarSets where one overwrites what the other sets (§5.3's rule, per template). */
+/** The same annotation patched by two SidecarSets where one overwrites what the other sets (Kruise's validateSidecarConflict rule, per template). */
 export function metadataConflicts(rules: ReadonlyArray<{ name: string; patchPodMetadata?: PatchPodMetadata[] }>): Problem[] {
   const claims = new Map<string, { rule: string; policy: string; value: string }>();
   const problems: Problem[] = [];

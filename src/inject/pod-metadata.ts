@@ -1,10 +1,10 @@
-// patchPodMetadata (spec §3.1): SidecarSets patch pod annotations before anything is injected.
+// patchPodMetadata (pkg/control/sidecarcontrol/util.go, PatchPodMetadata): SidecarSets patch pod annotations before anything is injected.
 import type { PatchPodMetadata } from '../sidecarset/types.js';
 import { jsonMergePatch } from './merge-patch.js';
 
 export interface PatchPodMetadataOptions {
   /**
-   * §6.5 (b): when MergePatchJson writes a key for the first time, store merge(v, v) instead of v
+   * Idempotency (ARCHITECTURE.md): when MergePatchJson writes a key for the first time, store merge(v, v) instead of v
    * verbatim, so that running the function again on its output changes nothing.
    */
   normalizeMergePatchOnFirstWrite: boolean;

@@ -1,7 +1,7 @@
-// resourcesPolicy (§3.9): size a sidecar from the resources of the pod's own containers.
+// resourcesPolicy (pkg/webhook/pod/mutating/sidecarset_resources.go, applyResourcesPolicy): size a sidecar from the resources of the pod's own containers.
 import type { Container, SidecarContainer } from '../sidecarset/types.js';
-import { Quantity } from '../sidecarset/quantity.js';
-import { evaluateResourceExpr } from './resources-expr.js';
+import { Quantity } from '../k8s/quantity.js';
+import { evaluateResourceExpr } from '../sidecarset/resources-expr.js';
 import { compileNameRegex } from '../util/go-regexp.js';
 
 type QuantityList = Record<string, string | number>;

@@ -1,7 +1,8 @@
-// Shared volume mounts and devices of a sidecar (spec §3.3 steps c, f, h and §3.3.1). Lists are new;
+// Shared volume mounts and devices of a sidecar (pkg/control/sidecarcontrol/util.go, GetInjectedVolumeMountsAndEnvs
+// and GetInjectedVolumeDevices; the merge in pkg/webhook/pod/mutating/sidecarset.go, buildSidecars). Lists are new;
 // their elements are the pod's and the SidecarSet's own objects, which the pipeline encodes into new
 // ones (goOrderContainerChanged), so nothing is copied here.
-import type { V1Container, V1EnvVar, V1VolumeDevice, V1VolumeMount } from '@kubernetes/client-node';
+import type { V1Container, V1EnvVar, V1PodSpec, V1VolumeDevice, V1VolumeMount } from '@kubernetes/client-node';
 import type { SidecarContainer } from '../sidecarset/types.js';
 import { INJECTED_ENV_NAME } from './env.js';
 
@@ -107,4 +108,26 @@ export function mergeSidecarDevices(
     }
   }
   return { devices: devices.length > 0 ? devices : undefined, skipped };
+}
+
+/**
+ * Volumes that earlier injections brought with them, as far as they can be told apart: those that
+ * only injected sidecars mount. (A volume of the template's own that only a sidecar mounts looks
+ * the same; it stays as long as something mounts it.)
+ */
+export function volumesOnlySidecarsMount(spec: V1PodSpec): Set<string> {
+  const bySidecars = new Set<string>();
+  const byOthers = new Set<string>();
+  for (const c of containersOf(spec)) {
+    const into = isInjectedSidecar(c) ? bySidecars : byOthers;
+    for (const m of c.volumeMounts ?? []) into.add(m.name);
+    for (const d of c.volumeDevices ?? []) into.add(d.name);
+  }
+  for (const name of byOthers) bySidecars.delete(name);
+  return bySidecars;
+}
+
+/** Every container of the pod: containers, init containers and ephemeral containers. */
+export function containersOf(spec: V1PodSpec): V1Container[] {
+  return [...(spec.containers ?? []), ...(spec.initContainers ?? []), ...((spec.ephemeralContainers ?? []) as V1Container[])];
 }

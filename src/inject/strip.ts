@@ -5,8 +5,8 @@
 import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
 import type { HashMap } from './bookkeeping.js';
 import type { StepRecord } from './ownership.js';
-import { versionAnnotation, versionAltAnnotation } from './bookkeeping.js';
-import { isInjectedSidecar } from './shared-volumes.js';
+import { versionAnnotation, versionAltAnnotation } from '../sidecarset/kruise-keys.js';
+import { containersOf, isInjectedSidecar } from './shared-volumes.js';
 
 export interface Bookkeeping {
   hashes: HashMap;
@@ -69,23 +69,6 @@ export function stripStaleInjection(
   return outcome;
 }
 
-/**
- * Volumes that earlier injections brought with them, as far as they can be told apart: those that
- * only injected sidecars mount. (A volume of the template's own that only a sidecar mounts looks
- * the same; it stays as long as something mounts it.)
- */
-export function volumesOnlySidecarsMount(spec: V1PodSpec): Set<string> {
-  const bySidecars = new Set<string>();
-  const byOthers = new Set<string>();
-  for (const c of containersOf(spec)) {
-    const into = isInjectedSidecar(c) ? bySidecars : byOthers;
-    for (const m of c.volumeMounts ?? []) into.add(m.name);
-    for (const d of c.volumeDevices ?? []) into.add(d.name);
-  }
-  for (const name of byOthers) bySidecars.delete(name);
-  return bySidecars;
-}
-
 /** Removes the given volumes that no container mounts any more; returns their names. */
 export function sweepUnmounted(spec: V1PodSpec, candidates: ReadonlySet<string>): string[] {
   if (candidates.size === 0 || !spec.volumes) return [];
@@ -104,8 +87,4 @@ export function sweepUnmounted(spec: V1PodSpec, candidates: ReadonlySet<string>)
   if (kept.length > 0) spec.volumes = kept;
   else delete spec.volumes;
   return swept;
-}
-
-function containersOf(spec: V1PodSpec): V1Container[] {
-  return [...(spec.containers ?? []), ...(spec.initContainers ?? []), ...((spec.ephemeralContainers ?? []) as V1Container[])];
 }

@@ -6,10 +6,12 @@
 import type { PodTemplate } from '../workloads/locate.js';
 import { byteOrder } from '../util/go-string-order.js';
 import { deepEqual } from '../util/json.js';
-import { injectTemplate, isWrittenByThisFunction, type InjectContext, type Problem } from './pipeline.js';
+import { injectTemplate, isWrittenByThisFunction, type InjectContext } from './pipeline.js';
+import type { Problem } from '../krm/results.js';
 import { readInjectionRecords, type EmptyField, type InjectionRecords, type StepRecord } from './ownership.js';
 import { undoRecorded, type OverwrittenRecord } from './overwritten.js';
-import { HASH_ANNOTATION, INJECTED_LIST_ANNOTATION, parseHashAnnotation } from './bookkeeping.js';
+import { parseHashAnnotation } from './bookkeeping.js';
+import { HASH_ANNOTATION, INJECTED_LIST_ANNOTATION } from '../sidecarset/kruise-keys.js';
 
 export interface UninjectContext extends Omit<InjectContext, 'step'> {
   /** Only this step's injection is removed; every step's when undefined. */

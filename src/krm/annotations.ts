@@ -1,6 +1,6 @@
 // What the orchestrators' annotations on an item tell us: its identity and its file.
 import type { FileRef, ResourceRef, Subject } from './results.js';
-import { isPlainObject } from './read.js';
+import { isPlainObject } from '../util/json.js';
 
 function annotationsOf(obj: unknown): Record<string, unknown> {
   if (!isPlainObject(obj) || !isPlainObject(obj.metadata)) return {};
@@ -8,7 +8,7 @@ function annotationsOf(obj: unknown): Record<string, unknown> {
   return isPlainObject(a) ? a : {};
 }
 
-export function fileOf(obj: unknown): FileRef | undefined {
+function fileOf(obj: unknown): FileRef | undefined {
   const a = annotationsOf(obj);
   const path = a['internal.config.kubernetes.io/path'] ?? a['config.kubernetes.io/path'];
   if (typeof path !== 'string' || path === '') return undefined;

@@ -4,8 +4,8 @@
 // brought in line with the new plain data, replacing only the nodes whose value changed.
 import { parseDocument, isMap, isSeq, isScalar, isPair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import type { Document, Node as YamlNode, Pair } from 'yaml';
-import { dedentItem, dedentLines, indentItem, indentLines, PARSE_OPTIONS, isPlainObject } from './read.js';
-import { deepEqual } from '../util/json.js';
+import { dedentItem, dedentLines, indentItem, indentLines, PARSE_OPTIONS } from './read.js';
+import { deepEqual, isPlainObject } from '../util/json.js';
 import { contentEnd, editItemLines, editItemText, newKeyPlaces } from './text-edit.js';
 import { isJsSpace, pad } from './chars.js';
 import { WRITE_SCHEMA } from './quoting.js';

@@ -36,114 +36,144 @@ const MAX_DEPTH = 1000;
  * repeats is put there.
  */
 export function scanJson(text: string, record: number, keys?: { repeated?: string }): JsonSpan {
-  let pos = 0;
-  const fail = (): never => {
-    throw new NotJson(`not JSON at offset ${pos}`);
-  };
-  const skipSpace = () => {
+  const scanner = new JsonScanner(text, keys);
+  scanner.skipSpace();
+  const root = scanner.value(0, record);
+  scanner.skipSpace();
+  if (scanner.pos !== text.length) scanner.fail();
+  return root;
+}
+
+/** scanJson's state: the text and the offset reached. Char codes throughout, so that the scan allocates only what it records. */
+class JsonScanner {
+  pos = 0;
+
+  constructor(
+    private readonly text: string,
+    private readonly keys: { repeated?: string } | undefined,
+  ) {}
+
+  fail(): never {
+    throw new NotJson(`not JSON at offset ${this.pos}`);
+  }
+
+  skipSpace(): void {
+    const text = this.text;
+    let pos = this.pos;
     for (let c = text.charCodeAt(pos); c === 32 || c === 10 || c === 13 || c === 9; c = text.charCodeAt(++pos));
-  };
-  const expect = (c: number) => {
-    if (text.charCodeAt(pos) !== c) fail();
-    pos++;
-  };
+    this.pos = pos;
+  }
+
+  private expect(c: number): void {
+    if (this.text.charCodeAt(this.pos) !== c) this.fail();
+    this.pos++;
+  }
+
   /** A string from its opening quote; true when it holds an escape. */
-  const string = (): boolean => {
-    expect(34);
+  private string(): boolean {
+    this.expect(34);
+    const text = this.text;
     let escaped = false;
     for (;;) {
-      const c = text.charCodeAt(pos++);
+      const c = text.charCodeAt(this.pos++);
       if (c === 34) return escaped;
       if (c === 92) {
         escaped = true;
-        const e = text.charCodeAt(pos++);
+        const e = text.charCodeAt(this.pos++);
         if (e === 117 /* u */) {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(pos, pos + 4))) fail();
-          pos += 4;
-        } else if (!(e === 34 || e === 92 || e === 47 || e === 98 || e === 102 || e === 110 || e === 114 || e === 116)) fail();
-      } else if (!(c >= 0x20)) fail(); // control characters, and NaN past the end
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(this.pos, this.pos + 4))) this.fail();
+          this.pos += 4;
+        } else if (!(e === 34 || e === 92 || e === 47 || e === 98 || e === 102 || e === 110 || e === 114 || e === 116)) this.fail();
+      } else if (!(c >= 0x20)) this.fail(); // control characters, and NaN past the end
     }
-  };
-  const digits = () => {
-    const from = pos;
+  }
+
+  private digits(): void {
+    const text = this.text;
+    const from = this.pos;
+    let pos = from;
     for (let c = text.charCodeAt(pos); c >= 48 && c <= 57; c = text.charCodeAt(++pos));
-    if (pos === from) fail();
-  };
-  const number = () => {
-    if (text.charCodeAt(pos) === 45) pos++;
-    if (text.charCodeAt(pos) === 48) pos++;
-    else digits();
-    if (text.charCodeAt(pos) === 46) {
-      pos++;
-      digits();
+    this.pos = pos;
+    if (pos === from) this.fail();
+  }
+
+  private number(): void {
+    const text = this.text;
+    if (text.charCodeAt(this.pos) === 45) this.pos++;
+    if (text.charCodeAt(this.pos) === 48) this.pos++;
+    else this.digits();
+    if (text.charCodeAt(this.pos) === 46) {
+      this.pos++;
+      this.digits();
     }
-    const e = text.charCodeAt(pos);
+    const e = text.charCodeAt(this.pos);
     if (e === 101 || e === 69) {
-      pos++;
-      const sign = text.charCodeAt(pos);
-      if (sign === 43 || sign === 45) pos++;
-      digits();
+      this.pos++;
+      const sign = text.charCodeAt(this.pos);
+      if (sign === 43 || sign === 45) this.pos++;
+      this.digits();
     }
-  };
-  const word = (w: string) => {
-    if (!text.startsWith(w, pos)) fail();
-    pos += w.length;
-  };
-  const value = (depth: number, keep: number): JsonSpan => {
-    const start = pos;
-    const c = text.charCodeAt(pos);
-    if (c === 123 /* { */ || c === 91 /* [ */) {
-      if (depth >= MAX_DEPTH) fail();
-      const object = c === 123;
-      const close = object ? 125 : 93;
-      const entries: JsonEntry[] | undefined = keep > 0 && object ? [] : undefined;
-      const seen = keys && object ? new Set<string>() : undefined;
-      const elements: JsonSpan[] | undefined = keep > 0 && !object ? [] : undefined;
-      pos++;
-      skipSpace();
-      if (text.charCodeAt(pos) === close) pos++;
-      else {
-        for (;;) {
-          if (object) {
-            const keyStart = pos;
-            const escaped = string();
-            const keyEnd = pos;
-            const key = entries || seen ? (escaped ? (JSON.parse(text.slice(keyStart, keyEnd)) as string) : text.slice(keyStart + 1, keyEnd - 1)) : '';
-            if (seen) {
-              if (seen.has(key)) keys!.repeated ??= key;
-              seen.add(key);
-            }
-            skipSpace();
-            expect(58 /* : */);
-            skipSpace();
-            const v = value(depth + 1, keep - 1);
-            entries?.push({ key, keyStart, keyText: text.slice(keyStart, keyEnd), value: v });
-          } else {
-            const v = value(depth + 1, keep - 1);
-            elements?.push(v);
+  }
+
+  private word(w: string): void {
+    if (!this.text.startsWith(w, this.pos)) this.fail();
+    this.pos += w.length;
+  }
+
+  /** One value; its parts recorded `keep` levels deep. */
+  value(depth: number, keep: number): JsonSpan {
+    const start = this.pos;
+    const c = this.text.charCodeAt(start);
+    if (c === 123 /* { */ || c === 91 /* [ */) return this.container(depth, keep, c === 123);
+    if (c === 34) this.string();
+    else if (c === 45 || (c >= 48 && c <= 57)) this.number();
+    else if (c === 116) this.word('true');
+    else if (c === 102) this.word('false');
+    else if (c === 110) this.word('null');
+    else this.fail();
+    return { start, end: this.pos };
+  }
+
+  private container(depth: number, keep: number, object: boolean): JsonSpan {
+    if (depth >= MAX_DEPTH) this.fail();
+    const text = this.text;
+    const start = this.pos;
+    const close = object ? 125 : 93;
+    const entries: JsonEntry[] | undefined = keep > 0 && object ? [] : undefined;
+    const keysSeen = this.keys && object ? new Set<string>() : undefined;
+    const elements: JsonSpan[] | undefined = keep > 0 && !object ? [] : undefined;
+    this.pos++;
+    this.skipSpace();
+    if (text.charCodeAt(this.pos) === close) this.pos++;
+    else {
+      for (;;) {
+        if (object) {
+          const keyStart = this.pos;
+          const escaped = this.string();
+          const keyEnd = this.pos;
+          const key = entries || keysSeen ? (escaped ? (JSON.parse(text.slice(keyStart, keyEnd)) as string) : text.slice(keyStart + 1, keyEnd - 1)) : '';
+          if (keysSeen) {
+            if (keysSeen.has(key)) this.keys!.repeated ??= key;
+            keysSeen.add(key);
           }
-          skipSpace();
-          const next = text.charCodeAt(pos++);
-          if (next === close) break;
-          if (next !== 44 /* , */) fail();
-          skipSpace();
+          this.skipSpace();
+          this.expect(58 /* : */);
+          this.skipSpace();
+          const v = this.value(depth + 1, keep - 1);
+          entries?.push({ key, keyStart, keyText: text.slice(keyStart, keyEnd), value: v });
+        } else {
+          const v = this.value(depth + 1, keep - 1);
+          elements?.push(v);
         }
+        this.skipSpace();
+        const next = text.charCodeAt(this.pos++);
+        if (next === close) break;
+        if (next !== 44 /* , */) this.fail();
+        this.skipSpace();
       }
-      return entries ? { start, end: pos, entries } : elements ? { start, end: pos, elements } : { start, end: pos };
     }
-    if (c === 34) string();
-    else if (c === 45 || (c >= 48 && c <= 57)) number();
-    else if (c === 116) word('true');
-    else if (c === 102) word('false');
-    else if (c === 110) word('null');
-    else fail();
-    return { start, end: pos };
-  };
-  skipSpace();
-  const root = value(0, record);
-  skipSpace();
-  if (pos !== text.length) fail();
-  return root;
+    return entries ? { start, end: this.pos, entries } : elements ? { start, end: this.pos, elements } : { start, end: this.pos };
+  }
 }
 
 /** The first key an object in the JSON text repeats (the text is JSON). */

@@ -10,7 +10,6 @@ import { toYaml } from './emit.js';
 import { deepEqual, isPlainObject } from '../util/json.js';
 import { NotJson, repeatedJsonKey, scanJson, type JsonSpan } from './json.js';
 
-export { isPlainObject };
 
 export interface SourceItem {
   /** The item's text as it came in: its `-` line and every line up to the next item. */

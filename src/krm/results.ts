@@ -15,6 +15,19 @@ export interface FileRef {
   index?: number;
 }
 
+/**
+ * Something to report about a pod template, before it is a Result: fieldPath is relative to the
+ * template, and the run puts it under the item (run/templates.ts, pushProblems).
+ */
+export interface Problem {
+  severity: Severity;
+  message: string;
+  fieldPath?: string;
+  sidecarSets: string[];
+  /** Marks the report of what a step stripped of its own earlier run: the modes that write nothing, and uninject, say that their own way. */
+  stripped?: true;
+}
+
 export interface Result {
   message: string;
   severity: Severity;

@@ -8,8 +8,7 @@
 import { stringify } from 'yaml';
 import { emitInto, SCALAR_OPTIONS, yamlOptions } from './emit.js';
 import type { EmitStyle as TextStyle } from './emit.js';
-import { deepEqual } from '../util/json.js';
-import { isPlainObject } from './read.js';
+import { deepEqual, isPlainObject } from '../util/json.js';
 import { isJsSpace, leadingSpace, pad } from './chars.js';
 
 export type { EmitStyle as TextStyle } from './emit.js';

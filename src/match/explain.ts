@@ -8,7 +8,8 @@ import type { LabelSelector } from '../sidecarset/types.js';
 import type { Options } from '../config/options.js';
 import type { PodTemplateRef } from '../workloads/locate.js';
 import { chooseRevision } from '../sidecarset/revision.js';
-import { decideNamespace, NAMESPACE_NAME_LABEL, type NamespaceDirectory } from './namespace.js';
+import { decideNamespace, type NamespaceDirectory } from './namespace.js';
+import { NAMESPACE_NAME_LABEL } from '../k8s/selector.js';
 import { CONTROL_PLANE_LABEL } from './order.js';
 
 /**
@@ -71,7 +72,7 @@ function namespaceReason(selector: LabelSelector, namespace: string, ctx: Explai
 }
 
 /** Where a namespace's labels come from, in words. */
-export function describeSource(source: 'item' | 'config' | undefined): string {
+function describeSource(source: 'item' | 'config' | undefined): string {
   if (source === 'item') return 'the Namespace item';
   if (source === 'config') return "the config's namespaceLabels";
   return 'nowhere (no Namespace item, no namespaceLabels): only the name label kubernetes.io/metadata.name, which the apiserver sets';

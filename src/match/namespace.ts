@@ -1,9 +1,8 @@
 // namespaceSelector at render time: Namespace items, configured labels, or just the name.
 import type { LabelSelector } from '../sidecarset/types.js';
 import type { UndecidableNamespacePolicy } from '../config/options.js';
-import { labelSelectorMatches, selectorKeys } from './selector.js';
+import { NAMESPACE_NAME_LABEL, labelSelectorMatches, selectorKeys } from '../k8s/selector.js';
 
-export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
 export interface NamespaceDirectory {
   /** Labels of a namespace known from the items or the config, with the name label the apiserver always sets. */
@@ -40,11 +39,3 @@ export function decideNamespace(
   return { match: policy === 'assumeMatch', assumed: true, policy, reason };
 }
 
-/** §2.2: the namespace a SidecarSet's namespaceSelector pins, as Kruise's field index reads it. */
-export function pinnedNamespaces(selector: LabelSelector | undefined): string[] | undefined {
-  if (!selector) return undefined;
-  const direct = selector.matchLabels?.[NAMESPACE_NAME_LABEL];
-  if (direct !== undefined) return [direct];
-  const expr = (selector.matchExpressions ?? []).find((e) => e.key === NAMESPACE_NAME_LABEL && e.operator === 'In');
-  return expr ? (expr.values ?? []) : undefined;
-}

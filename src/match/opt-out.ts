@@ -4,8 +4,8 @@
 // A SidecarSet a workload opts out of is simply not among the rules of its template, so an earlier
 // render's injection of it is stripped under the ownership rules (inject/ownership.ts).
 import type { Rule } from '../sidecarset/rules.js';
-import type { Problem } from '../inject/pipeline.js';
-import { isPlainObject } from '../krm/read.js';
+import type { Problem } from '../krm/results.js';
+import { isPlainObject } from '../util/json.js';
 
 export const INJECT_ANNOTATION = 'inject-sidecarsets.kpt.dev/inject';
 export const SKIP_ANNOTATION = 'inject-sidecarsets.kpt.dev/skip';

@@ -1,10 +1,11 @@
-// Which rules apply to one pod template, in the deterministic order of §6.4.
+// Which rules apply to one pod template (pkg/control/sidecarcontrol/util.go, PodMatchedSidecarSet), in the
+// deterministic order ARCHITECTURE.md describes ("Deterministic order").
 import type { Rule } from '../sidecarset/rules.js';
 import type { Options } from '../config/options.js';
-import type { Problem } from '../inject/pipeline.js';
+import type { Problem } from '../krm/results.js';
 import type { PodTemplateRef } from '../workloads/locate.js';
 import { byteOrder } from '../util/go-string-order.js';
-import { labelSelectorMatches, isEmptySelector, SelectorError } from './selector.js';
+import { labelSelectorMatches, isEmptySelector, SelectorError } from '../k8s/selector.js';
 import { decideNamespace, type NamespaceDirectory } from './namespace.js';
 import { chooseRevision } from '../sidecarset/revision.js';
 import type { RuleIndex } from './rule-index.js';
@@ -19,7 +20,7 @@ export interface MatchOutcome {
   skipped?: string;
 }
 
-/** Namespace-pinned rules first, then cluster-scoped ones, each group by name (§2.2, §6.4). */
+/** Namespace-pinned rules first, then cluster-scoped ones, each group by name: one of the orders Kruise's map can give. */
 export function orderRules(rules: readonly Rule[]): Rule[] {
   const byName = (a: Rule, b: Rule) => byteOrder(a.name, b.name);
   return [...rules.filter((r) => r.pinnedNamespaces).sort(byName), ...rules.filter((r) => !r.pinnedNamespaces).sort(byName)];
@@ -91,7 +92,7 @@ export function matchTemplate(
   return { rules: matched.filter((r) => !bases.has(r.name)), problems };
 }
 
-/** The rule with the spec this pod gets (§2.5); undefined when the cluster would reject the pod. */
+/** The rule with the spec this pod gets (sidecarset/revision.ts); undefined when the cluster would reject the pod. */
 function revisionFor(rule: Rule, labels: Record<string, string>, options: Options, problems: Problem[]): Rule | undefined {
   if (!rule.historic) return rule;
   const choice = chooseRevision(rule.set, labels, options.partialRevision);

@@ -1,7 +1,7 @@
 // Rules indexed by what their selectors require, so that a template is checked against the rules
 // that can match it rather than against every rule (500 SidecarSets cost little more than 20).
 import type { Rule } from '../sidecarset/rules.js';
-import { isEmptySelector } from './selector.js';
+import { isEmptySelector } from '../k8s/selector.js';
 
 const SEP = '\u0000';
 

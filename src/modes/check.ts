@@ -3,7 +3,7 @@
 // `prettier --check`, `terraform fmt -check` and `git diff --exit-code` do.
 import { parse } from 'yaml';
 import { structuredPatch } from 'diff';
-import { isPlainObject } from '../krm/read.js';
+import { isPlainObject } from '../util/json.js';
 
 /** One document of the input and what the run made of it. */
 export interface ComparedDocument {
@@ -24,7 +24,7 @@ export function resourceDiffs(docs: readonly ComparedDocument[], colour: boolean
  * One resource's diff. Hunk line numbers count from the resource's first line (the header says
  * which resource), so that each diff stands on its own.
  */
-export function resourceDiff(doc: ComparedDocument, colour: boolean): string {
+function resourceDiff(doc: ComparedDocument, colour: boolean): string {
   const name = resourceName(doc.before);
   const patch = structuredPatch(doc.file, doc.file, doc.before, doc.after, name, name, { context: CONTEXT_LINES });
   const paint = (code: string, line: string) => (colour ? `${code}${line}${COLOURS.reset}` : line);

@@ -8,8 +8,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, extname } from 'node:path';
 import { runFunction } from '../run.js';
 import { checkVerdict, resourceDiffs } from './check.js';
-import { formatReport, matchesFilter } from './explain.js';
-import { dedentItem, InputError, isPlainObject, parseItem, sniffKind, type LineBreak, type SourceItem } from '../krm/read.js';
+import { formatReport, matchesFilter } from '../run/explain.js';
+import { dedentItem, InputError, parseItem, sniffKind, type LineBreak, type SourceItem } from '../krm/read.js';
+import { isPlainObject } from '../util/json.js';
 import { readYamlStream, StreamSyntaxError, syntaxErrorIn, type StreamDocument, type YamlStream } from '../krm/stream.js';
 import type { FileRef } from '../krm/results.js';
 

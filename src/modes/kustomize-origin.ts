@@ -6,7 +6,7 @@
 import { isAbsolute, join, normalize } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import type { FileRef } from '../krm/results.js';
-import { isPlainObject } from '../krm/read.js';
+import { isPlainObject } from '../util/json.js';
 
 /** kustomize's accepted names for a kustomization file (konfig.RecognizedKustomizationFileNames). */
 const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];

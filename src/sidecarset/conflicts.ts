@@ -1,9 +1,10 @@
-// Conflicts between SidecarSets that may select the same pods (§5.3). Kruise checks only the
+// Conflicts between SidecarSets that may select the same pods (pkg/webhook/sidecarset/validating/sidecarset_create_update_handler.go,
+// validateSidecarConflict; pkg/webhook/sidecarset/validating/utils.go, isSidecarSetNamespaceOverlapping). Kruise checks only the
 // SidecarSet being written, so which one of a conflicting pair exists depends on creation order;
 // offline every pair is checked and both names are reported.
-import { selectorsOverlap } from '../match/selector-overlap.js';
+import { selectorsOverlap } from '../k8s/selector-overlap.js';
 import { deepEqual } from '../util/json.js';
-import { childPointer } from './k8s-validation.js';
+import { childPointer } from '../k8s/validation.js';
 import type { SidecarContainer, SidecarSet } from './types.js';
 import { canaryBaseOf } from './validate.js';
 

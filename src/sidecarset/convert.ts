@@ -1,11 +1,11 @@
-// v1alpha1 → v1beta1 SidecarSet conversion, as Kruise's conversion webhook does it (spec §1.1).
+// v1alpha1 → v1beta1 SidecarSet conversion, as Kruise's conversion webhook does it (apis/apps/v1alpha1/sidecarset_conversion.go, ConvertTo).
 import { deepClone } from '../util/json.js';
 import type { SidecarSet } from './types.js';
+import { NAMESPACE_NAME_LABEL } from '../k8s/selector.js';
+import { CUSTOM_VERSION_LABEL } from './kruise-keys.js';
 
-export const SIDECARSET_V1ALPHA1 = 'apps.kruise.io/v1alpha1';
-export const SIDECARSET_V1BETA1 = 'apps.kruise.io/v1beta1';
-export const CUSTOM_VERSION_LABEL = 'apps.kruise.io/sidecarset-custom-version';
-const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+const SIDECARSET_V1ALPHA1 = 'apps.kruise.io/v1alpha1';
+const SIDECARSET_V1BETA1 = 'apps.kruise.io/v1beta1';
 
 /** The storage-version (v1beta1) form of a SidecarSet; the input is not modified. */
 export function toV1beta1(s: SidecarSet): SidecarSet {

@@ -1,8 +1,8 @@
-// The defaults a SidecarSet receives before Kruise stores it (spec §1.5): CRD structural defaults plus
+// The defaults a SidecarSet receives before Kruise stores it (apis/apps/defaults/v1beta1.go, SetDefaultsSidecarSetV1beta1): CRD structural defaults plus
 // the SidecarSet mutating webhook (Kruise's setDefault* functions and the Kubernetes core defaulters
 // they call). Values of the wrong JSON type are left untouched: Kruise would reject them while
 // decoding, which invalidContainerValues reports.
-import { Quantity, QuantityParseError } from './quantity.js';
+import { Quantity, QuantityParseError } from '../k8s/quantity.js';
 import { deepClone } from '../util/json.js';
 import { goTrimSpace } from './go-json.js';
 import type { SidecarSet, SidecarSetSpec } from './types.js';
@@ -187,7 +187,7 @@ function defaultVolume(volume: JsonObject): void {
   }
 }
 
-/** The SidecarSet with every default of spec §1.5 applied (hashes excluded); the input is not modified. */
+/** The SidecarSet with every default of SetDefaultsSidecarSetV1beta1 applied (hashes excluded); the input is not modified. */
 export function defaultSidecarSet(s: SidecarSet): SidecarSet {
   // A tree copy: YAML aliases may share one object between fields that are defaulted differently.
   const sidecarSet = deepClone(s);

@@ -1,8 +1,10 @@
-// What Kruise's Go code sees of a container, and how Go's encoding/json writes it back (spec §4.2, §4.3).
+// What Kruise's Go code sees of a container, and how Go's encoding/json writes it back (the hash input:
+// pkg/control/sidecarcontrol/hash.go, encodeSidecarSetV1beta1; the injected container: pkg/webhook/pod/mutating/sidecarset.go, buildSidecars).
 // Decoding drops unknown and mis-cased keys and rejects ill-typed values; encoding follows Go field
 // order and omitempty rules. Both are driven by the per-type tables below (Kubernetes 1.32 types).
 import type { Container, SidecarContainer } from './types.js';
-import { Quantity, QuantityParseError } from './quantity.js';
+import { Quantity, QuantityParseError } from '../k8s/quantity.js';
+import { isPlainObject } from '../util/json.js';
 
 /** A value Kruise's decoder would reject (the SidecarSet would never be admitted). */
 export class GoDecodeError extends Error {
@@ -221,10 +223,6 @@ const CONTAINER: Kind = struct(...CONTAINER_FIELDS);
 interface Findings {
   readonly unknown: string[];
   readonly invalid: string[];
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 const GO_SPACE = '[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';

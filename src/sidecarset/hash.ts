@@ -1,4 +1,5 @@
-// kruise.io/sidecarset-hash and kruise.io/sidecarset-hash-without-image (spec §4.1, §4.5).
+// kruise.io/sidecarset-hash and kruise.io/sidecarset-hash-without-image (pkg/control/sidecarcontrol/hash.go,
+// SidecarSetHashV1beta1 and SidecarSetHashWithoutImageV1beta1).
 import { createHash } from 'node:crypto';
 import { GoDecodeError, goJson, goOrderSidecarContainer } from './go-json.js';
 import type { SidecarContainer, SidecarSetSpec } from './types.js';

@@ -4,7 +4,7 @@
 // sidecarsetMutatingPod and mergeSidecarContainers). The annotation is not in the spec, so it is
 // not part of Kruise's hash, and a Kruise cluster keeps it when the SidecarSet is applied there.
 import type { SidecarSet } from './types.js';
-import { dns1123LabelProblems } from './k8s-validation.js';
+import { dns1123LabelProblems } from '../k8s/validation.js';
 
 export const PLACEMENT_ANNOTATION = 'inject-sidecarsets.kpt.dev/placement';
 

@@ -1,7 +1,7 @@
-// What a SidecarSet asks for that a render cannot see (§6.3, §6.4): labels that controllers add to
+// What a SidecarSet asks for that a render cannot see (README, "Differences from the Kruise webhook"): labels that controllers add to
 // pods only when they create them, and Kruise's container launch priority.
 import type { LabelSelector, SidecarSet } from './types.js';
-import { selectorKeys } from '../match/selector.js';
+import { selectorKeys } from '../k8s/selector.js';
 
 /** Labels and annotations set on pods by their controllers at creation, absent from templates. */
 const CONTROLLER_KEYS = new Set([

@@ -1,17 +1,15 @@
-// injectionStrategy.revision (§2.5): which spec a new pod gets — the SidecarSet's current one or a
+// injectionStrategy.revision (pkg/webhook/pod/mutating/sidecarset.go, getSuitableRevisionSidecarSet): which spec a new pod gets — the SidecarSet's current one or a
 // historic one restored from a ControllerRevision.
 import type { Options } from '../config/options.js';
 import type { SidecarSet, SidecarSetSpec } from './types.js';
-import { isPlainObject } from '../krm/read.js';
-import { deepClone } from '../util/json.js';
-import { labelSelectorMatches } from '../match/selector.js';
+import { deepClone, isPlainObject } from '../util/json.js';
+import { labelSelectorMatches } from '../k8s/selector.js';
 import { defaultSidecarSet } from './defaults.js';
 import { sidecarSetHashes } from './hash.js';
+import { HASH_ANNOTATION, HASH_WITHOUT_IMAGE_ANNOTATION } from './kruise-keys.js';
 
 /** The five spec fields a ControllerRevision of a SidecarSet carries. */
 const REVISION_FIELDS = ['volumes', 'containers', 'initContainers', 'imagePullSecrets', 'patchPodMetadata'] as const;
-const HASH = 'kruise.io/sidecarset-hash';
-const HASH_WITHOUT_IMAGE = 'kruise.io/sidecarset-hash-without-image';
 
 export interface HistoricSpec {
   set: SidecarSet;
@@ -33,11 +31,11 @@ export function restoreRevision(current: SidecarSet, revision: Record<string, un
   }
   const set = defaultSidecarSet({ ...deepClone(current), spec, status: { ...(current.status ?? {}), latestRevision: name } });
   const annotations = isPlainObject(meta.annotations) ? meta.annotations : {};
-  const computed = typeof annotations[HASH] === 'string' && typeof annotations[HASH_WITHOUT_IMAGE] === 'string' ? undefined : sidecarSetHashes(set.spec);
+  const computed = typeof annotations[HASH_ANNOTATION] === 'string' && typeof annotations[HASH_WITHOUT_IMAGE_ANNOTATION] === 'string' ? undefined : sidecarSetHashes(set.spec);
   return {
     set,
-    hash: typeof annotations[HASH] === 'string' ? annotations[HASH] : computed!.hash,
-    hashWithoutImage: typeof annotations[HASH_WITHOUT_IMAGE] === 'string' ? annotations[HASH_WITHOUT_IMAGE] : computed!.hashWithoutImage,
+    hash: typeof annotations[HASH_ANNOTATION] === 'string' ? annotations[HASH_ANNOTATION] : computed!.hash,
+    hashWithoutImage: typeof annotations[HASH_WITHOUT_IMAGE_ANNOTATION] === 'string' ? annotations[HASH_WITHOUT_IMAGE_ANNOTATION] : computed!.hashWithoutImage,
     revisionName: name,
   };
 }
@@ -46,7 +44,7 @@ export type RevisionChoice =
   | { use: 'latest' | 'historic'; warning?: string }
   | { error: string };
 
-/** §2.5's table, with the random Partial draw replaced by the configured choice (§6.4). */
+/** getSuitableRevisionSidecarSet's choice, with the random Partial draw (selectRevisionRandomly) replaced by the option partialRevision. */
 export function chooseRevision(set: SidecarSet, podLabels: Record<string, string>, partialRevision: Options['partialRevision']): RevisionChoice {
   const strategy = set.spec.updateStrategy ?? {};
   if (strategy.paused) return { use: 'historic' };

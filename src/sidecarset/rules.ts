@@ -5,8 +5,7 @@ import type { Options, PatchMetadataWhitelistRule } from '../config/options.js';
 import { schemaErrors } from '../config/validators.js';
 import { result, type Result, type Subject } from '../krm/results.js';
 import { pointerToPath } from '../krm/annotations.js';
-import { isPlainObject } from '../krm/read.js';
-import { deepEqual } from '../util/json.js';
+import { deepEqual, isPlainObject } from '../util/json.js';
 import { toV1beta1 } from './convert.js';
 import { defaultSidecarSet, sidecarSetDefaultingProblems } from './defaults.js';
 import { validateSidecarSet, findControllerRevision, canaryBaseOf } from './validate.js';
@@ -15,8 +14,8 @@ import { renderTimeWarnings } from './render-time.js';
 import { sidecarSetHashes } from './hash.js';
 import { unknownContainerFields, invalidContainerValues } from './go-json.js';
 import { findConflicts } from './conflicts.js';
-import { pinnedNamespaces } from '../match/namespace.js';
-import type { SidecarSet } from './types.js';
+import { NAMESPACE_NAME_LABEL } from '../k8s/selector.js';
+import type { LabelSelector, SidecarSet } from './types.js';
 import { tokenScopeOf, TOKEN_SCOPE_ANNOTATION } from './token-scope.js';
 import { placementsOf, PLACEMENT_ANNOTATION, type Placements } from './placement.js';
 
@@ -27,9 +26,9 @@ export interface Rule {
   hash: string;
   hashWithoutImage: string;
   subject: Subject;
-  /** Set when this is a canary SidecarSet (§2.6): the name of its base. */
+  /** Set when this is a canary SidecarSet (pkg/control/sidecarcontrol/util.go, IsCanarySidecarSet): the name of its base. */
   canaryBase?: string;
-  /** Namespaces Kruise's field index files it under (§2.2); undefined = cluster scope. */
+  /** Namespaces Kruise's field index files it under (pinnedNamespaces); undefined = cluster scope. */
   pinnedNamespaces?: string[];
   /** The spec restored from the ControllerRevision `injectionStrategy.revision` names, when it is among the items. */
   historic?: HistoricSpec;
@@ -47,8 +46,30 @@ export interface RuleContext {
 
 export function prepareRules(sources: readonly RuleSource[], ctx: RuleContext): { rules: Rule[]; results: Result[] } {
   const results: Result[] = [];
-  const candidates: Array<{ set: SidecarSet; subject: Subject; object: unknown }> = [];
+  const candidates = decodeSidecarSets(sources, results);
+  const byName = new Map(candidates.map((c) => [c.set.metadata.name, c.set]));
+  const rules: Rule[] = [];
+  for (const candidate of candidates) {
+    const rule = toRule(candidate, byName, ctx, results);
+    if (rule) rules.push(rule);
+  }
+  reportConflicts(rules, results);
+  return { rules, results };
+}
 
+/** A SidecarSet as the apiserver would store it: converted to v1beta1 and defaulted, with the object it came from. */
+interface Candidate {
+  set: SidecarSet;
+  subject: Subject;
+  object: unknown;
+}
+
+/**
+ * The SidecarSets the apiserver would take: schema-valid, decodable by Kruise's Go types, one per
+ * name (the same SidecarSet twice is taken once; two different ones of one name are an error).
+ */
+function decodeSidecarSets(sources: readonly RuleSource[], results: Result[]): Candidate[] {
+  const candidates: Candidate[] = [];
   for (const source of sources) {
     const label = describe(source.object);
     const errors = schemaErrors('SidecarSet', source.object);
@@ -77,92 +98,115 @@ export function prepareRules(sources: readonly RuleSource[], ctx: RuleContext): 
       for (const message of undecodable) results.push(result('error', `invalid ${label}: ${message}; it is not applied`, source.subject));
       continue;
     }
-    const set = defaultSidecarSet(converted);
-    candidates.push({ set, subject: source.subject, object: source.object });
+    candidates.push({ set: defaultSidecarSet(converted), subject: source.subject, object: source.object });
   }
+  return candidates;
+}
 
-  const byName = new Map(candidates.map((c) => [c.set.metadata.name, c.set]));
-  const rules: Rule[] = [];
-  for (const { set, subject, object } of candidates) {
-    const name = set.metadata.name;
-    const errors = validateSidecarSet(set, {
-      controllerRevisions: ctx.controllerRevisions,
-      whitelist: ctx.whitelist,
-      featureGates: ctx.options.featureGates,
-      otherSidecarSetNames: new Set([...byName.keys()].filter((n) => n !== name)),
-      sidecarSetsByName: byName,
-    });
-    if (errors.length > 0) {
-      for (const e of errors) results.push(invalid(subject, `SidecarSet ${name}`, e.pointer, e.message));
-      continue;
-    }
-    for (const kind of ['initContainers', 'containers'] as const) {
-      const raw = isPlainObject(object) && isPlainObject(object.spec) ? object.spec[kind] : undefined;
-      if (!Array.isArray(raw)) continue;
-      raw.forEach((c, i) => {
-        for (const path of unknownContainerFields(c, `spec.${kind}[${i}]`)) {
-          results.push(
-            result('warning', `SidecarSet ${name}: ${path} is not a field of a Kubernetes 1.32 container (or is mis-cased); Kruise drops it, so it is neither injected nor hashed`, subject, path),
-          );
-        }
-      });
-    }
-    const scope = tokenScopeOf(set.metadata.annotations);
-    if (typeof scope !== 'string') {
-      results.push(
-        result('error', `SidecarSet ${name}: annotation ${TOKEN_SCOPE_ANNOTATION} is ${JSON.stringify(scope.invalid)}; use Pod or Sidecars. It is not applied`, subject, `metadata.annotations[${JSON.stringify(TOKEN_SCOPE_ANNOTATION)}]`),
-      );
-      continue;
-    }
-    const placements = placementsOf(set);
-    if (placements && 'problems' in placements) {
-      for (const p of placements.problems) {
-        results.push(result('error', `SidecarSet ${name}: annotation ${PLACEMENT_ANNOTATION} ${p}. It is not applied`, subject, `metadata.annotations[${JSON.stringify(PLACEMENT_ANNOTATION)}]`));
-      }
-      continue;
-    }
-    if (scope === 'Sidecars' && !set.spec.serviceAccountName) {
-      results.push(
-        result('warning', `SidecarSet ${name}: the token scope Sidecars has no effect without spec.serviceAccountName`, subject, `metadata.annotations[${JSON.stringify(TOKEN_SCOPE_ANNOTATION)}]`),
-      );
-    }
-    if (!ctx.options.featureGates.SidecarSetServiceAccountInjection && set.spec.serviceAccountName !== undefined) {
-      results.push(
-        result('info', `SidecarSet ${name}: spec.serviceAccountName is ignored because the SidecarSetServiceAccountInjection feature gate is off`, subject, 'spec.serviceAccountName'),
-      );
-    }
-    const revision = set.spec.injectionStrategy?.revision;
-    let historic: HistoricSpec | undefined;
-    if (revision && (revision.revisionName !== undefined || revision.customVersion !== undefined)) {
-      const wanted = revision.revisionName ?? `custom version ${revision.customVersion}`;
-      if (ctx.controllerRevisions === undefined) {
+/** One stored SidecarSet as a rule: validated as Kruise does, its annotations read, its historic spec restored; undefined when it is not applied (reported). */
+function toRule({ set, subject, object }: Candidate, byName: ReadonlyMap<string, SidecarSet>, ctx: RuleContext, results: Result[]): Rule | undefined {
+  const name = set.metadata.name;
+  const errors = validateSidecarSet(set, {
+    controllerRevisions: ctx.controllerRevisions,
+    whitelist: ctx.whitelist,
+    featureGates: ctx.options.featureGates,
+    otherSidecarSetNames: new Set([...byName.keys()].filter((n) => n !== name)),
+    sidecarSetsByName: byName,
+  });
+  if (errors.length > 0) {
+    for (const e of errors) results.push(invalid(subject, `SidecarSet ${name}`, e.pointer, e.message));
+    return undefined;
+  }
+  warnUnknownContainerFields(name, object, subject, results);
+  const extensions = readExtensionAnnotations(set, subject, results);
+  if (!extensions) return undefined;
+  if (!ctx.options.featureGates.SidecarSetServiceAccountInjection && set.spec.serviceAccountName !== undefined) {
+    results.push(
+      result('info', `SidecarSet ${name}: spec.serviceAccountName is ignored because the SidecarSetServiceAccountInjection feature gate is off`, subject, 'spec.serviceAccountName'),
+    );
+  }
+  const historic = historicSpec(set, subject, ctx, results);
+  if (historic === 'invalid') return undefined;
+  for (const w of renderTimeWarnings(set)) results.push(result('warning', `SidecarSet ${name}: ${w.path} ${w.message}`, subject, w.path));
+  const { hash, hashWithoutImage } = sidecarSetHashes(set.spec);
+  return {
+    name,
+    set,
+    hash,
+    hashWithoutImage,
+    subject,
+    canaryBase: canaryBaseOf(set),
+    pinnedNamespaces: pinnedNamespaces(set.spec.namespaceSelector),
+    historic,
+    ...(extensions.placements ? { placements: extensions.placements } : {}),
+  };
+}
+
+/** Container fields Kruise's Go types do not have, which it drops: a warning each. */
+function warnUnknownContainerFields(name: string, object: unknown, subject: Subject, results: Result[]): void {
+  for (const kind of ['initContainers', 'containers'] as const) {
+    const raw = isPlainObject(object) && isPlainObject(object.spec) ? object.spec[kind] : undefined;
+    if (!Array.isArray(raw)) continue;
+    raw.forEach((c, i) => {
+      for (const path of unknownContainerFields(c, `spec.${kind}[${i}]`)) {
         results.push(
-          result('info', `SidecarSet ${name}: injectionStrategy.revision asks for ${wanted}, but no ControllerRevision is among the items, so the SidecarSet's current spec is injected instead. To inject that revision, add its ControllerRevision (kubectl get controllerrevisions -n kruise-system -l kruise.io/sidecarset-name=${name} -o yaml) to the package`, subject, 'spec.injectionStrategy.revision'),
+          result('warning', `SidecarSet ${name}: ${path} is not a field of a Kubernetes 1.32 container (or is mis-cased); Kruise drops it, so it is neither injected nor hashed`, subject, path),
         );
-      } else {
-        const restored = restoreRevision(set, findControllerRevision(set, ctx.controllerRevisions)!);
-        if (typeof restored === 'string') {
-          results.push(result('error', `SidecarSet ${name}: ${restored}; it is not applied`, subject, 'spec.injectionStrategy.revision'));
-          continue;
-        }
-        historic = restored;
       }
-    }
-    for (const w of renderTimeWarnings(set)) results.push(result('warning', `SidecarSet ${name}: ${w.path} ${w.message}`, subject, w.path));
-    const { hash, hashWithoutImage } = sidecarSetHashes(set.spec);
-    rules.push({
-      name,
-      set,
-      hash,
-      hashWithoutImage,
-      subject,
-      canaryBase: canaryBaseOf(set),
-      pinnedNamespaces: pinnedNamespaces(set.spec.namespaceSelector),
-      historic,
-      ...(placements ? { placements } : {}),
     });
   }
+}
 
+/** The annotations of our extensions (token scope, placement); undefined when one is invalid (reported). */
+function readExtensionAnnotations(set: SidecarSet, subject: Subject, results: Result[]): { placements: Placements | undefined } | undefined {
+  const name = set.metadata.name;
+  const scope = tokenScopeOf(set.metadata.annotations);
+  if (typeof scope !== 'string') {
+    results.push(
+      result('error', `SidecarSet ${name}: annotation ${TOKEN_SCOPE_ANNOTATION} is ${JSON.stringify(scope.invalid)}; use Pod or Sidecars. It is not applied`, subject, `metadata.annotations[${JSON.stringify(TOKEN_SCOPE_ANNOTATION)}]`),
+    );
+    return undefined;
+  }
+  const placements = placementsOf(set);
+  if (placements && 'problems' in placements) {
+    for (const p of placements.problems) {
+      results.push(result('error', `SidecarSet ${name}: annotation ${PLACEMENT_ANNOTATION} ${p}. It is not applied`, subject, `metadata.annotations[${JSON.stringify(PLACEMENT_ANNOTATION)}]`));
+    }
+    return undefined;
+  }
+  if (scope === 'Sidecars' && !set.spec.serviceAccountName) {
+    results.push(
+      result('warning', `SidecarSet ${name}: the token scope Sidecars has no effect without spec.serviceAccountName`, subject, `metadata.annotations[${JSON.stringify(TOKEN_SCOPE_ANNOTATION)}]`),
+    );
+  }
+  return { placements };
+}
+
+/**
+ * The spec injectionStrategy.revision names, restored from its ControllerRevision when that is
+ * among the items; undefined when none is named or it is not among the items (reported as info).
+ */
+function historicSpec(set: SidecarSet, subject: Subject, ctx: RuleContext, results: Result[]): HistoricSpec | undefined | 'invalid' {
+  const name = set.metadata.name;
+  const revision = set.spec.injectionStrategy?.revision;
+  if (!revision || (revision.revisionName === undefined && revision.customVersion === undefined)) return undefined;
+  const wanted = revision.revisionName ?? `custom version ${revision.customVersion}`;
+  if (ctx.controllerRevisions === undefined) {
+    results.push(
+      result('info', `SidecarSet ${name}: injectionStrategy.revision asks for ${wanted}, but no ControllerRevision is among the items, so the SidecarSet's current spec is injected instead. To inject that revision, add its ControllerRevision (kubectl get controllerrevisions -n kruise-system -l kruise.io/sidecarset-name=${name} -o yaml) to the package`, subject, 'spec.injectionStrategy.revision'),
+    );
+    return undefined;
+  }
+  const restored = restoreRevision(set, findControllerRevision(set, ctx.controllerRevisions)!);
+  if (typeof restored === 'string') {
+    results.push(result('error', `SidecarSet ${name}: ${restored}; it is not applied`, subject, 'spec.injectionStrategy.revision'));
+    return 'invalid';
+  }
+  return restored;
+}
+
+/** Conflicts between the rules (conflicts.ts), reported on the first of each pair. */
+function reportConflicts(rules: readonly Rule[], results: Result[]): void {
   const ruleByName = new Map(rules.map((r) => [r.name, r]));
   for (const c of findConflicts(rules.map((r) => r.set))) {
     const rule = ruleByName.get(c.a);
@@ -170,7 +214,6 @@ export function prepareRules(sources: readonly RuleSource[], ctx: RuleContext): 
       result('error', `SidecarSets ${c.a} and ${c.b} conflict: ${c.message} (${c.pointer}); Kruise would reject whichever of them is applied second`, rule?.subject, pointerToPath(c.pointer), { sidecarSet: c.a, conflictsWith: c.b }),
     );
   }
-  return { rules, results };
 }
 
 function describe(obj: unknown): string {
@@ -196,4 +239,16 @@ function stripOrchestratorAnnotations(obj: unknown): unknown {
     ),
   );
   return { ...obj, metadata: { ...obj.metadata, annotations } };
+}
+
+/**
+ * The namespaces a SidecarSet's namespaceSelector pins, as Kruise's field index reads it
+ * (pkg/util/fieldindex/register.go, IndexNameForSidecarSetNamespace); undefined: cluster scope.
+ */
+export function pinnedNamespaces(selector: LabelSelector | undefined): string[] | undefined {
+  if (!selector) return undefined;
+  const direct = selector.matchLabels?.[NAMESPACE_NAME_LABEL];
+  if (direct !== undefined) return [direct];
+  const expr = (selector.matchExpressions ?? []).find((e) => e.key === NAMESPACE_NAME_LABEL && e.operator === 'In');
+  return expr ? (expr.values ?? []) : undefined;
 }

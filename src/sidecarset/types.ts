@@ -12,7 +12,11 @@ export type LabelSelector = V1LabelSelector;
 export type Volume = V1Volume;
 export type Container = V1Container;
 
+// Kruise's values (apis/apps/v1alpha1/sidecarset_types.go). Go's named string types take any string:
+// Kruise does not check patchPolicy's value nor an init container's podInjectPolicy, so the code that
+// reads them keeps a branch for other strings.
 export type PodInjectPolicy = 'BeforeAppContainer' | 'AfterAppContainer';
+export type PatchPolicy = 'Retain' | 'Overwrite' | 'MergePatchJson';
 
 export interface TransferEnvVar {
   sourceContainerName?: string;
@@ -34,7 +38,7 @@ export interface ResourcesPolicy {
 
 /** A core Container plus the SidecarSet-only fields, all at the same level (Go inlines Container). */
 export interface SidecarContainer extends V1Container {
-  podInjectPolicy?: string;
+  podInjectPolicy?: PodInjectPolicy;
   upgradeStrategy?: { upgradeType?: string; hotUpgradeEmptyImage?: string };
   shareVolumePolicy?: { type?: string };
   shareVolumeDevicePolicy?: { type?: string };
@@ -42,19 +46,10 @@ export interface SidecarContainer extends V1Container {
   resourcesPolicy?: ResourcesPolicy;
 }
 
-/** Keys of SidecarContainer that never reach the pod (§3.5). */
-export const SIDECAR_ONLY_FIELDS = [
-  'podInjectPolicy',
-  'upgradeStrategy',
-  'shareVolumePolicy',
-  'shareVolumeDevicePolicy',
-  'transferEnv',
-  'resourcesPolicy',
-] as const;
-
 export interface PatchPodMetadata {
   annotations?: Record<string, string>;
-  patchPolicy?: string; // 'Retain' | 'Overwrite' | 'MergePatchJson'
+  /** Kruise's validation only asks for a value: another string (which only the schema lets through) patches nothing (pkg/control/sidecarcontrol/util.go, PatchPodMetadata). */
+  patchPolicy?: PatchPolicy;
 }
 
 export interface InjectionRevision {

@@ -1,11 +1,12 @@
-// Kruise's validating webhook for SidecarSets (§5.1, §5.2), for what can be checked offline: a
+// Kruise's validating webhook for SidecarSets (pkg/webhook/sidecarset/validating/sidecarset_create_update_handler.go,
+// validateSidecarSet and validateSidecarSetSpec), for what can be checked offline: a
 // SidecarSet that fails here would have been rejected by the cluster. Update-only rules (immutable
 // canary base, containers that cannot be added or change upgradeType) need the previous object and
 // are not checked. Input: a SidecarSet already converted to v1beta1 and defaulted.
 import type { Options, PatchMetadataWhitelistRule } from '../config/options.js';
-import { validateResourceExpr } from '../inject/resources-expr.js';
+import { validateResourceExpr } from './resources-expr.js';
 import { compileNameRegex } from '../util/go-regexp.js';
-import { labelSelectorMatches } from '../match/selector.js';
+import { labelSelectorMatches } from '../k8s/selector.js';
 import {
   childPointer,
   dns1123SubdomainProblems,
@@ -19,10 +20,11 @@ import {
   validateNonNegativeIntOrPercent,
   validatePodParts,
   type FieldError,
-} from './k8s-validation.js';
+} from '../k8s/validation.js';
 import type { LabelSelector, ResourceExprs, SidecarContainer, SidecarSet } from './types.js';
+import { BASE_ANNOTATION, CANARY_ANNOTATION, CUSTOM_VERSION_LABEL, REVISION_SIDECARSET_LABEL } from './kruise-keys.js';
 
-export type { FieldError } from './k8s-validation.js';
+export type { FieldError } from '../k8s/validation.js';
 
 export interface SidecarSetValidationContext {
   /**
@@ -38,10 +40,6 @@ export interface SidecarSetValidationContext {
   sidecarSetsByName: ReadonlyMap<string, SidecarSet>;
 }
 
-const CANARY_ANNOTATION = 'apps.kruise.io/sidecarset-canary';
-const BASE_ANNOTATION = 'apps.kruise.io/sidecarset-base';
-const REVISION_SIDECARSET_LABEL = 'kruise.io/sidecarset-name';
-const REVISION_CUSTOM_VERSION_LABEL = 'apps.kruise.io/sidecarset-custom-version';
 const SIDECARSET_NAME = /^[a-zA-Z0-9-]+$/;
 // Kruise validates a SidecarSet without containers as a pod with this placeholder container.
 const PLACEHOLDER_CONTAINER_NAME = 'test';
@@ -119,7 +117,7 @@ function validateNativeSidecarUpdates(s: SidecarSet): FieldError[] {
 }
 
 /** Kruise's selector rule: valid, convertible (reported a second time when not) and not empty. */
-export function validateSidecarSetSelector(selector: LabelSelector, pointer: string): FieldError[] {
+function validateSidecarSetSelector(selector: LabelSelector, pointer: string): FieldError[] {
   const errors = validateLabelSelector(selector, pointer);
   if (Object.keys(selector.matchLabels ?? {}).length + (selector.matchExpressions ?? []).length === 0) {
     errors.push({ pointer, message: 'an empty selector is not valid for a SidecarSet: give at least one matchLabels entry or matchExpressions requirement' });
@@ -158,7 +156,7 @@ function validateInjectionRevision(s: SidecarSet, revisions: unknown[] | undefin
   return errors;
 }
 
-/** The ControllerRevision `injectionStrategy.revision` refers to, looked up as Kruise does (§2.5). */
+/** The ControllerRevision `injectionStrategy.revision` refers to, looked up as Kruise does (pkg/webhook/pod/mutating/sidecarset.go, getSpecificRevisionSidecarSetForPod). */
 export function findControllerRevision(s: SidecarSet, revisions: unknown[]): Record<string, unknown> | undefined {
   const revision = s.spec?.injectionStrategy?.revision;
   if (!revision) return undefined;
@@ -172,7 +170,7 @@ export function findControllerRevision(s: SidecarSet, revisions: unknown[]): Rec
   const matching = candidates.filter(
     (r) =>
       r.metadata.labels?.[REVISION_SIDECARSET_LABEL] === s.metadata.name &&
-      r.metadata.labels?.[REVISION_CUSTOM_VERSION_LABEL] === revision.customVersion,
+      r.metadata.labels?.[CUSTOM_VERSION_LABEL] === revision.customVersion,
   );
   return matching.reduce<(typeof matching)[number] | undefined>(
     (best, r) => (best === undefined || Number(r.revision ?? 0) > Number(best.revision ?? 0) ? r : best),

@@ -45,7 +45,7 @@ export const BUILTIN_KINDS: readonly WorkloadKind[] = [
   { group: 'argoproj.io', kind: 'Rollout', templatePaths: [TEMPLATE] },
 ];
 
-export function splitApiVersion(apiVersion: string): { group: string; version: string } {
+function splitApiVersion(apiVersion: string): { group: string; version: string } {
   const slash = apiVersion.indexOf('/');
   return slash === -1 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
 }

@@ -1,6 +1,6 @@
 // Find the pod templates of an item and put changed ones back.
 import type { V1PodSpec } from '@kubernetes/client-node';
-import { isPlainObject } from '../krm/read.js';
+import { isPlainObject } from '../util/json.js';
 import { withNullsOf, withoutNulls } from '../util/nulls.js';
 import { templatePathsFor, type WorkloadKind } from './kinds.js';
 

@@ -1,6 +1,6 @@
 // The parts of a pod template the injection reads or writes must have the types Kubernetes gives
 // them; a template that does not is reported (the apiserver would reject it) and left alone.
-import { isPlainObject } from '../krm/read.js';
+import { isPlainObject } from '../util/json.js';
 
 export interface ShapeProblem {
   /** Relative to the template, e.g. `spec.containers[0].env`. */

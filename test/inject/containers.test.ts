@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { mergeContainers, type BuiltContainer } from '../../src/inject/containers.js';
+import type { PodInjectPolicy } from '../../src/sidecarset/types.js';
 
 const c = (name: string, injected = false) => ({ name, image: 'img', ...(injected ? { env: [{ name: 'IS_INJECTED', value: 'true' }] } : {}) });
-const b = (name: string, policy: string): BuiltContainer => ({ container: { name, image: 'new' }, policy, rule: 'set' });
+const b = (name: string, policy: PodInjectPolicy): BuiltContainer => ({ container: { name, image: 'new' }, policy, rule: 'set' });
 const names = (list: Array<{ name: string }>) => list.map((x) => x.name);
 
 describe('mergeContainers (§3.5 Kruise vectors)', () => {
@@ -31,6 +32,6 @@ describe('mergeContainers (§3.5 Kruise vectors)', () => {
   });
 
   it('treats an unknown policy like AfterAppContainer', () => {
-    expect(names(mergeContainers([c('app')], [b('x', 'Sideways')]).containers)).toEqual(['app', 'x']);
+    expect(names(mergeContainers([c('app')], [b('x', 'Sideways' as PodInjectPolicy)]).containers)).toEqual(['app', 'x']);
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { V1PodSpec } from '@kubernetes/client-node';
 import { OVERWRITTEN_ANNOTATION, readRecord, recordOverwrites, undoRecorded, type Template } from '../../src/inject/overwritten.js';
-import { sweepUnmounted, volumesOnlySidecarsMount } from '../../src/inject/strip.js';
+import { sweepUnmounted } from '../../src/inject/strip.js';
+import { volumesOnlySidecarsMount } from '../../src/inject/shared-volumes.js';
 
 const injected = { name: 'IS_INJECTED', value: 'true' };
 const none = { containers: [], initContainers: [] };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { PatchPolicy } from '../../src/sidecarset/types.js';
 import { containerNameConflicts, metadataConflicts, resultingPodProblems, volumeConflicts } from '../../src/inject/pod-checks.js';
 
 describe('conflicts between SidecarSets on one template', () => {
@@ -19,7 +20,7 @@ describe('conflicts between SidecarSets on one template', () => {
   });
 
   it('an annotation overwritten by one and set by another; merge patches and Retain do not conflict', () => {
-    const m = (name: string, patchPolicy: string, value = 'v') => ({ name, patchPodMetadata: [{ annotations: { k: value }, patchPolicy }] });
+    const m = (name: string, patchPolicy: PatchPolicy, value = 'v') => ({ name, patchPodMetadata: [{ annotations: { k: value }, patchPolicy }] });
     expect(metadataConflicts([m('a', 'Overwrite', '1'), m('b', 'MergePatchJson', '2')])).toHaveLength(1);
     expect(metadataConflicts([m('a', 'Overwrite', '1'), m('b', 'Overwrite', '2')])[0]).toMatchObject({ fieldPath: 'metadata.annotations["k"]', sidecarSets: ['a', 'b'] });
     expect(metadataConflicts([m('a', 'MergePatchJson', '{"a":1}'), m('b', 'MergePatchJson', '{"b":1}')])).toEqual([]);

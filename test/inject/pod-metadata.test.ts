@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyPatchPodMetadata } from '../../src/inject/pod-metadata.js';
-import type { PatchPodMetadata } from '../../src/sidecarset/types.js';
+import type { PatchPodMetadata, PatchPolicy } from '../../src/sidecarset/types.js';
 
 const kruiseFaithful = { normalizeMergePatchOnFirstWrite: false };
 const normalising = { normalizeMergePatchOnFirstWrite: true };
@@ -46,7 +46,7 @@ describe('applyPatchPodMetadata: Retain and Overwrite', () => {
     const result = applyPatchPodMetadata(
       { a: 'old' },
       one([
-        { patchPolicy: '', annotations: { a: 'new', b: 'new' } },
+        { patchPolicy: '' as PatchPolicy, annotations: { a: 'new', b: 'new' } },
         { annotations: { a: 'newer', c: 'new' } },
       ]),
       kruiseFaithful,
@@ -55,7 +55,7 @@ describe('applyPatchPodMetadata: Retain and Overwrite', () => {
   });
 
   it('ignores an unknown patchPolicy', () => {
-    const result = applyPatchPodMetadata({ a: 'old' }, one([{ patchPolicy: 'Replace', annotations: { a: 'new', b: 'x' } }]), kruiseFaithful);
+    const result = applyPatchPodMetadata({ a: 'old' }, one([{ patchPolicy: 'Replace' as PatchPolicy, annotations: { a: 'new', b: 'x' } }]), kruiseFaithful);
     expect(result.annotations).toEqual({ a: 'old' });
     expect(result.changedKeys).toEqual([]);
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decideNamespace, namespaceDirectory, pinnedNamespaces } from '../../src/match/namespace.js';
+import { decideNamespace, namespaceDirectory } from '../../src/match/namespace.js';
+import { pinnedNamespaces } from '../../src/sidecarset/rules.js';
 
 describe('decideNamespace', () => {
   const dir = namespaceDirectory([{ name: 'shop', labels: { team: 'a' } }], { billing: { team: 'b' } });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { RuleIndex } from '../../src/match/rule-index.js';
-import { isEmptySelector, labelSelectorMatches } from '../../src/match/selector.js';
+import { isEmptySelector, labelSelectorMatches } from '../../src/k8s/selector.js';
 import type { Rule } from '../../src/sidecarset/rules.js';
 
 type Selector = NonNullable<Rule['set']['spec']['selector']>;

@@ -1,10 +1,10 @@
-// mode: explain (modes/explain.ts, match/explain.ts): for each pod template, every SidecarSet,
+// mode: explain (run/explain.ts, match/explain.ts): for each pod template, every SidecarSet,
 // injected or not and why — one reason of each kind the issue lists, opt-outs (match/opt-out.ts)
 // included — as info results, items unchanged; and the verdicts agree with what injection does.
 import { describe, expect, it } from 'vitest';
 import { runFunction } from '../../src/run.js';
 import { readResourceList } from '../../src/krm/read.js';
-import type { TemplateExplanation, Verdict } from '../../src/modes/explain.js';
+import type { TemplateExplanation, Verdict } from '../../src/run/explain.js';
 import { failingRequirement } from '../../src/match/explain.js';
 import { resourceList, sidecarSet, pod, deployment, app, type Obj, withFunctionConfig } from '../helpers/krm.js';
 

@@ -1,4 +1,4 @@
-// mode: validate (modes/validate.ts): items come out byte for byte; one error result per pod
+// mode: validate (run/validate.ts): items come out byte for byte; one error result per pod
 // template that injection would change, naming the SidecarSets and what differs.
 import { describe, expect, it } from 'vitest';
 import { runFunction } from '../../src/run.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findConflicts } from '../../src/sidecarset/conflicts.js';
-import type { SidecarSet, SidecarSetSpec } from '../../src/sidecarset/types.js';
+import type { PatchPolicy, SidecarSet, SidecarSetSpec } from '../../src/sidecarset/types.js';
 
 const container = (name: string) => ({ name, image: 'img' });
 
@@ -107,7 +107,7 @@ describe('findConflicts: container names (Kruise TestSidecarSetNameConflict)', (
 });
 
 describe('findConflicts: patchPodMetadata (Kruise TestSidecarSetPodMetadataConflict)', () => {
-  const patch = (policy: string, key = 'oom-score') => ({ patchPodMetadata: [{ annotations: { [key]: '{"log-agent": 1}' }, patchPolicy: policy }] });
+  const patch = (policy: PatchPolicy, key = 'oom-score') => ({ patchPodMetadata: [{ annotations: { [key]: '{"log-agent": 1}' }, patchPolicy: policy }] });
 
   it('Overwrite vs MergePatchJson on the same key → 1 conflict', () => {
     const conflicts = findConflicts([set('a', patch('Overwrite')), set('b', patch('MergePatchJson'))]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_OPTIONS } from '../../src/config/options.js';
 import { findControllerRevision, validateSidecarSet, type SidecarSetValidationContext } from '../../src/sidecarset/validate.js';
-import type { SidecarContainer, SidecarSet, SidecarSetSpec } from '../../src/sidecarset/types.js';
+import type { PatchPolicy, PodInjectPolicy, SidecarContainer, SidecarSet, SidecarSetSpec } from '../../src/sidecarset/types.js';
 
 // Fixtures are in the stored form validateSidecarSet expects: v1beta1 and defaulted.
 const sidecar = (over: Partial<SidecarContainer> = {}): SidecarContainer => ({
@@ -229,7 +229,7 @@ describe('validateSidecarSet: updateStrategy (checked only for RollingUpdate)', 
 
 describe('validateSidecarSet: containers', () => {
   it('podInjectPolicy and shareVolumePolicy are checked on containers only', () => {
-    const bad = { podInjectPolicy: 'Sideways', shareVolumePolicy: { type: 'maybe' } };
+    const bad = { podInjectPolicy: 'Sideways' as PodInjectPolicy, shareVolumePolicy: { type: 'maybe' } };
     expect(pointers(sidecarSet({ containers: [sidecar(bad)] }))).toEqual(['/spec/containers/0/podInjectPolicy', '/spec/containers/0/shareVolumePolicy/type']);
     expect(validate(sidecarSet({ initContainers: [initSidecar(bad)] }))).toEqual([]);
   });
@@ -437,11 +437,11 @@ describe('validateSidecarSet: patchPodMetadata and its whitelist', () => {
     expect(pointers(sidecarSet({ patchPodMetadata: [{ annotations: { 'bad key': 'x' }, patchPolicy: 'Retain' }] }))).toEqual([
       '/spec/patchPodMetadata/0/annotations/bad key',
     ]);
-    expect(pointers(sidecarSet({ patchPodMetadata: [{ annotations: { a: 'x' }, patchPolicy: '' }] }))).toEqual(['/spec/patchPodMetadata/0/patchPolicy']);
+    expect(pointers(sidecarSet({ patchPodMetadata: [{ annotations: { a: 'x' }, patchPolicy: '' as PatchPolicy }] }))).toEqual(['/spec/patchPodMetadata/0/patchPolicy']);
   });
 
   it('the patchPolicy value itself is not checked (as in Kruise)', () => {
-    expect(validate(sidecarSet({ patchPodMetadata: [{ annotations: { a: 'x' }, patchPolicy: 'Whatever' }] }))).toEqual([]);
+    expect(validate(sidecarSet({ patchPodMetadata: [{ annotations: { a: 'x' }, patchPolicy: 'Whatever' as PatchPolicy }] }))).toEqual([]);
   });
 });
 

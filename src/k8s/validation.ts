@@ -1,7 +1,7 @@
 // Kubernetes name, label and selector syntax (k8s.io/apimachinery v0.32 validation rules), with
 // problems reported at JSON pointers. Lengths count UTF-8 bytes, as Go's len() does.
 import { Quantity } from './quantity.js';
-import type { Container, LabelSelector, Volume } from './types.js';
+import type { V1Container as Container, V1LabelSelector as LabelSelector, V1Volume as Volume } from '@kubernetes/client-node';
 
 export interface FieldError {
   /** JSON pointer, e.g. `/spec/containers/0/name`. */
@@ -30,7 +30,7 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const ENV_VAR_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 const PERCENT = /^[0-9]+%$/;
 
-export const LABEL_SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const;
+const LABEL_SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const;
 
 export function dns1123LabelProblems(value: string): string[] {
   const problems: string[] = [];
@@ -82,7 +82,7 @@ export function qualifiedNameProblems(value: string): string[] {
   return problems;
 }
 
-export function labelValueProblems(value: string): string[] {
+function labelValueProblems(value: string): string[] {
   const problems: string[] = [];
   if (utf8Length(value) > 63) problems.push('must be no more than 63 characters');
   if (!LABEL_VALUE.test(value)) {
@@ -121,7 +121,7 @@ export const isDns1123Label = (value: string): boolean => dns1123LabelProblems(v
 export const isDns1123Subdomain = (value: string): boolean => dns1123SubdomainProblems(value).length === 0;
 export const isQualifiedName = (value: string): boolean => qualifiedNameProblems(value).length === 0;
 export const isValidLabelValue = (value: string): boolean => labelValueProblems(value).length === 0;
-export const isPercent = (value: string): boolean => PERCENT.test(value);
+const isPercent = (value: string): boolean => PERCENT.test(value);
 
 function errorsAt(pointer: string, subject: string, problems: string[]): FieldError[] {
   return problems.map((p) => ({ pointer, message: `${subject} ${p}` }));

@@ -1,9 +1,11 @@
 // Kubernetes label selectors, evaluated on plain label maps.
-import type { LabelSelector } from '../sidecarset/types.js';
+import type { V1LabelSelector as LabelSelector } from '@kubernetes/client-node';
+
+/** The label the apiserver puts on every Namespace, with its name (NamespaceDefaultLabelName). */
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
 export class SelectorError extends Error {}
 
-const OPERATORS = new Set(['In', 'NotIn', 'Exists', 'DoesNotExist']);
 
 /** Standard semantics: requirements are ANDed; an empty selector matches everything. Throws SelectorError on an unknown operator. */
 export function labelSelectorMatches(selector: LabelSelector, labels: Readonly<Record<string, string>>): boolean {
@@ -46,7 +48,3 @@ export function selectorKeys(selector: LabelSelector): string[] {
   return [...Object.keys(selector.matchLabels ?? {}), ...(selector.matchExpressions ?? []).map((e) => e.key)];
 }
 
-export function checkOperators(selector: LabelSelector): string | undefined {
-  const bad = (selector.matchExpressions ?? []).find((e) => !OPERATORS.has(e.operator));
-  return bad ? `unknown label selector operator ${JSON.stringify(bad.operator)} on key ${JSON.stringify(bad.key)}` : undefined;
-}

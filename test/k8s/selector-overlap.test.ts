@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { selectorsOverlap } from '../../src/match/selector-overlap.js';
+import { selectorsOverlap } from '../../src/k8s/selector-overlap.js';
 import type { LabelSelector } from '../../src/sidecarset/types.js';
 
 const labels = (matchLabels: Record<string, string>): LabelSelector => ({ matchLabels });

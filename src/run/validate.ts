@@ -4,10 +4,12 @@
 import type { V1Container } from '@kubernetes/client-node';
 import type { PodTemplate } from '../workloads/locate.js';
 import type { Rule } from '../sidecarset/rules.js';
-import type { InjectOutcome, Problem } from '../inject/pipeline.js';
+import type { InjectOutcome } from '../inject/pipeline.js';
+import type { Problem } from '../krm/results.js';
 import { deepEqual } from '../util/json.js';
 import { byteOrder } from '../util/go-string-order.js';
-import { HASH_ANNOTATION, parseHashAnnotation, type HashMap } from '../inject/bookkeeping.js';
+import { parseHashAnnotation, type HashMap } from '../inject/bookkeeping.js';
+import { HASH_ANNOTATION } from '../sidecarset/kruise-keys.js';
 import { readInjectionRecords, withTwins } from '../inject/ownership.js';
 
 export interface Drift {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Quantity, QuantityParseError, canonicalQuantity } from '../../src/sidecarset/quantity.js';
+import { Quantity, QuantityParseError, canonicalQuantity } from '../../src/k8s/quantity.js';
 
 describe('canonical form (spec §4.4 table)', () => {
   it.each([

@@ -14,7 +14,7 @@ import {
   validateNonNegativeIntOrPercent,
   validatePodParts,
   type PodParts,
-} from '../../src/sidecarset/k8s-validation.js';
+} from '../../src/k8s/validation.js';
 import type { Container, Volume } from '../../src/sidecarset/types.js';
 
 describe('name syntax', () => {

@@ -1,7 +1,7 @@
 // Kruise's test for "could two SidecarSets select the same pods" (pkg/util/selector.go), reproduced
 // with its quirks: it is a heuristic, not a set intersection (e.g. {app: a} and {app: a, tier Exists}
 // count as disjoint), and conflicts between SidecarSets are decided by it.
-import type { LabelSelector } from '../sidecarset/types.js';
+import type { V1LabelSelector as LabelSelector } from '@kubernetes/client-node';
 
 // Kruise's literal marker for "any value" in the map built from an Exists requirement.
 const ANY_VALUE = 'ALL';

@@ -2,14 +2,14 @@
 // recursive-descent parser that evaluates while it parses, in the same bottom-up order as
 // Kruise's yacc parser, so that the error Kruise reports (the last semantic error seen, which
 // wins over a syntax error) is the one reported here.
-import { Quantity } from '../sidecarset/quantity.js';
+import { Quantity } from '../k8s/quantity.js';
 
 export type ExprValue = { kind: 'number'; value: number } | { kind: 'quantity'; value: Quantity };
 export type ExprOutcome<T> = { ok: true; value: T } | { ok: false; error: string };
 
 /** Kruise has no limits; these only keep hostile SidecarSets from costing time or stack. */
 export const MAX_EXPRESSION_LENGTH = 1000;
-export const MAX_EXPRESSION_NESTING = 100;
+const MAX_EXPRESSION_NESTING = 100;
 
 const QUANTITY_UNITS: ReadonlySet<string> = new Set(['m', 'k', 'M', 'G', 'T', 'P', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi']);
 

@@ -6,8 +6,8 @@ import {
   MAX_EXPRESSION_LENGTH,
   validateResourceExpr,
   type ExprValue,
-} from '../../src/inject/resources-expr.js';
-import { Quantity } from '../../src/sidecarset/quantity.js';
+} from '../../src/sidecarset/resources-expr.js';
+import { Quantity } from '../../src/k8s/quantity.js';
 
 const q = (text: string): ExprValue => ({ kind: 'quantity', value: Quantity.parse(text) });
 

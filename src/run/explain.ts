@@ -4,9 +4,9 @@
 // (KRM) or as text (command-line mode); items are never changed.
 import type { Rule } from '../sidecarset/rules.js';
 import type { MatchOutcome } from '../match/order.js';
-import type { InjectOutcome, Problem } from '../inject/pipeline.js';
+import type { InjectOutcome } from '../inject/pipeline.js';
 import type { PodTemplate, PodTemplateRef } from '../workloads/locate.js';
-import type { FileRef, Result, Subject } from '../krm/results.js';
+import type { FileRef, Problem, Result, Subject } from '../krm/results.js';
 import { result } from '../krm/results.js';
 import { readInjectionRecords } from '../inject/ownership.js';
 import { skippedNamespace, whyNotSelected, type ExplainMatchContext, type OptOutReason } from '../match/explain.js';
@@ -106,7 +106,7 @@ function describeInjection(rule: Rule, ref: PodTemplateRef, step: string): strin
   }
   const spec = rule.set.spec;
   const names = (list: Array<{ name?: string }> | undefined) => (list ?? []).map((x) => x.name).join(', ');
-  // A SidecarSet's volume goes into the pod only when one of its containers mounts it (§3.6).
+  // A SidecarSet's volume goes into the pod only when one of its containers mounts it (pkg/webhook/pod/mutating/sidecarset.go, buildSidecars).
   const mounts = new Set([...(spec.containers ?? []), ...(spec.initContainers ?? [])].flatMap((c) => [...(c.volumeMounts ?? []), ...(c.volumeDevices ?? [])].map((m) => m.name)));
   const mounted = (spec.volumes ?? []).map((v) => v.name).filter((n) => mounts.has(n));
   const parts = [

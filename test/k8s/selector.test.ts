@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { labelSelectorMatches, isEmptySelector, SelectorError } from '../../src/match/selector.js';
+import { labelSelectorMatches, isEmptySelector, SelectorError } from '../../src/k8s/selector.js';
 
 describe('labelSelectorMatches', () => {
   const labels = { app: 'web', tier: '', env: 'prod' };
