@@ -93,7 +93,8 @@ function prepareRun(list: ResourceListInput, { configFile, itemFiles, overrides 
   const ruleNames: ReadonlySet<string> = new Set(rules.map((r) => r.name));
   // Opt-outs name SidecarSets; un-injection has none and goes by the records alone.
   const namespaceOptOut = uninject ? { levels: new Map(), problems: [] } : namespaceOptOuts(objects, ruleNames);
-  for (const p of namespaceOptOut.problems) results.push(result(p.severity, p.message, subjectOf(objects[p.position], itemFiles?.[p.position]), p.fieldPath));
+  for (const p of namespaceOptOut.problems)
+    results.push(result(p.severity, p.message, subjectOf(objects[p.position], itemFiles?.[p.position]), p.fieldPath));
   return {
     options,
     step: config.step,
@@ -119,7 +120,12 @@ function reportUnmatchedRules(state: RunState): void {
   for (const rule of state.options.mode === 'explain' ? [] : state.rules) {
     if (!state.matchedRules.has(rule.name) && !rule.set.spec.injectionStrategy?.paused) {
       state.results.push(
-        result('info', `SidecarSet ${rule.name} matches no pod template among the items; check its selector and namespaceSelector`, rule.subject, 'spec.selector'),
+        result(
+          'info',
+          `SidecarSet ${rule.name} matches no pod template among the items; check its selector and namespaceSelector`,
+          rule.subject,
+          'spec.selector',
+        ),
       );
     }
   }
@@ -132,7 +138,13 @@ function assembleOutput(state: RunState, list: ResourceListInput, outputs: Array
   const injectedItems = outputs.filter((o) => o.changed && o.injected).length;
   const strippedItems = outputs.filter((o) => o.changed && !o.injected).length;
   const failed = hasErrors(results);
-  const output = writeResourceList(list.apiVersion, outputs.map((o) => o.text), results, list.functionConfigText, list);
+  const output = writeResourceList(
+    list.apiVersion,
+    outputs.map((o) => o.text),
+    results,
+    list.functionConfigText,
+    list,
+  );
   const counts = (s: string) => results.filter((r) => r.severity === s).length;
   const lines = results.filter((r) => r.severity !== 'info').map(formatResult);
   const done = {

@@ -17,7 +17,9 @@ function sourceFiles(dir: string): string[] {
 
 /** The relative imports of a module (static imports, re-exports, `import()` types), as paths under src/. */
 function importsOf(file: string, text: string): string[] {
-  const specifiers = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'";]*?\bfrom\s*'([^']+)'|\bimport\(\s*'([^']+)'\s*\)/g)].map((m) => m[1] ?? m[2]);
+  const specifiers = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'";]*?\bfrom\s*'([^']+)'|\bimport\(\s*'([^']+)'\s*\)/g)].map(
+    (m) => m[1] ?? m[2],
+  );
   return specifiers.filter((s) => s.startsWith('.')).map((s) => normalize(join(dirname(file), s)).replace(/\.js$/, '.ts'));
 }
 
@@ -38,7 +40,8 @@ const graph = new Map(files.map((f) => [f, importsOf(f, readFileSync(join(src, f
 
 describe('architecture', () => {
   it('reads imports of every kind', () => {
-    const text = "import { a } from './a.js';\nimport type {\n  B,\n} from '../x/b.js';\nexport { c } from './c.js';\nlet d: import('../y/d.js').D;\nimport { e } from 'yaml';";
+    const text =
+      "import { a } from './a.js';\nimport type {\n  B,\n} from '../x/b.js';\nexport { c } from './c.js';\nlet d: import('../y/d.js').D;\nimport { e } from 'yaml';";
     expect(importsOf('inject/p.ts', text)).toEqual(['inject/a.ts', 'x/b.ts', 'inject/c.ts', 'y/d.ts']);
     expect([...graph.values()].flat().length).toBeGreaterThan(100);
   });
@@ -52,7 +55,9 @@ describe('architecture', () => {
   it('imports only from the same layer or a lower one', () => {
     const rank = new Map(statedLayers().map((l, i) => [l, i]));
     const upward = [...graph].flatMap(([file, imports]) =>
-      imports.filter((target) => (rank.get(layerOf(target)) ?? -1) > (rank.get(layerOf(file)) ?? -1)).map((target) => `${file} → ${target}`),
+      imports
+        .filter((target) => (rank.get(layerOf(target)) ?? -1) > (rank.get(layerOf(file)) ?? -1))
+        .map((target) => `${file} → ${target}`),
     );
     expect(upward).toEqual([]);
   });

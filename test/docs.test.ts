@@ -42,7 +42,12 @@ describe('functions/inject-sidecarsets/README.md, the full option reference', ()
   it('lists every example, and metadata.yaml links every example', () => {
     expect(examples.length).toBeGreaterThan(0);
     const list = /Each directory under `examples\/`[^]*?(?:\n\n|$)/.exec(catalog)?.[0] ?? '';
-    expect(list.match(/`inject-[a-z-]+`/g)?.map((name) => name.slice(1, -1)).sort()).toEqual([...examples].sort());
+    expect(
+      list
+        .match(/`inject-[a-z-]+`/g)
+        ?.map((name) => name.slice(1, -1))
+        .sort(),
+    ).toEqual([...examples].sort());
     const metadata = YAML.parse(read('functions/inject-sidecarsets/metadata.yaml')) as { examplePackageURLs: string[] };
     expect(metadata.examplePackageURLs.map((url) => url.split('/').at(-1)).sort()).toEqual([...examples].sort());
   });
@@ -93,7 +98,9 @@ describe('deploy/argocd/plugin.yaml', () => {
     const plugin = YAML.parse(read('deploy/argocd/plugin.yaml')) as { spec: { parameters: { static: { name: string; title: string }[] } } };
     const announced = plugin.spec.parameters.static;
     const gates = CONFIGMAP_KEYS.filter((key) => featureGates.includes(key));
-    expect(announced.map((p) => p.name).sort()).toEqual([...CONFIGMAP_KEYS.filter((key) => !gates.includes(key)), 'featureGates', 'recurse'].sort());
+    expect(announced.map((p) => p.name).sort()).toEqual(
+      [...CONFIGMAP_KEYS.filter((key) => !gates.includes(key)), 'featureGates', 'recurse'].sort(),
+    );
     const gateTitle = announced.find((p) => p.name === 'featureGates')?.title ?? '';
     for (const gate of gates) expect(gateTitle).toContain(gate);
   });

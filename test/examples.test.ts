@@ -14,7 +14,9 @@ import { BUNDLE, ROOT, assertTools, describeRun, runCommand, skipWithout, tempDi
 const SOURCES = [join(ROOT, 'functions/inject-sidecarsets/examples'), join(ROOT, 'test/fixtures/render')];
 const update = process.env.UPDATE_EXPECTED === '1';
 const examples = SOURCES.flatMap((dir) =>
-  readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => relative(ROOT, join(dir, d.name))),
+  readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => relative(ROOT, join(dir, d.name))),
 ).sort();
 const skip = skipWithout('catalog examples (kpt fn render)', ['kpt']);
 
@@ -54,7 +56,9 @@ describe.skipIf(skip)('catalog examples', () => {
     const source = join(ROOT, example);
     const name = example.split('/').pop() as string;
     const expectedDir = join(source, '.expected');
-    const config = existsSync(join(expectedDir, 'config.yaml')) ? parse(readFileSync(join(expectedDir, 'config.yaml'), 'utf8')) ?? {} : {};
+    const config = existsSync(join(expectedDir, 'config.yaml'))
+      ? (parse(readFileSync(join(expectedDir, 'config.yaml'), 'utf8')) ?? {})
+      : {};
     const wantExit = config.exitCode ?? 0;
     const work = temp.make();
     const pkg = join(work, name);
@@ -65,7 +69,8 @@ describe.skipIf(skip)('catalog examples', () => {
     expect(first.status, describeRun('first render', first)).toBe(wantExit);
     const after = packageFiles(pkg);
     for (const file of SCAFFOLDING) {
-      if (existsSync(join(source, file)) && file !== 'Kptfile.fixture') expect(after.get(file), file).toBe(readFileSync(join(source, file), 'utf8'));
+      if (existsSync(join(source, file)) && file !== 'Kptfile.fixture')
+        expect(after.get(file), file).toBe(readFileSync(join(source, file), 'utf8'));
       after.delete(file);
     }
     const results = readFileSync(join(work, 'results1', 'results.yaml'), 'utf8');

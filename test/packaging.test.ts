@@ -9,7 +9,10 @@ import { ROOT } from './e2e/helpers.js';
 type Version = [number, number, number];
 
 const parseVersion = (text: string): Version => {
-  const [major = 0, minor = 0, patch = 0] = text.replace(/^v/, '').split('.').map((n) => (n === 'x' ? 0 : Number(n)));
+  const [major = 0, minor = 0, patch = 0] = text
+    .replace(/^v/, '')
+    .split('.')
+    .map((n) => (n === 'x' ? 0 : Number(n)));
   return [major, minor, patch];
 };
 const compare = (a: Version, b: Version): number => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];

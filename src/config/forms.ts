@@ -53,10 +53,7 @@ export function stepIdentity(functionConfig: unknown, options: Options): string 
 
 export function isSidecarSet(obj: unknown): boolean {
   return (
-    isPlainObject(obj) &&
-    obj.kind === 'SidecarSet' &&
-    typeof obj.apiVersion === 'string' &&
-    obj.apiVersion.startsWith('apps.kruise.io/')
+    isPlainObject(obj) && obj.kind === 'SidecarSet' && typeof obj.apiVersion === 'string' && obj.apiVersion.startsWith('apps.kruise.io/')
   );
 }
 
@@ -83,86 +80,61 @@ export function readConfiguration(
   return { ...form, step: stepIdentity(hasFunctionConfig ? functionConfig : undefined, form.options) };
 }
 
+/** What every form reads its rules with: the config's subject, its results, the two rule sources. */
+interface FormContext {
+  configSubject: Subject;
+  results: Result[];
+  /** The SidecarSets among the items. */
+  fromItems: () => RuleSource[];
+  /** SidecarSets the config holds. */
+  fromConfig: (objects: unknown[]) => RuleSource[];
+}
+
+type FormReading = Omit<Configuration, 'step'>;
+
 function readForm(
   functionConfig: unknown,
   hasFunctionConfig: boolean,
   items: readonly unknown[],
   configFile?: FileRef,
   itemFiles?: readonly (FileRef | undefined)[],
-): Omit<Configuration, 'step'> {
-  const results: Result[] = [];
-  const fromItems = (): RuleSource[] =>
-    items.flatMap((object, i) =>
-      isSidecarSet(object) ? [{ object: storedSidecarSet(object), subject: subjectOf(object, itemFiles?.[i]), from: 'items' as const }] : [],
-    );
+): FormReading {
   const configSubject = subjectOf(functionConfig, configFile);
-  // The SidecarSets in a config come from the config's file, which the config's own path
-  // annotation names when a generator wrote it (deploy/argocd/generate.sh) or kpt read it.
-  const fromConfig = (objects: unknown[]): RuleSource[] =>
-    objects.map((object) => ({ object: storedSidecarSet(object), subject: subjectOf(object, configSubject.file), from: 'functionConfig' as const }));
-
-  const itemsAreRules = (options: Options, why: string): Omit<Configuration, 'step'> => {
-    const rules = fromItems();
-    results.push(
-      result('info', `${why}: the ${rules.length} SidecarSet(s) among the items are the rules`, configSubject),
-    );
-    return { options, rules, results };
+  const context: FormContext = {
+    configSubject,
+    results: [],
+    fromItems: () =>
+      items.flatMap((object, i) =>
+        isSidecarSet(object)
+          ? [{ object: storedSidecarSet(object), subject: subjectOf(object, itemFiles?.[i]), from: 'items' as const }]
+          : [],
+      ),
+    // The SidecarSets in a config come from the config's file, which the config's own path
+    // annotation names when a generator wrote it (deploy/argocd/generate.sh) or kpt read it.
+    fromConfig: (objects) =>
+      objects.map((object) => ({
+        object: storedSidecarSet(object),
+        subject: subjectOf(object, configSubject.file),
+        from: 'functionConfig' as const,
+      })),
   };
-
+  const { results } = context;
   if (!hasFunctionConfig || functionConfig === null || functionConfig === undefined) {
-    return itemsAreRules(DEFAULT_OPTIONS, 'no functionConfig');
+    return itemsAreRules(DEFAULT_OPTIONS, 'no functionConfig', context);
   }
   if (!isPlainObject(functionConfig)) {
     results.push(result('error', 'functionConfig is not an object', configSubject));
     return { options: DEFAULT_OPTIONS, rules: [], results };
   }
   const { apiVersion, kind } = functionConfig;
-
-  if (isSidecarSet(functionConfig)) {
-    return { options: DEFAULT_OPTIONS, rules: fromConfig([functionConfig]), results };
-  }
-  if ((kind === 'List' && apiVersion === 'v1') || kind === 'SidecarSetList') {
-    const list = functionConfig.items;
-    if (!Array.isArray(list)) {
-      results.push(result('error', `functionConfig ${kind} has no items list`, configSubject, 'items'));
-      return { options: DEFAULT_OPTIONS, rules: [], results };
-    }
-    list.forEach((obj, i) => {
-      if (!isSidecarSet(obj)) {
-        results.push(
-          result('error', `functionConfig ${kind} item ${i} is not an apps.kruise.io SidecarSet`, configSubject, `items[${i}]`),
-        );
-      }
-    });
-    return { options: DEFAULT_OPTIONS, rules: fromConfig(list.filter(isSidecarSet)), results };
-  }
+  if (isSidecarSet(functionConfig)) return { options: DEFAULT_OPTIONS, rules: context.fromConfig([functionConfig]), results };
+  if ((kind === 'List' && apiVersion === 'v1') || kind === 'SidecarSetList') return readListForm(functionConfig, String(kind), context);
   if (kind === 'ConfigMap' && apiVersion === 'v1') {
     const options = optionsFromConfigMap(functionConfig.data, configSubject, results);
-    return itemsAreRules(options, isPlainObject(functionConfig.data) && Object.keys(functionConfig.data).length > 0
-      ? 'ConfigMap functionConfig'
-      : 'empty ConfigMap functionConfig');
+    const filled = isPlainObject(functionConfig.data) && Object.keys(functionConfig.data).length > 0;
+    return itemsAreRules(options, filled ? 'ConfigMap functionConfig' : 'empty ConfigMap functionConfig', context);
   }
-  if (kind === CONFIG_KIND) {
-    const spec = isPlainObject(functionConfig.spec) ? functionConfig.spec : {};
-    // The schema checks the embedded SidecarSets as the apiserver would store them.
-    const sets = Array.isArray(spec.sidecarSets) ? spec.sidecarSets.map(storedSidecarSet) : [];
-    // An embedded SidecarSet's own errors are reported on it, by name, when its rule is prepared
-    // (sidecarset/rules.ts), like those of a SidecarSet config; the config's are reported here.
-    const ownErrorOf = (pointer: string) => /^\/spec\/sidecarSets\/(\d+)\//.exec(pointer);
-    const errors = schemaErrors('config', Array.isArray(spec.sidecarSets) ? { ...functionConfig, spec: { ...spec, sidecarSets: sets } } : functionConfig)
-      .filter((e) => !isPlainObject(sets[Number(ownErrorOf(e.pointer)?.[1] ?? -1)]));
-    for (const e of errors) {
-      results.push(
-        result('error', `invalid ${CONFIG_KIND} config: ${pointerToPath(e.pointer) || '(root)'} (${e.pointer || '/'}): ${e.message}`, configSubject, pointerToPath(e.pointer)),
-      );
-    }
-    if (errors.length > 0) return { options: DEFAULT_OPTIONS, rules: [], results };
-    const options = mergeOptions(spec);
-    if (sets.length === 0) return itemsAreRules({ ...options, sidecarSetsFromItems: true }, `${CONFIG_KIND} without sidecarSets`);
-    const rules = fromConfig(sets);
-    if (options.sidecarSetsFromItems) rules.push(...fromItems());
-    return { options, rules, results };
-  }
+  if (kind === CONFIG_KIND) return readConfigForm(functionConfig, context);
   results.push(
     result(
       'error',
@@ -171,6 +143,58 @@ function readForm(
     ),
   );
   return { options: DEFAULT_OPTIONS, rules: [], results };
+}
+
+function itemsAreRules(options: Options, why: string, { fromItems, results, configSubject }: FormContext): FormReading {
+  const rules = fromItems();
+  results.push(result('info', `${why}: the ${rules.length} SidecarSet(s) among the items are the rules`, configSubject));
+  return { options, rules, results };
+}
+
+/** A `v1 List` or a `SidecarSetList` of SidecarSets. */
+function readListForm(
+  functionConfig: Record<string, unknown>,
+  kind: string,
+  { configSubject, results, fromConfig }: FormContext,
+): FormReading {
+  const list = functionConfig.items;
+  if (!Array.isArray(list)) {
+    results.push(result('error', `functionConfig ${kind} has no items list`, configSubject, 'items'));
+    return { options: DEFAULT_OPTIONS, rules: [], results };
+  }
+  list.forEach((obj, i) => {
+    if (!isSidecarSet(obj)) {
+      results.push(result('error', `functionConfig ${kind} item ${i} is not an apps.kruise.io SidecarSet`, configSubject, `items[${i}]`));
+    }
+  });
+  return { options: DEFAULT_OPTIONS, rules: fromConfig(list.filter(isSidecarSet)), results };
+}
+
+/** The function's own config kind: options, and SidecarSets embedded or taken from the items. */
+function readConfigForm(functionConfig: Record<string, unknown>, context: FormContext): FormReading {
+  const { configSubject, results } = context;
+  const spec = isPlainObject(functionConfig.spec) ? functionConfig.spec : {};
+  // The schema checks the embedded SidecarSets as the apiserver would store them.
+  const sets = Array.isArray(spec.sidecarSets) ? spec.sidecarSets.map(storedSidecarSet) : [];
+  // An embedded SidecarSet's own errors are reported on it, by name, when its rule is prepared
+  // (sidecarset/rules.ts), like those of a SidecarSet config; the config's are reported here.
+  const ownErrorOf = (pointer: string) => /^\/spec\/sidecarSets\/(\d+)\//.exec(pointer);
+  const errors = schemaErrors(
+    'config',
+    Array.isArray(spec.sidecarSets) ? { ...functionConfig, spec: { ...spec, sidecarSets: sets } } : functionConfig,
+  ).filter((e) => !isPlainObject(sets[Number(ownErrorOf(e.pointer)?.[1] ?? -1)]));
+  for (const e of errors) {
+    const path = pointerToPath(e.pointer);
+    results.push(
+      result('error', `invalid ${CONFIG_KIND} config: ${path || '(root)'} (${e.pointer || '/'}): ${e.message}`, configSubject, path),
+    );
+  }
+  if (errors.length > 0) return { options: DEFAULT_OPTIONS, rules: [], results };
+  const options = mergeOptions(spec);
+  if (sets.length === 0) return itemsAreRules({ ...options, sidecarSetsFromItems: true }, `${CONFIG_KIND} without sidecarSets`, context);
+  const rules = context.fromConfig(sets);
+  if (options.sidecarSetsFromItems) rules.push(...context.fromItems());
+  return { options, rules, results };
 }
 
 function mergeOptions(spec: Record<string, unknown>): Options {
@@ -194,8 +218,7 @@ const enumOption =
     return undefined;
   };
 
-const boolValue = (value: string): boolean | undefined =>
-  value === 'true' ? true : value === 'false' ? false : undefined;
+const boolValue = (value: string): boolean | undefined => (value === 'true' ? true : value === 'false' ? false : undefined);
 
 const boolOption =
   (set: (options: Options, v: boolean) => void): StringOption =>
@@ -230,9 +253,7 @@ const CONFIGMAP_OPTIONS: Record<string, StringOption> = {
     return undefined;
   },
   EnableSortSidecarContainerByName: boolOption((o, v) => (o.featureGates.EnableSortSidecarContainerByName = v)),
-  SidecarSetPatchPodMetadataDefaultsAllowed: boolOption(
-    (o, v) => (o.featureGates.SidecarSetPatchPodMetadataDefaultsAllowed = v),
-  ),
+  SidecarSetPatchPodMetadataDefaultsAllowed: boolOption((o, v) => (o.featureGates.SidecarSetPatchPodMetadataDefaultsAllowed = v)),
   SidecarSetServiceAccountInjection: boolOption((o, v) => (o.featureGates.SidecarSetServiceAccountInjection = v)),
   injectionTimestamp: (v, o) => {
     if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(v)) return 'must be an RFC 3339 UTC time with seconds, e.g. 2025-03-01T08:09:10Z';
@@ -240,7 +261,10 @@ const CONFIGMAP_OPTIONS: Record<string, StringOption> = {
     return undefined;
   },
   serviceAccountsManagedElsewhere: (v, o) => {
-    const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+    const list = v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const bad = list.find((s) => !/^[^/]+\/[^/]+$/.test(s));
     if (bad) return `entry ${JSON.stringify(bad)} is not namespace/name`;
     o.serviceAccountsManagedElsewhere = list;
@@ -258,7 +282,12 @@ function optionsFromConfigMap(data: unknown, subject: Subject, results: Result[]
     const apply = Object.prototype.hasOwnProperty.call(CONFIGMAP_OPTIONS, key) ? CONFIGMAP_OPTIONS[key] : undefined;
     if (!apply) {
       results.push(
-        result('error', `unknown option ${JSON.stringify(key)} in the ConfigMap functionConfig; known options: ${CONFIGMAP_KEYS.join(', ')}`, subject, `data.${key}`),
+        result(
+          'error',
+          `unknown option ${JSON.stringify(key)} in the ConfigMap functionConfig; known options: ${CONFIGMAP_KEYS.join(', ')}`,
+          subject,
+          `data.${key}`,
+        ),
       );
       continue;
     }

@@ -20,12 +20,8 @@ export function schemaErrors(kind: 'SidecarSet' | 'config', value: unknown): Sch
   if (validate(value)) return [];
   const raw = (validate.errors ?? []).filter((e) => e.keyword !== 'if');
   // A field that does not exist in this apiVersion is reported once, not also with its type.
-  const unknownFieldPointers = new Set(
-    raw.filter((e) => e.keyword === 'false schema').map((e) => e.instancePath),
-  );
-  const errors = raw
-    .filter((e) => e.keyword === 'false schema' || !unknownFieldPointers.has(e.instancePath))
-    .map(toSchemaError);
+  const unknownFieldPointers = new Set(raw.filter((e) => e.keyword === 'false schema').map((e) => e.instancePath));
+  const errors = raw.filter((e) => e.keyword === 'false schema' || !unknownFieldPointers.has(e.instancePath)).map(toSchemaError);
   return dedupe(errors);
 }
 

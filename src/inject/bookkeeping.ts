@@ -3,7 +3,6 @@
 import { goJson } from '../sidecarset/go-json.js';
 import { byteOrder } from '../util/go-string-order.js';
 
-
 /** Stands in for the admission time, which a render has not got (ARCHITECTURE.md). */
 export const EPOCH_TIMESTAMP = '1970-01-01T00:00:00Z';
 
@@ -22,7 +21,6 @@ export function goMapJson<T>(map: ReadonlyMap<string, T>, encode: (v: T) => stri
   const keys = [...map.keys()].sort(byteOrder);
   return `{${keys.map((k) => `${goJson(k)}:${encode(map.get(k) as T)}`).join(',')}}`;
 }
-
 
 function encodeEntry(e: HashEntry, withRevision: boolean): string {
   const ordered: Record<string, unknown> = {

@@ -80,7 +80,6 @@ function envNamesOf(entry: TransferEnvVar): string[] {
   return [...names].sort(byteOrder);
 }
 
-
 /** The source container name, and the fieldPath it was read from if any. */
 function sourceContainerOf(
   entry: TransferEnvVar,

@@ -21,7 +21,10 @@ export function hotUpgradeContainers(c: SidecarContainer): {
     twin.env = [
       ...(twin.env ?? []),
       { name: 'SIDECARSET_VERSION', valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${versionAnnotation(twin.name)}']` } } },
-      { name: 'SIDECARSET_VERSION_ALT', valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${versionAltAnnotation(twin.name)}']` } } },
+      {
+        name: 'SIDECARSET_VERSION_ALT',
+        valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${versionAltAnnotation(twin.name)}']` } },
+      },
     ];
   }
   const annotations = new Map([

@@ -204,7 +204,6 @@ function marshal(root: Member): string {
   return out;
 }
 
-
 const HTML_ESCAPES: Record<string, string> = {
   '<': '\\u003c',
   '>': '\\u003e',

@@ -69,21 +69,37 @@ export function recordShapeProblem(value: unknown): string | undefined {
   if (annotations !== undefined && !(isObject(annotations) && Object.values(annotations).every(isChange))) {
     return 'annotations is not a map of {before, after}';
   }
-  if (spec !== undefined && !(isObject(spec) && Object.entries(spec).every(([k, v]) => (RECORDED_SPEC_FIELDS as readonly string[]).includes(k) && isChange(v)))) {
+  if (
+    spec !== undefined &&
+    !(isObject(spec) && Object.entries(spec).every(([k, v]) => (RECORDED_SPEC_FIELDS as readonly string[]).includes(k) && isChange(v)))
+  ) {
     return `spec records other fields than ${RECORDED_SPEC_FIELDS.join(', ')}`;
   }
   if (ownVolumes !== undefined && !(Array.isArray(ownVolumes) && ownVolumes.every((n) => typeof n === 'string'))) {
     return 'ownVolumes is not a list of names';
   }
-  for (const [key, list] of [['replacedContainers', replacedContainers], ['replacedInitContainers', replacedInitContainers]] as const) {
+  for (const [key, list] of [
+    ['replacedContainers', replacedContainers],
+    ['replacedInitContainers', replacedInitContainers],
+  ] as const) {
     if (list !== undefined && !(Array.isArray(list) && list.every((c) => isObject(c) && typeof c.name === 'string'))) {
       return `${key} is not a list of containers`;
     }
   }
   const positioned = (list: unknown, key: 'volume' | 'mount') =>
-    Array.isArray(list) && list.every((e) => isObject(e) && Number.isInteger(e.index) && isObject(e[key]) && typeof (e[key] as Record<string, unknown>).name === 'string');
-  if (value.removedVolumes !== undefined && !positioned(value.removedVolumes, 'volume')) return 'removedVolumes is not a list of {index, volume}';
-  if (value.removedMounts !== undefined && !(positioned(value.removedMounts, 'mount') && (value.removedMounts as Record<string, unknown>[]).every((e) => typeof e.container === 'string'))) {
+    Array.isArray(list) &&
+    list.every(
+      (e) => isObject(e) && Number.isInteger(e.index) && isObject(e[key]) && typeof (e[key] as Record<string, unknown>).name === 'string',
+    );
+  if (value.removedVolumes !== undefined && !positioned(value.removedVolumes, 'volume'))
+    return 'removedVolumes is not a list of {index, volume}';
+  if (
+    value.removedMounts !== undefined &&
+    !(
+      positioned(value.removedMounts, 'mount') &&
+      (value.removedMounts as Record<string, unknown>[]).every((e) => typeof e.container === 'string')
+    )
+  ) {
     return 'removedMounts is not a list of {container, index, mount}';
   }
   return undefined;
@@ -143,7 +159,9 @@ function giveBackRemoved(spec: V1PodSpec, record: OverwrittenRecord, blocked: Ov
     else spec.volumes = inserted(volumes, index, deepClone(volume));
   }
   for (const removed of record.removedMounts ?? []) {
-    const key = (['containers', 'initContainers'] as const).find((k) => spec[k]?.some((c) => c.name === removed.container && !isInjectedSidecar(c)));
+    const key = (['containers', 'initContainers'] as const).find((k) =>
+      spec[k]?.some((c) => c.name === removed.container && !isInjectedSidecar(c)),
+    );
     const container = key && spec[key]!.find((c) => c.name === removed.container);
     const mounts = container?.volumeMounts ?? [];
     if (!key || !container || mounts.some((m) => m.name === removed.mount.name && m.mountPath === removed.mount.mountPath)) {
@@ -195,13 +213,17 @@ export function recordOverwrites(
   const is = after.spec as unknown as Record<string, unknown>;
   for (const field of RECORDED_SPEC_FIELDS) {
     if (field === 'imagePullSecrets') continue;
-    if (!deepEqual(was[field] ?? null, is[field] ?? null)) spec[field] = { before: deepClone(was[field] ?? null), after: deepClone(is[field] ?? null) };
+    if (!deepEqual(was[field] ?? null, is[field] ?? null))
+      spec[field] = { before: deepClone(was[field] ?? null), after: deepClone(is[field] ?? null) };
     else if (blocked.spec?.[field] && stillWritten.serviceAccount) spec[field] = blocked.spec[field];
   }
   if (Object.keys(spec).length > 0) record.spec = spec;
 
   const originals = (list: V1Container[] | undefined, names: readonly string[]) =>
-    names.map((name) => list?.find((c) => c.name === name)).filter((c): c is V1Container => c !== undefined).map(deepClone);
+    names
+      .map((name) => list?.find((c) => c.name === name))
+      .filter((c): c is V1Container => c !== undefined)
+      .map(deepClone);
   const containers = originals(before.spec.containers, replaced.containers);
   if (containers.length > 0) record.replacedContainers = containers;
   const initContainers = originals(before.spec.initContainers, replaced.initContainers);
@@ -215,9 +237,15 @@ export function recordOverwrites(
  * The template's own volumes, and mounts of its own containers, that `after` no longer has: the
  * injection removes nothing else of the template's (service-account.ts, removePreviousToken).
  */
-function removedFrom(before: V1PodSpec, after: V1PodSpec, injectedVolumes: ReadonlySet<string>): Pick<OverwrittenRecord, 'removedVolumes' | 'removedMounts'> {
+function removedFrom(
+  before: V1PodSpec,
+  after: V1PodSpec,
+  injectedVolumes: ReadonlySet<string>,
+): Pick<OverwrittenRecord, 'removedVolumes' | 'removedMounts'> {
   const kept = new Set((after.volumes ?? []).map((v) => v.name));
-  const removedVolumes = (before.volumes ?? []).flatMap((volume, index) => (kept.has(volume.name) || injectedVolumes.has(volume.name) ? [] : [{ index, volume: deepClone(volume) }]));
+  const removedVolumes = (before.volumes ?? []).flatMap((volume, index) =>
+    kept.has(volume.name) || injectedVolumes.has(volume.name) ? [] : [{ index, volume: deepClone(volume) }],
+  );
   const removedMounts: RemovedMount[] = [];
   for (const key of ['containers', 'initContainers'] as const) {
     for (const container of before[key] ?? []) {
@@ -225,7 +253,8 @@ function removedFrom(before: V1PodSpec, after: V1PodSpec, injectedVolumes: Reado
       const now = after[key]?.find((c) => c.name === container.name);
       if (!now || isInjectedSidecar(now)) continue;
       (container.volumeMounts ?? []).forEach((mount, index) => {
-        if (!(now.volumeMounts ?? []).some((m) => m.name === mount.name && m.mountPath === mount.mountPath)) removedMounts.push({ container: container.name, index, mount: deepClone(mount) });
+        if (!(now.volumeMounts ?? []).some((m) => m.name === mount.name && m.mountPath === mount.mountPath))
+          removedMounts.push({ container: container.name, index, mount: deepClone(mount) });
       });
     }
   }

@@ -52,7 +52,8 @@ export function readInjectionRecords(annotations: Readonly<Record<string, string
   const text = annotations[INJECTIONS_ANNOTATION];
   if (text === undefined) {
     const legacy = readRecord(annotations);
-    if (legacy !== undefined && 'invalid' in legacy) return { kind: 'invalid', annotation: OVERWRITTEN_ANNOTATION, problem: legacy.invalid };
+    if (legacy !== undefined && 'invalid' in legacy)
+      return { kind: 'invalid', annotation: OVERWRITTEN_ANNOTATION, problem: legacy.invalid };
     return { kind: 'none', legacyOverwritten: legacy };
   }
   let parsed: unknown;
@@ -86,7 +87,10 @@ function stepRecordProblem(value: unknown): string | undefined {
       if (typeof parsed === 'string') return `placement of ${JSON.stringify(name)}: ${parsed}`;
     }
   }
-  if (value.emptyBefore !== undefined && !(Array.isArray(value.emptyBefore) && value.emptyBefore.every((n) => (EMPTY_FIELDS as readonly unknown[]).includes(n)))) {
+  if (
+    value.emptyBefore !== undefined &&
+    !(Array.isArray(value.emptyBefore) && value.emptyBefore.every((n) => (EMPTY_FIELDS as readonly unknown[]).includes(n)))
+  ) {
     return `emptyBefore is not a list of ${EMPTY_FIELDS.join(', ')}`;
   }
   return value.overwritten === undefined ? undefined : recordShapeProblem(value.overwritten);
@@ -143,7 +147,8 @@ export function adoptLegacyInjection(
   const present = new Set([...(spec.containers ?? []), ...(spec.initContainers ?? [])].filter(isInjectedSidecar).map((c) => c.name));
   const containers = new Set(ours.flatMap((e) => (e.sidecarList ?? []).flatMap(withTwins)).filter((n) => present.has(n)));
   // Classic init containers are in no sidecarList; they are this function's when every entry is.
-  if (ours.length > 0 && ours.length === hashes.size) for (const c of spec.initContainers ?? []) if (isInjectedSidecar(c)) containers.add(c.name);
+  if (ours.length > 0 && ours.length === hashes.size)
+    for (const c of spec.initContainers ?? []) if (isInjectedSidecar(c)) containers.add(c.name);
   const ownVolumes = new Set(overwritten?.ownVolumes ?? []);
   const volumes = ours.length > 0 ? [...volumesOnlySidecarsMount(spec)].filter((name) => !ownVolumes.has(name)) : [];
   return { sidecarSets: ours.map((e) => e.sidecarSetName), containers: [...containers], volumes, overwritten };
@@ -152,4 +157,3 @@ export function adoptLegacyInjection(
 export function withTwins(name: string): string[] {
   return [name, ...HOT_UPGRADE_SUFFIXES.map((s) => name + s)];
 }
-

@@ -39,7 +39,12 @@ import {
   parseHashAnnotation,
   parseStringMap,
 } from './bookkeeping.js';
-import { HASH_ANNOTATION, HASH_WITHOUT_IMAGE_ANNOTATION, INJECTED_LIST_ANNOTATION, WORKING_HOT_UPGRADE_ANNOTATION } from '../sidecarset/kruise-keys.js';
+import {
+  HASH_ANNOTATION,
+  HASH_WITHOUT_IMAGE_ANNOTATION,
+  INJECTED_LIST_ANNOTATION,
+  WORKING_HOT_UPGRADE_ANNOTATION,
+} from '../sidecarset/kruise-keys.js';
 
 export interface InjectContext {
   options: Options;
@@ -114,7 +119,8 @@ export function injectTemplate(original: PodTemplate, matched: readonly Rule[], 
   if (!sidecars) return unchanged(original, problems);
   if (sidecars.init.length === 0 && sidecars.containers.length === 0) {
     const stripped = earlier.stripped;
-    if (stripped && stripped.containers.length + stripped.sidecarSets.length > 0) writeBookkeeping(state.annotations, state.bookkeeping, false);
+    if (stripped && stripped.containers.length + stripped.sidecarSets.length > 0)
+      writeBookkeeping(state.annotations, state.bookkeeping, false);
     recordStep(state, earlier, { containers: [], initContainers: [] }, []);
     return finish(state, []);
   }
@@ -125,9 +131,19 @@ export function injectTemplate(original: PodTemplate, matched: readonly Rule[], 
   injectServiceAccount(state, lists.all);
   mergePullSecrets(state, sidecars.pullSecrets);
   writeBookkeeping(state.annotations, state.bookkeeping, sidecars.hotInjected);
-  for (const key of [...sidecars.hotUpgradeAnnotations.keys()].sort(byteOrder)) state.annotations[key] = sidecars.hotUpgradeAnnotations.get(key) as string;
-  recordStep(state, earlier, replaced, lists.all.map((b) => b.container.name), placementRecord(lists.all));
-  return finish(state, [...lists.init, ...lists.containers].map((b) => b.container.name));
+  for (const key of [...sidecars.hotUpgradeAnnotations.keys()].sort(byteOrder))
+    state.annotations[key] = sidecars.hotUpgradeAnnotations.get(key) as string;
+  recordStep(
+    state,
+    earlier,
+    replaced,
+    lists.all.map((b) => b.container.name),
+    placementRecord(lists.all),
+  );
+  return finish(
+    state,
+    [...lists.init, ...lists.containers].map((b) => b.container.name),
+  );
 }
 
 function unchanged(original: PodTemplate, problems: Problem[]): InjectOutcome {
@@ -135,7 +151,13 @@ function unchanged(original: PodTemplate, problems: Problem[]): InjectOutcome {
 }
 
 /** The template with patchPodMetadata applied and Kruise's bookkeeping read; undefined when either fails (reported). */
-export function startInjection(original: PodTemplate, rules: readonly Rule[], owned: Ownership | undefined, ctx: InjectContext, problems: Problem[]): Injection | undefined {
+export function startInjection(
+  original: PodTemplate,
+  rules: readonly Rule[],
+  owned: Ownership | undefined,
+  ctx: InjectContext,
+  problems: Problem[],
+): Injection | undefined {
   const undone = owned?.undone;
   const pod: PodTemplate = { ...original, spec: { ...(undone?.spec ?? original.spec) } };
   const metadata = (pod.metadata = { ...(original.metadata ?? {}) });
@@ -260,12 +282,20 @@ export function buildSidecars(state: Injection, earlier: EarlierRun, injectedNow
     resourceTargetsExcluded: new Set([...injectedNow, ...earlier.otherSidecars]),
     limitRanges: state.ctx.limitRanges,
   };
-  const out: BuiltSidecars = { init: [], containers: [], candidateVolumes: [], pullSecrets: [], hotUpgradeAnnotations: new Map(), hotInjected: false };
+  const out: BuiltSidecars = {
+    init: [],
+    containers: [],
+    candidateVolumes: [],
+    pullSecrets: [],
+    hotUpgradeAnnotations: new Map(),
+    hotInjected: false,
+  };
   const timestamp = state.ctx.options.injectionTimestamp ?? EPOCH_TIMESTAMP;
   let failed = false;
   for (const rule of state.rules) {
     const volumesByName = new Map((rule.set.spec.volumes ?? []).map((v) => [v.name, v]));
-    if (!buildRuleSidecars({ rule, volumesByName, view, out, bookkeeping: state.bookkeeping, problems: state.problems }, timestamp)) failed = true;
+    if (!buildRuleSidecars({ rule, volumesByName, view, out, bookkeeping: state.bookkeeping, problems: state.problems }, timestamp))
+      failed = true;
   }
   return failed ? undefined : out;
 }
@@ -317,7 +347,12 @@ type SayAboutSidecar = (severity: Severity, message: string) => void;
  * One SidecarSet container made ready for this pod: resources by its resourcesPolicy, shared
  * mounts and env, hot-upgrade twins. Undefined when its resourcesPolicy fails (reported).
  */
-function buildSidecar(definition: SidecarContainer, kind: 'initContainers' | 'containers', index: number, b: RuleBuild): BuiltContainer[] | undefined {
+function buildSidecar(
+  definition: SidecarContainer,
+  kind: 'initContainers' | 'containers',
+  index: number,
+  b: RuleBuild,
+): BuiltContainer[] | undefined {
   const { rule } = b;
   // Only the fields in PER_POD_FIELDS are replaced below; the rest stays shared with the SidecarSet.
   const c: SidecarContainer = { ...definition };
@@ -325,7 +360,12 @@ function buildSidecar(definition: SidecarContainer, kind: 'initContainers' | 'co
     b.problems.push({ severity, message: `SidecarSet ${rule.name} ${kind}[${index}] (${c.name}): ${message}`, sidecarSets: [rule.name] });
   if (c.resourcesPolicy) {
     // Hot-upgrade twins of an earlier run are no targets either: in a first admission they do not exist yet.
-    const computed = computeSidecarResources({ sidecar: c, pod: b.view.pod, forbiddenNames: b.view.resourceTargetsExcluded, limitRanges: b.view.limitRanges as never });
+    const computed = computeSidecarResources({
+      sidecar: c,
+      pod: b.view.pod,
+      forbiddenNames: b.view.resourceTargetsExcluded,
+      limitRanges: b.view.limitRanges as never,
+    });
     if (!computed.ok) {
       say('error', `resourcesPolicy: ${computed.error}; the cluster would reject every pod of this template`);
       return undefined;
@@ -338,11 +378,18 @@ function buildSidecar(definition: SidecarContainer, kind: 'initContainers' | 'co
   const hot = c.upgradeStrategy?.upgradeType === 'HotUpgrade' && (kind === 'containers' || native);
   const placement = rule.placements?.get(c.name);
   if (!hot) {
-    const container = goOrderContainerChanged(orderedSidecar(definition), c, c.resourcesPolicy ? PER_POD_FIELDS_WITH_RESOURCES : PER_POD_FIELDS);
+    const container = goOrderContainerChanged(
+      orderedSidecar(definition),
+      c,
+      c.resourcesPolicy ? PER_POD_FIELDS_WITH_RESOURCES : PER_POD_FIELDS,
+    );
     return [{ container, policy: c.podInjectPolicy, rule: rule.name, placement }];
   }
   if (!c.upgradeStrategy?.hotUpgradeEmptyImage) {
-    say('warning', 'HotUpgrade without upgradeStrategy.hotUpgradeEmptyImage: the idle container gets no image and the pod will be rejected');
+    say(
+      'warning',
+      'HotUpgrade without upgradeStrategy.hotUpgradeEmptyImage: the idle container gets no image and the pod will be rejected',
+    );
   }
   b.out.hotInjected = true;
   const twins = hotUpgradeContainers(c);
@@ -360,7 +407,10 @@ function addPodVolumesAndEnv(c: SidecarContainer, b: RuleBuild, say: SayAboutSid
   const { view } = b;
   const shared = sharedMountsAndEnvs(view.containers, c);
   for (const m of shared.missingEnvs) {
-    say('warning', `shared mount ${m.mountPath} of container ${m.container} uses $(${m.env}) in subPathExpr, but that container defines no env ${m.env} (envFrom is not looked at), so it is not copied into the sidecar`);
+    say(
+      'warning',
+      `shared mount ${m.mountPath} of container ${m.container} uses $(${m.env}) in subPathExpr, but that container defines no env ${m.env} (envFrom is not looked at), so it is not copied into the sidecar`,
+    );
   }
   const transfer = transferEnvs(view.transferSources, view.labels, view.annotations, c);
   for (const w of transfer.warnings) say('warning', `${w.path}: ${w.message}`);
@@ -417,8 +467,10 @@ export function resolveNameConflicts(state: Injection, sidecars: BuiltSidecars, 
   if (otherSidecars.size > 0) {
     const spec = state.pod.spec;
     const onPod = [...(spec.initContainers ?? []), ...(spec.containers ?? [])];
-    const theirs = (b: BuiltContainer) => otherSidecars.has(b.container.name) && onPod.some((c) => c.name === b.container.name && isInjectedSidecar(c));
-    for (const b of [...init, ...containers].filter(theirs)) problems.push(crossStepConflict(b, state.bookkeeping.hashes, state.owned?.others));
+    const theirs = (b: BuiltContainer) =>
+      otherSidecars.has(b.container.name) && onPod.some((c) => c.name === b.container.name && isInjectedSidecar(c));
+    for (const b of [...init, ...containers].filter(theirs))
+      problems.push(crossStepConflict(b, state.bookkeeping.hashes, state.owned?.others));
     init = init.filter((b) => !theirs(b));
     containers = containers.filter((b) => !theirs(b));
   }
@@ -466,7 +518,9 @@ function mergeSidecars(state: Injection, lists: SidecarLists): { containers: str
   }
   if (lists.init.length > 0) spec.initContainers = initMerge.containers;
   spec.containers = containerMerge.containers;
-  problems.push(...resultingPodProblems(spec.initContainers ?? [], spec.containers, new Map(lists.all.map((b) => [b.container.name, b.rule]))));
+  problems.push(
+    ...resultingPodProblems(spec.initContainers ?? [], spec.containers, new Map(lists.all.map((b) => [b.container.name, b.rule]))),
+  );
   return {
     containers: containerMerge.replacedAppContainers.map((r) => r.name),
     initContainers: initMerge.replacedAppContainers.map((r) => r.name),
@@ -474,7 +528,10 @@ function mergeSidecars(state: Injection, lists: SidecarLists): { containers: str
 }
 
 /** A SidecarSet's volume comes with a container of it that mounts it, not with one a name conflict left out. */
-function sidecarVolumes(candidates: ReadonlyArray<{ volume: V1Volume; rule: string }>, built: readonly BuiltContainer[]): Array<{ volume: V1Volume; rule: string }> {
+function sidecarVolumes(
+  candidates: ReadonlyArray<{ volume: V1Volume; rule: string }>,
+  built: readonly BuiltContainer[],
+): Array<{ volume: V1Volume; rule: string }> {
   const mountedBy = (c: Container, name: string) => [...(c.volumeMounts ?? []), ...(c.volumeDevices ?? [])].some((m) => m.name === name);
   return candidates.filter((v) => built.some((b) => b.rule === v.rule && mountedBy(b.container, v.volume.name)));
 }
@@ -520,10 +577,18 @@ function recordStep(
       stripped: true,
     });
   }
-  const overwritten = recordOverwrites(owned.undone, { annotations, spec }, state.patchedKeys, replaced, owned.undone.blocked, {
-    annotations: new Set(rules.flatMap((r) => (r.set.spec.patchPodMetadata ?? []).flatMap((p) => Object.keys(p.annotations ?? {})))),
-    serviceAccount: ctx.options.featureGates.SidecarSetServiceAccountInjection && rules.some((r) => !!r.set.spec.serviceAccountName),
-  }, earlier.volumes);
+  const overwritten = recordOverwrites(
+    owned.undone,
+    { annotations, spec },
+    state.patchedKeys,
+    replaced,
+    owned.undone.blocked,
+    {
+      annotations: new Set(rules.flatMap((r) => (r.set.spec.patchPodMetadata ?? []).flatMap((p) => Object.keys(p.annotations ?? {})))),
+      serviceAccount: ctx.options.featureGates.SidecarSetServiceAccountInjection && rules.some((r) => !!r.set.spec.serviceAccountName),
+    },
+    earlier.volumes,
+  );
   const finalVolumes = (spec.volumes ?? []).map((v) => v.name);
   const finalSecrets = (spec.imagePullSecrets ?? []).map((s) => s.name).filter((n): n is string => typeof n === 'string');
   owned.records.set(ctx.step, {
@@ -553,7 +618,13 @@ function hashEntries(rule: Rule, timestamp: string, sidecarList: ReadonlySet<str
     const list = [...sidecarList].sort(byteOrder);
     const revision = rule.set.status?.latestRevision;
     entries = {
-      hash: { updateTimestamp: timestamp, hash: rule.hash, sidecarSetName: rule.name, sidecarList: list, ...(revision ? { controllerRevision: revision } : {}) },
+      hash: {
+        updateTimestamp: timestamp,
+        hash: rule.hash,
+        sidecarSetName: rule.name,
+        sidecarList: list,
+        ...(revision ? { controllerRevision: revision } : {}),
+      },
       withoutImage: { updateTimestamp: timestamp, hash: rule.hashWithoutImage, sidecarSetName: rule.name, sidecarList: list },
     };
     byTimestamp.set(timestamp, entries);
@@ -568,7 +639,10 @@ function writeBookkeeping(annotations: Record<string, string>, bookkeeping: Book
     else annotations[key] = value;
   };
   set(HASH_ANNOTATION, bookkeeping.hashes.size > 0 ? encodeHashMap(bookkeeping.hashes, true) : undefined);
-  set(HASH_WITHOUT_IMAGE_ANNOTATION, bookkeeping.hashesWithoutImage.size > 0 ? encodeHashMap(bookkeeping.hashesWithoutImage, false) : undefined);
+  set(
+    HASH_WITHOUT_IMAGE_ANNOTATION,
+    bookkeeping.hashesWithoutImage.size > 0 ? encodeHashMap(bookkeeping.hashesWithoutImage, false) : undefined,
+  );
   set(INJECTED_LIST_ANNOTATION, bookkeeping.injectedList.size > 0 ? [...bookkeeping.injectedList].sort(byteOrder).join(',') : undefined);
   if (hotInjected || annotations[WORKING_HOT_UPGRADE_ANNOTATION] !== undefined) {
     set(WORKING_HOT_UPGRADE_ANNOTATION, bookkeeping.hotWorking.size > 0 || hotInjected ? goMapJson(bookkeeping.hotWorking) : undefined);
@@ -625,18 +699,23 @@ function takeOwnership(original: PodTemplate, matched: readonly Rule[], ctx: Inj
     mine = records.get(ctx.step) ?? mine;
   } else {
     const hashes = parseHashAnnotation(annotations[HASH_ANNOTATION]);
-    if (typeof hashes !== 'string') mine = adoptLegacyInjection(original.spec, hashes, (ts) => isWrittenByThisFunction(ts, ctx.options), onTemplate.legacyOverwritten);
+    if (typeof hashes !== 'string')
+      mine = adoptLegacyInjection(original.spec, hashes, (ts) => isWrittenByThisFunction(ts, ctx.options), onTemplate.legacyOverwritten);
   }
   const others: InjectionRecords = new Map([...records].filter(([step]) => step !== ctx.step));
   const rules = matched.filter((rule) => !appliedByAnotherStep(rule, mine, others, annotations, problems));
 
-  const undone = mine.overwritten ? undoRecorded({ annotations, spec: original.spec }, mine.overwritten) : { annotations, spec: original.spec, blocked: {} };
+  const undone = mine.overwritten
+    ? undoRecorded({ annotations, spec: original.spec }, mine.overwritten)
+    : { annotations, spec: original.spec, blocked: {} };
   const keptSecrets = new Set<string>();
   const added = new Set(mine.imagePullSecrets ?? []);
   if (added.size > 0 && undone.spec.imagePullSecrets) {
     const wanted = new Set(rules.flatMap((r) => (r.set.spec.imagePullSecrets ?? []).map((s) => s.name)));
     const spec = undone.spec;
-    const fromServiceAccount = new Set((ctx.serviceAccountPullSecrets(spec.serviceAccountName || spec.serviceAccount || 'default') ?? []).map((s) => s.name));
+    const fromServiceAccount = new Set(
+      (ctx.serviceAccountPullSecrets(spec.serviceAccountName || spec.serviceAccount || 'default') ?? []).map((s) => s.name),
+    );
     // A list that holds only this step's additions is built again from scratch (mergePullSecrets: the
     // ServiceAccount's secrets come first when a pod has none). Otherwise what is still added keeps its place.
     const onlyMine = (spec.imagePullSecrets ?? []).every((s) => s.name !== undefined && added.has(s.name));
@@ -654,7 +733,13 @@ function takeOwnership(original: PodTemplate, matched: readonly Rule[], ctx: Inj
  * A SidecarSet that another step already applied to this template: the same spec is left as that
  * step injected it; a different spec under the same name is an error (which one would a cluster run?).
  */
-function appliedByAnotherStep(rule: Rule, mine: StepRecord, others: InjectionRecords, annotations: Record<string, string>, problems: Problem[]): boolean {
+function appliedByAnotherStep(
+  rule: Rule,
+  mine: StepRecord,
+  others: InjectionRecords,
+  annotations: Record<string, string>,
+  problems: Problem[],
+): boolean {
   if (mine.sidecarSets.includes(rule.name)) return false;
   const step = [...others].find(([, r]) => r.sidecarSets.includes(rule.name))?.[0];
   if (step === undefined) return false;
@@ -674,8 +759,8 @@ function crossStepConflict(built: BuiltContainer, hashes: HashMap, others: Injec
   const name = built.container.name;
   const [step] = [...(others ?? [])].find(([, r]) => r.containers.includes(name)) ?? [];
   const otherSet =
-    [...hashes.values()].find((e) => e.sidecarSetName !== built.rule && (e.sidecarList ?? []).some((n) => withTwins(n).includes(name)))?.sidecarSetName ??
-    [...(others ?? [])].find(([, r]) => r.containers.includes(name))?.[1].sidecarSets.join(', ');
+    [...hashes.values()].find((e) => e.sidecarSetName !== built.rule && (e.sidecarList ?? []).some((n) => withTwins(n).includes(name)))
+      ?.sidecarSetName ?? [...(others ?? [])].find(([, r]) => r.containers.includes(name))?.[1].sidecarSets.join(', ');
   return {
     severity: 'error',
     message: `SidecarSet ${built.rule} injects a container ${name}, and SidecarSet ${otherSet ?? '(unknown)'} of another step (${step}) already injected a container of that name into this template; the other step's container is kept`,

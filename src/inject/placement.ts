@@ -28,7 +28,11 @@ export interface PlacementContext {
   placedEarlier: ReadonlySet<string>;
 }
 
-export function placementContext(built: readonly BuiltContainer[], mine: StepRecord | undefined, others: Iterable<StepRecord>): PlacementContext {
+export function placementContext(
+  built: readonly BuiltContainer[],
+  mine: StepRecord | undefined,
+  others: Iterable<StepRecord>,
+): PlacementContext {
   const recorded = new Map<string, Placement>();
   for (const record of others) {
     for (const [name, text] of Object.entries(record.placement ?? {})) {
@@ -42,7 +46,9 @@ export function placementContext(built: readonly BuiltContainer[], mine: StepRec
 /** What the step's record keeps of its placements: container name → placement. */
 export function placementRecord(built: readonly BuiltContainer[]): Record<string, string> | undefined {
   const placed = built.filter((b) => b.placement);
-  return placed.length > 0 ? Object.fromEntries(placed.map((b) => [b.container.name, describePlacement(b.placement as Placement)])) : undefined;
+  return placed.length > 0
+    ? Object.fromEntries(placed.map((b) => [b.container.name, describePlacement(b.placement as Placement)]))
+    : undefined;
 }
 
 /** Kruise's merge of one list, then placement; replaced app containers are reported at their final index. */
@@ -52,7 +58,8 @@ export function mergeAndPlace(
   ctx: PlacementContext,
   kind: ListKind,
 ): MergeOutcome & { problems: Problem[] } {
-  if (ctx.own.length === 0 && ctx.others.size === 0 && ctx.placedEarlier.size === 0) return { ...mergeContainers(pod, built), problems: [] };
+  if (ctx.own.length === 0 && ctx.others.size === 0 && ctx.placedEarlier.size === 0)
+    return { ...mergeContainers(pod, built), problems: [] };
   const builtNames = new Set(built.map((b) => b.container.name));
   // Every other sidecar of the step is replaced in place, as Kruise does with a container the pod
   // has: a sidecar that is still placed is moved below if its placement holds, and left where it
@@ -133,7 +140,8 @@ function collectDirectives(
   }
   own.forEach((b, order) => {
     const name = b.container.name;
-    if (present.has(name)) directives.set(name, { name, placement: b.placement as Placement, own: b, order, incoming: incomingIndex.get(name) });
+    if (present.has(name))
+      directives.set(name, { name, placement: b.placement as Placement, own: b, order, incoming: incomingIndex.get(name) });
   });
   return directives;
 }
@@ -142,7 +150,10 @@ function collectDirectives(
  * Placements that cannot be honoured: an anchor the list lacks, or anchors that lead round in a
  * cycle (several SidecarSets naming each other). Those sidecars stay where Kruise's merge put them.
  */
-function unresolvable(directives: ReadonlyMap<string, Directive>, present: ReadonlyMap<string, V1Container>): Map<string, 'missing' | 'cycle'> {
+function unresolvable(
+  directives: ReadonlyMap<string, Directive>,
+  present: ReadonlyMap<string, V1Container>,
+): Map<string, 'missing' | 'cycle'> {
   const found = new Map<string, 'missing' | 'cycle'>();
   for (const d of directives.values()) {
     if ('anchor' in d.placement && !present.has(d.placement.anchor)) found.set(d.name, 'missing');
@@ -172,7 +183,10 @@ function orderGroup(members: readonly Directive[]): Directive[] {
 function unresolvedProblem(d: Directive, built: BuiltContainer, reason: 'missing' | 'cycle', kind: ListKind): Problem {
   const what = kind === 'containers' ? 'container' : 'init container';
   const anchor = 'anchor' in d.placement ? d.placement.anchor : '';
-  const why = reason === 'missing' ? `the template has no ${what} ${anchor}` : `the placements of the ${what}s ${anchor} and ${d.name} name each other in a cycle`;
+  const why =
+    reason === 'missing'
+      ? `the template has no ${what} ${anchor}`
+      : `the placements of the ${what}s ${anchor} and ${d.name} name each other in a cycle`;
   return {
     severity: 'warning',
     message: `SidecarSet ${built.rule}: ${what} ${d.name} is placed ${describePlacement(d.placement)}, but ${why}; it is left where Kruise puts it (podInjectPolicy ${built.policy})`,

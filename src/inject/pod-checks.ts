@@ -62,7 +62,8 @@ export function metadataConflicts(rules: ReadonlyArray<{ name: string; patchPodM
           claims.set(key, { rule: rule.name, policy, value });
           continue;
         }
-        if (other.rule === rule.name || (policy === 'MergePatchJson' && other.policy === 'MergePatchJson') || other.value === value) continue;
+        if (other.rule === rule.name || (policy === 'MergePatchJson' && other.policy === 'MergePatchJson') || other.value === value)
+          continue;
         problems.push({
           severity: 'error',
           message: `SidecarSets ${other.rule} (${other.policy}) and ${rule.name} (${policy}) both patch annotation ${key} with different values; the result would depend on their order`,
@@ -102,7 +103,12 @@ export function resultingPodProblems(
       if (rule === undefined) return;
       const at = `spec.${kind}[${i}]`;
       const fail = (message: string, field: string) =>
-        problems.push({ severity: 'error', message: `${c.name} from SidecarSet ${rule}: ${message}; the apiserver rejects such a pod`, fieldPath: `${at}.${field}`, sidecarSets: [rule] });
+        problems.push({
+          severity: 'error',
+          message: `${c.name} from SidecarSet ${rule}: ${message}; the apiserver rejects such a pod`,
+          fieldPath: `${at}.${field}`,
+          sidecarSets: [rule],
+        });
       if (c.name.length > MAX_NAME) fail(`the container name is longer than ${MAX_NAME} characters`, 'name');
       if (/-[12]$/.test(c.name) && versionAnnotation(c.name).split('/')[1].length > MAX_NAME) {
         fail(`the annotation ${versionAnnotation(c.name)} has a name part longer than ${MAX_NAME} characters`, 'name');

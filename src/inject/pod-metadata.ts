@@ -62,9 +62,7 @@ export function applyPatchPodMetadata(
     }
   }
 
-  const changedKeys = [...current.keys()]
-    .filter((key) => !Object.hasOwn(annotations, key) || annotations[key] !== current.get(key))
-    .sort();
+  const changedKeys = [...current.keys()].filter((key) => !Object.hasOwn(annotations, key) || annotations[key] !== current.get(key)).sort();
   return { annotations: Object.fromEntries(current), changedKeys, errors };
 }
 

@@ -15,8 +15,7 @@ export interface LimitRange {
 export type ResourceMap = Record<string, string>;
 
 export type SidecarResourcesOutcome =
-  | { ok: true; resources: { limits?: ResourceMap; requests?: ResourceMap }; warnings: string[] }
-  | { ok: false; error: string };
+  { ok: true; resources: { limits?: ResourceMap; requests?: ResourceMap }; warnings: string[] } | { ok: false; error: string };
 
 const SIZED_RESOURCES = ['cpu', 'memory'] as const;
 type SizedResource = (typeof SIZED_RESOURCES)[number];

@@ -94,7 +94,9 @@ export function applyServiceAccount(
       message:
         `the pod template already runs as ServiceAccount ${current}, but ${describeSets(ruleNames)} ${ruleNames.length > 1 ? 'name' : 'names'} ServiceAccount ${target}: ` +
         `the template keeps ${current} and the sidecars run as ${current} too` +
-        (strict.length > 0 ? ` (an error because ${describeSets(strict)} ${strict.length > 1 ? 'set' : 'sets'} errorWhenServiceAccountInjectionConflict)` : '') +
+        (strict.length > 0
+          ? ` (an error because ${describeSets(strict)} ${strict.length > 1 ? 'set' : 'sets'} errorWhenServiceAccountInjectionConflict)`
+          : '') +
         `. Remove ${fieldPath} from the workload (or set it to ${target}), or exclude the workload from the SidecarSet's selector`,
       fieldPath,
       sidecarSets: ruleNames,
@@ -209,7 +211,9 @@ function isTokenMountPath(path: unknown): boolean {
 
 function hasProjectedToken(volume: V1Volume | undefined): boolean {
   const sources = volume?.projected?.sources;
-  return Array.isArray(sources) && sources.some((source) => typeof source === 'object' && source !== null && source.serviceAccountToken != null);
+  return (
+    Array.isArray(sources) && sources.some((source) => typeof source === 'object' && source !== null && source.serviceAccountToken != null)
+  );
 }
 
 /** Names of the volumes through which the given containers hold a ServiceAccount token. */

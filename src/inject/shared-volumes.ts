@@ -62,10 +62,7 @@ export function mergeSidecarMounts(
   shared: V1VolumeMount[],
 ): { mounts: V1VolumeMount[]; skipped: V1VolumeMount[] } {
   const mounts = [...(own ?? [])];
-  const taken = new Set<string>([
-    ...mounts.map((mount) => mount.mountPath),
-    ...(ownDevices ?? []).map((device) => device.devicePath),
-  ]);
+  const taken = new Set<string>([...mounts.map((mount) => mount.mountPath), ...(ownDevices ?? []).map((device) => device.devicePath)]);
   const skipped: V1VolumeMount[] = [];
   for (const mount of shared) {
     if (taken.has(mount.mountPath)) {
@@ -91,10 +88,7 @@ export function mergeSidecarDevices(
   const devices = [...(sidecar.volumeDevices ?? [])];
   const skipped: V1VolumeDevice[] = [];
   if (sidecar.shareVolumeDevicePolicy?.type === ENABLED) {
-    const taken = new Set<string>([
-      ...devices.map((device) => device.devicePath),
-      ...mountsAfterStepF.map((mount) => mount.mountPath),
-    ]);
+    const taken = new Set<string>([...devices.map((device) => device.devicePath), ...mountsAfterStepF.map((mount) => mount.mountPath)]);
     for (const app of podContainers) {
       if (isInjectedSidecar(app)) continue;
       for (const device of app.volumeDevices ?? []) {

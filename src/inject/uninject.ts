@@ -32,7 +32,12 @@ export function uninjectTemplate(original: PodTemplate, ctx: UninjectContext): U
   const onTemplate = readInjectionRecords(annotations);
   const unchanged = (problem?: Problem): UninjectOutcome => ({ template: original, changed: false, problems: problem ? [problem] : [] });
   if (onTemplate.kind === 'invalid') {
-    return unchanged(problem('warning', `annotation ${onTemplate.annotation} cannot be read (${onTemplate.problem}), so what this function injected is not known: the template is left as it is`));
+    return unchanged(
+      problem(
+        'warning',
+        `annotation ${onTemplate.annotation} cannot be read (${onTemplate.problem}), so what this function injected is not known: the template is left as it is`,
+      ),
+    );
   }
   if (onTemplate.kind === 'none') return uninjectWithoutRecord(original, ctx);
   if (ctx.only !== undefined && !onTemplate.records.has(ctx.only)) return unchanged();
@@ -68,7 +73,8 @@ function undoSteps(original: PodTemplate, steps: readonly string[], ctx: Uninjec
       reported.add(step);
       problems.push(problem('info', `removed what step ${step} injected (${describeRecord(record)})`, record.sidecarSets));
       const kept = describeOverwritten(blocked);
-      if (kept) problems.push(problem('warning', `step ${step} had set ${kept}, which changed since: kept as it is now`, record.sidecarSets));
+      if (kept)
+        problems.push(problem('warning', `step ${step} had set ${kept}, which changed since: kept as it is now`, record.sidecarSets));
     }
     const left = readRecordsOf(template);
     pending = steps.filter((s) => left.has(s));
@@ -84,7 +90,9 @@ function undoSteps(original: PodTemplate, steps: readonly string[], ctx: Uninjec
 function withEmptyFields(template: PodTemplate, injected: PodTemplate, emptyBefore: ReadonlySet<EmptyField>): PodTemplate {
   let { metadata, spec } = template;
   const restore = <T extends object>(target: T, reference: object | undefined, field: EmptyField, empty: unknown): T =>
-    emptyBefore.has(field) && !(field in target) && reference && field in reference ? insertedAsIn(target, field, empty, reference) : target;
+    emptyBefore.has(field) && !(field in target) && reference && field in reference
+      ? insertedAsIn(target, field, empty, reference)
+      : target;
   for (const field of ['initContainers', 'volumes', 'imagePullSecrets'] as const) spec = restore(spec, injected.spec, field, []);
   if (metadata) metadata = restore(metadata, injected.metadata, 'annotations', {});
   const out: PodTemplate = { ...template, spec };
@@ -113,17 +121,30 @@ function uninjectWithoutRecord(original: PodTemplate, ctx: UninjectContext): Uni
   const entries = typeof hashes === 'string' ? [] : [...hashes.values()];
   const ours = entries.filter((e) => isWrittenByThisFunction(e.updateTimestamp, ctx.options));
   if (ours.length === 0) {
-    if (entries.length === 0 && annotations[INJECTED_LIST_ANNOTATION] === undefined) return { template: original, changed: false, problems: [] };
+    if (entries.length === 0 && annotations[INJECTED_LIST_ANNOTATION] === undefined)
+      return { template: original, changed: false, problems: [] };
     return {
       template: original,
       changed: false,
-      problems: [problem('info', `carries Kruise's SidecarSet annotations but no record of this function (injected by a cluster, e.g. a pod exported from one): left as it is`, entries.map((e) => e.sidecarSetName))],
+      problems: [
+        problem(
+          'info',
+          `carries Kruise's SidecarSet annotations but no record of this function (injected by a cluster, e.g. a pod exported from one): left as it is`,
+          entries.map((e) => e.sidecarSetName),
+        ),
+      ],
     };
   }
   if (ctx.only !== undefined) return { template: original, changed: false, problems: [] };
   const problems: Problem[] = [];
   const template = withEmptyFields(undoStep(original, BEFORE_STEPS, ctx, problems), original, new Set());
-  problems.push(problem('info', `removed what ${BEFORE_STEPS} injected (SidecarSets ${ours.map((e) => e.sidecarSetName).join(', ')})`, ours.map((e) => e.sidecarSetName)));
+  problems.push(
+    problem(
+      'info',
+      `removed what ${BEFORE_STEPS} injected (SidecarSets ${ours.map((e) => e.sidecarSetName).join(', ')})`,
+      ours.map((e) => e.sidecarSetName),
+    ),
+  );
   problems.push(...keptKruiseEntries(template));
   return { template, changed: template !== original, problems };
 }
@@ -164,7 +185,13 @@ function keptKruiseEntries(template: PodTemplate): Problem[] {
   const hashes = parseHashAnnotation(template.metadata?.annotations?.[HASH_ANNOTATION]);
   if (typeof hashes === 'string' || hashes.size === 0) return [];
   const names = [...hashes.keys()];
-  return [problem('info', `kept Kruise's annotations of SidecarSet${names.length > 1 ? 's' : ''} ${names.join(', ')}, which this function did not inject (or another step still holds)`, names)];
+  return [
+    problem(
+      'info',
+      `kept Kruise's annotations of SidecarSet${names.length > 1 ? 's' : ''} ${names.join(', ')}, which this function did not inject (or another step still holds)`,
+      names,
+    ),
+  ];
 }
 
 function describeRecord(record: StepRecord): string {

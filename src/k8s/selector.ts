@@ -6,7 +6,6 @@ export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
 export class SelectorError extends Error {}
 
-
 /** Standard semantics: requirements are ANDed; an empty selector matches everything. Throws SelectorError on an unknown operator. */
 export function labelSelectorMatches(selector: LabelSelector, labels: Readonly<Record<string, string>>): boolean {
   const has = (k: string) => Object.prototype.hasOwnProperty.call(labels, k);
@@ -37,14 +36,10 @@ export function labelSelectorMatches(selector: LabelSelector, labels: Readonly<R
 }
 
 export function isEmptySelector(selector: LabelSelector | undefined | null): boolean {
-  return (
-    !selector ||
-    (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0)
-  );
+  return !selector || (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0);
 }
 
 /** Every label key a selector constrains. */
 export function selectorKeys(selector: LabelSelector): string[] {
   return [...Object.keys(selector.matchLabels ?? {}), ...(selector.matchExpressions ?? []).map((e) => e.key)];
 }
-

@@ -96,9 +96,7 @@ function labelValueProblems(value: string): string[] {
 export function envVarNameProblems(value: string): string[] {
   const problems: string[] = [];
   if (!ENV_VAR_NAME.test(value)) {
-    problems.push(
-      "must consist of letters, digits, '-', '_' or '.', and must not start with a digit (e.g. 'my.env-name', 'MY_ENV.NAME')",
-    );
+    problems.push("must consist of letters, digits, '-', '_' or '.', and must not start with a digit (e.g. 'my.env-name', 'MY_ENV.NAME')");
   }
   if (value === '.') problems.push("must not be '.'");
   else if (value === '..') problems.push("must not be '..'");
@@ -145,9 +143,7 @@ export function validateAnnotations(annotations: Record<string, string> | undefi
   const errors: FieldError[] = [];
   let total = 0;
   for (const key of sortedKeys(annotations)) {
-    errors.push(
-      ...errorsAt(childPointer(pointer, key), `annotation key ${JSON.stringify(key)}`, qualifiedNameProblems(key.toLowerCase())),
-    );
+    errors.push(...errorsAt(childPointer(pointer, key), `annotation key ${JSON.stringify(key)}`, qualifiedNameProblems(key.toLowerCase())));
     total += utf8Length(key) + utf8Length(String(annotations![key]));
   }
   if (total > TOTAL_ANNOTATION_SIZE_LIMIT) {
@@ -264,10 +260,36 @@ type Json = Record<string, unknown>;
 const POD_TERMINATION_GRACE_PERIOD_SECONDS = 30;
 
 const VOLUME_SOURCES = [
-  'hostPath', 'emptyDir', 'gcePersistentDisk', 'awsElasticBlockStore', 'gitRepo', 'secret', 'nfs', 'iscsi',
-  'glusterfs', 'persistentVolumeClaim', 'rbd', 'flexVolume', 'cinder', 'cephfs', 'flocker', 'downwardAPI',
-  'fc', 'azureFile', 'configMap', 'vsphereVolume', 'quobyte', 'azureDisk', 'photonPersistentDisk', 'projected',
-  'portworxVolume', 'scaleIO', 'storageos', 'csi', 'ephemeral', 'image',
+  'hostPath',
+  'emptyDir',
+  'gcePersistentDisk',
+  'awsElasticBlockStore',
+  'gitRepo',
+  'secret',
+  'nfs',
+  'iscsi',
+  'glusterfs',
+  'persistentVolumeClaim',
+  'rbd',
+  'flexVolume',
+  'cinder',
+  'cephfs',
+  'flocker',
+  'downwardAPI',
+  'fc',
+  'azureFile',
+  'configMap',
+  'vsphereVolume',
+  'quobyte',
+  'azureDisk',
+  'photonPersistentDisk',
+  'projected',
+  'portworxVolume',
+  'scaleIO',
+  'storageos',
+  'csi',
+  'ephemeral',
+  'image',
 ] as const;
 
 const HOST_PATH_TYPES = ['', 'DirectoryOrCreate', 'Directory', 'FileOrCreate', 'File', 'Socket', 'CharDevice', 'BlockDevice'];
@@ -275,11 +297,23 @@ const PULL_POLICIES = ['Always', 'Never', 'IfNotPresent'];
 const TERMINATION_MESSAGE_POLICIES = ['File', 'FallbackToLogsOnError'];
 const PORT_PROTOCOLS = ['TCP', 'UDP', 'SCTP'];
 const ENV_FIELD_PATHS = new Set([
-  'metadata.name', 'metadata.namespace', 'metadata.uid', 'spec.nodeName', 'spec.serviceAccountName',
-  'status.hostIP', 'status.hostIPs', 'status.podIP', 'status.podIPs',
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.uid',
+  'spec.nodeName',
+  'spec.serviceAccountName',
+  'status.hostIP',
+  'status.hostIPs',
+  'status.podIP',
+  'status.podIPs',
 ]);
 const ENV_RESOURCE_FIELDS = new Set([
-  'limits.cpu', 'limits.memory', 'limits.ephemeral-storage', 'requests.cpu', 'requests.memory', 'requests.ephemeral-storage',
+  'limits.cpu',
+  'limits.memory',
+  'limits.ephemeral-storage',
+  'requests.cpu',
+  'requests.memory',
+  'requests.ephemeral-storage',
 ]);
 const CONFIG_MAP_KEY = /^[-._a-zA-Z0-9]+$/;
 
@@ -310,7 +344,8 @@ function validateVolumes(list: readonly Volume[], pointer: string): { volumes: M
 
 function validateVolumeSource(volume: Json, at: string): FieldError[] {
   const present = VOLUME_SOURCES.filter((s) => volume[s] !== undefined && volume[s] !== null);
-  if (present.length === 0) return [{ pointer: at, message: 'must specify a volume type (e.g. emptyDir, configMap, persistentVolumeClaim)' }];
+  if (present.length === 0)
+    return [{ pointer: at, message: 'must specify a volume type (e.g. emptyDir, configMap, persistentVolumeClaim)' }];
   const errors: FieldError[] = present
     .slice(1)
     .map((s) => ({ pointer: childPointer(at, s), message: `may not specify more than 1 volume type (already has ${present[0]})` }));
@@ -433,7 +468,10 @@ function validateInitContainers(parts: PodParts, volumes: Map<string, Json>): Fi
     } else {
       for (const field of ['lifecycle', 'livenessProbe', 'readinessProbe', 'startupProbe'] as const) {
         if (container[field]) {
-          errors.push({ pointer: childPointer(at, field), message: `${field} may not be set for init containers without restartPolicy: Always` });
+          errors.push({
+            pointer: childPointer(at, field),
+            message: `${field} may not be set for init containers without restartPolicy: Always`,
+          });
         }
       }
     }
@@ -443,7 +481,12 @@ function validateInitContainers(parts: PodParts, volumes: Map<string, Json>): Fi
 
 function duplicateNameError(name: string, seen: Set<string>, at: string): FieldError[] {
   if (seen.has(name)) {
-    return [{ pointer: childPointer(at, 'name'), message: `duplicate container name ${JSON.stringify(name)}: names must be unique across init containers and containers` }];
+    return [
+      {
+        pointer: childPointer(at, 'name'),
+        message: `duplicate container name ${JSON.stringify(name)}: names must be unique across init containers and containers`,
+      },
+    ];
   }
   if (name) seen.add(name);
   return [];
@@ -466,7 +509,14 @@ function validateContainerCommon(container: Container, volumes: Map<string, Json
   if (name === '') errors.push({ pointer: childPointer(at, 'name'), message: 'container name is required' });
   else errors.push(...errorsAt(childPointer(at, 'name'), `container name ${JSON.stringify(name)}`, dns1123LabelProblems(name)));
   if (!container.image) errors.push({ pointer: childPointer(at, 'image'), message: 'image is required' });
-  errors.push(...requiredEnum(container.terminationMessagePolicy, TERMINATION_MESSAGE_POLICIES, childPointer(at, 'terminationMessagePolicy'), 'terminationMessagePolicy'));
+  errors.push(
+    ...requiredEnum(
+      container.terminationMessagePolicy,
+      TERMINATION_MESSAGE_POLICIES,
+      childPointer(at, 'terminationMessagePolicy'),
+      'terminationMessagePolicy',
+    ),
+  );
   errors.push(...validatePorts(container.ports ?? [], childPointer(at, 'ports')));
   errors.push(...validateEnv(container.env ?? [], childPointer(at, 'env')));
   errors.push(...validateEnvFrom(container.envFrom ?? [], childPointer(at, 'envFrom')));
@@ -479,11 +529,15 @@ function validateContainerCommon(container: Container, volumes: Map<string, Json
 
 function requiredEnum(value: string | undefined, allowed: readonly string[], pointer: string, field: string): FieldError[] {
   if (!value) return [{ pointer, message: `${field} is required` }];
-  return allowed.includes(value) ? [] : [{ pointer, message: `unsupported ${field} ${JSON.stringify(value)}: must be one of ${allowed.join(', ')}` }];
+  return allowed.includes(value)
+    ? []
+    : [{ pointer, message: `unsupported ${field} ${JSON.stringify(value)}: must be one of ${allowed.join(', ')}` }];
 }
 
 function portNumberProblem(port: unknown): string | undefined {
-  return Number.isInteger(port) && (port as number) >= 1 && (port as number) <= 65535 ? undefined : 'must be between 1 and 65535, inclusive';
+  return Number.isInteger(port) && (port as number) >= 1 && (port as number) <= 65535
+    ? undefined
+    : 'must be between 1 and 65535, inclusive';
 }
 
 function validatePorts(ports: NonNullable<Container['ports']>, pointer: string): FieldError[] {
@@ -494,7 +548,8 @@ function validatePorts(ports: NonNullable<Container['ports']>, pointer: string):
     if (port.name) {
       const problems = portNameProblems(port.name);
       if (problems.length > 0) errors.push(...errorsAt(childPointer(at, 'name'), `port name ${JSON.stringify(port.name)}`, problems));
-      else if (names.has(port.name)) errors.push({ pointer: childPointer(at, 'name'), message: `duplicate port name ${JSON.stringify(port.name)}` });
+      else if (names.has(port.name))
+        errors.push({ pointer: childPointer(at, 'name'), message: `duplicate port name ${JSON.stringify(port.name)}` });
       else names.add(port.name);
     }
     if (!port.containerPort) errors.push({ pointer: childPointer(at, 'containerPort'), message: 'containerPort is required' });
@@ -516,8 +571,12 @@ function validateEnv(env: NonNullable<Container['env']>, pointer: string): Field
   env.forEach((variable, i) => {
     const at = childPointer(pointer, i);
     if (!variable.name) errors.push({ pointer: childPointer(at, 'name'), message: 'env var name is required' });
-    else errors.push(...errorsAt(childPointer(at, 'name'), `env var name ${JSON.stringify(variable.name)}`, envVarNameProblems(variable.name)));
-    if (variable.valueFrom) errors.push(...validateEnvValueFrom(variable.valueFrom as unknown as Json, variable.value, childPointer(at, 'valueFrom')));
+    else
+      errors.push(
+        ...errorsAt(childPointer(at, 'name'), `env var name ${JSON.stringify(variable.name)}`, envVarNameProblems(variable.name)),
+      );
+    if (variable.valueFrom)
+      errors.push(...validateEnvValueFrom(variable.valueFrom as unknown as Json, variable.value, childPointer(at, 'valueFrom')));
   });
   return errors;
 }
@@ -551,17 +610,24 @@ function validateEnvFieldRef(ref: Json, at: string): FieldError[] {
   if (!ref.apiVersion) return [{ pointer: childPointer(at, 'apiVersion'), message: 'apiVersion is required' }];
   if (!ref.fieldPath) return [{ pointer: childPointer(at, 'fieldPath'), message: 'fieldPath is required' }];
   const fieldPath = String(ref.fieldPath);
-  if (ref.apiVersion !== 'v1') return [{ pointer: childPointer(at, 'fieldPath'), message: `unsupported apiVersion ${JSON.stringify(ref.apiVersion)} for fieldPath` }];
+  if (ref.apiVersion !== 'v1')
+    return [{ pointer: childPointer(at, 'fieldPath'), message: `unsupported apiVersion ${JSON.stringify(ref.apiVersion)} for fieldPath` }];
   const subscripted = splitSubscriptedPath(fieldPath);
   if (subscripted) {
     const { path, subscript } = subscripted;
-    if (path === 'metadata.annotations') return errorsAt(at, `annotation key ${JSON.stringify(subscript)}`, qualifiedNameProblems(subscript.toLowerCase()));
+    if (path === 'metadata.annotations')
+      return errorsAt(at, `annotation key ${JSON.stringify(subscript)}`, qualifiedNameProblems(subscript.toLowerCase()));
     if (path === 'metadata.labels') return errorsAt(at, `label key ${JSON.stringify(subscript)}`, qualifiedNameProblems(subscript));
     return [{ pointer: childPointer(at, 'fieldPath'), message: `${path} does not support a subscript` }];
   }
   return ENV_FIELD_PATHS.has(fieldPath)
     ? []
-    : [{ pointer: childPointer(at, 'fieldPath'), message: `unsupported fieldPath ${JSON.stringify(fieldPath)}: must be one of ${[...ENV_FIELD_PATHS].join(', ')}, metadata.labels['<key>'] or metadata.annotations['<key>']` }];
+    : [
+        {
+          pointer: childPointer(at, 'fieldPath'),
+          message: `unsupported fieldPath ${JSON.stringify(fieldPath)}: must be one of ${[...ENV_FIELD_PATHS].join(', ')}, metadata.labels['<key>'] or metadata.annotations['<key>']`,
+        },
+      ];
 }
 
 /** `metadata.labels['app']` → { path: 'metadata.labels', subscript: 'app' }; undefined without a subscript. */
@@ -581,7 +647,10 @@ function validateKeySelector(ref: Json, at: string): FieldError[] {
   const key = String(ref.key ?? '');
   if (!key) errors.push({ pointer: childPointer(at, 'key'), message: 'key is required' });
   else if (utf8Length(key) > 253 || !CONFIG_MAP_KEY.test(key) || key === '.' || key === '..' || key.startsWith('..')) {
-    errors.push({ pointer: childPointer(at, 'key'), message: `key ${JSON.stringify(key)} must consist of letters, digits, '-', '_' or '.' and must not be or start with '..'` });
+    errors.push({
+      pointer: childPointer(at, 'key'),
+      message: `key ${JSON.stringify(key)} must consist of letters, digits, '-', '_' or '.' and must not be or start with '..'`,
+    });
   }
   return errors;
 }
@@ -590,7 +659,8 @@ function validateEnvFrom(envFrom: NonNullable<Container['envFrom']>, pointer: st
   const errors: FieldError[] = [];
   envFrom.forEach((source, i) => {
     const at = childPointer(pointer, i);
-    if (source.prefix) errors.push(...errorsAt(childPointer(at, 'prefix'), `prefix ${JSON.stringify(source.prefix)}`, envVarNameProblems(source.prefix)));
+    if (source.prefix)
+      errors.push(...errorsAt(childPointer(at, 'prefix'), `prefix ${JSON.stringify(source.prefix)}`, envVarNameProblems(source.prefix)));
     const refs = (['configMapRef', 'secretRef'] as const).filter((r) => source[r]);
     for (const r of refs) {
       const name = source[r]?.name ?? '';
@@ -608,66 +678,108 @@ function isBlockCapable(source: Json | undefined): boolean {
 }
 
 function validateMountsAndDevices(container: Container, volumes: Map<string, Json>, at: string): FieldError[] {
-  const errors: FieldError[] = [];
   const mounts = container.volumeMounts ?? [];
   const devices = container.volumeDevices ?? [];
+  return [...validateMounts(mounts, devices, volumes, at), ...validateDevices(devices, mounts, volumes, at)];
+}
+
+type Mount = NonNullable<Container['volumeMounts']>[number];
+type Device = NonNullable<Container['volumeDevices']>[number];
+
+function validateMounts(mounts: readonly Mount[], devices: readonly Device[], volumes: Map<string, Json>, at: string): FieldError[] {
+  const errors: FieldError[] = [];
   const deviceNames = new Set(devices.map((d) => d.name));
   const devicePaths = new Set(devices.map((d) => d.devicePath));
-  const mountNames = new Set(mounts.map((m) => m.name));
-  const mountPaths = new Set(mounts.map((m) => m.mountPath));
-
   const seenMountPaths = new Set<string>();
   mounts.forEach((mount, i) => {
     const mountAt = childPointer(at, 'volumeMounts', i);
     if (!mount.name) errors.push({ pointer: childPointer(mountAt, 'name'), message: 'volume mount name is required' });
     if (!volumes.has(mount.name)) {
-      errors.push({ pointer: childPointer(mountAt, 'name'), message: `volume ${JSON.stringify(mount.name)} not found: mounts must name a volume of this SidecarSet's spec.volumes` });
+      errors.push({
+        pointer: childPointer(mountAt, 'name'),
+        message: `volume ${JSON.stringify(mount.name)} not found: mounts must name a volume of this SidecarSet's spec.volumes`,
+      });
     }
     if (!mount.mountPath) errors.push({ pointer: childPointer(mountAt, 'mountPath'), message: 'mountPath is required' });
     if (seenMountPaths.has(mount.mountPath)) {
-      errors.push({ pointer: childPointer(mountAt, 'mountPath'), message: `mountPath ${JSON.stringify(mount.mountPath)} must be unique within the container` });
+      errors.push({
+        pointer: childPointer(mountAt, 'mountPath'),
+        message: `mountPath ${JSON.stringify(mount.mountPath)} must be unique within the container`,
+      });
     }
     seenMountPaths.add(mount.mountPath);
     if (deviceNames.has(mount.name)) {
-      errors.push({ pointer: childPointer(mountAt, 'name'), message: `volume ${JSON.stringify(mount.name)} is already used in volumeDevices` });
+      errors.push({
+        pointer: childPointer(mountAt, 'name'),
+        message: `volume ${JSON.stringify(mount.name)} is already used in volumeDevices`,
+      });
     }
     if (devicePaths.has(mount.mountPath)) {
-      errors.push({ pointer: childPointer(mountAt, 'mountPath'), message: `mountPath ${JSON.stringify(mount.mountPath)} is already a devicePath in volumeDevices` });
+      errors.push({
+        pointer: childPointer(mountAt, 'mountPath'),
+        message: `mountPath ${JSON.stringify(mount.mountPath)} is already a devicePath in volumeDevices`,
+      });
     }
     if (mount.subPath) errors.push(...validateRelativePath(mount.subPath, childPointer(mountAt, 'subPath')));
     if (mount.subPathExpr) {
-      if (mount.subPath) errors.push({ pointer: childPointer(mountAt, 'subPathExpr'), message: 'subPathExpr and subPath are mutually exclusive' });
+      if (mount.subPath)
+        errors.push({ pointer: childPointer(mountAt, 'subPathExpr'), message: 'subPathExpr and subPath are mutually exclusive' });
       errors.push(...validateRelativePath(mount.subPathExpr, childPointer(mountAt, 'subPathExpr')));
     }
   });
+  return errors;
+}
 
+function validateDevices(devices: readonly Device[], mounts: readonly Mount[], volumes: Map<string, Json>, at: string): FieldError[] {
+  const errors: FieldError[] = [];
+  const mountNames = new Set(mounts.map((m) => m.name));
+  const mountPaths = new Set(mounts.map((m) => m.mountPath));
   const seenDeviceNames = new Set<string>();
   const seenDevicePaths = new Set<string>();
   devices.forEach((device, i) => {
     const deviceAt = childPointer(at, 'volumeDevices', i);
     const volume = volumes.get(device.name);
     if (!device.name) errors.push({ pointer: childPointer(deviceAt, 'name'), message: 'volume device name is required' });
-    if (seenDeviceNames.has(device.name)) errors.push({ pointer: childPointer(deviceAt, 'name'), message: `volume device ${JSON.stringify(device.name)} must be unique` });
+    if (seenDeviceNames.has(device.name))
+      errors.push({ pointer: childPointer(deviceAt, 'name'), message: `volume device ${JSON.stringify(device.name)} must be unique` });
     if (volume && !isBlockCapable(volume)) {
-      errors.push({ pointer: childPointer(deviceAt, 'name'), message: `volume ${JSON.stringify(device.name)} must be a persistentVolumeClaim or ephemeral volume to be used as a block device` });
+      errors.push({
+        pointer: childPointer(deviceAt, 'name'),
+        message: `volume ${JSON.stringify(device.name)} must be a persistentVolumeClaim or ephemeral volume to be used as a block device`,
+      });
     }
     if (!volume) {
-      errors.push({ pointer: childPointer(deviceAt, 'name'), message: `volume ${JSON.stringify(device.name)} not found: devices must name a volume of this SidecarSet's spec.volumes` });
+      errors.push({
+        pointer: childPointer(deviceAt, 'name'),
+        message: `volume ${JSON.stringify(device.name)} not found: devices must name a volume of this SidecarSet's spec.volumes`,
+      });
     }
     if (!device.devicePath) errors.push({ pointer: childPointer(deviceAt, 'devicePath'), message: 'devicePath is required' });
     if (seenDevicePaths.has(device.devicePath)) {
-      errors.push({ pointer: childPointer(deviceAt, 'devicePath'), message: `devicePath ${JSON.stringify(device.devicePath)} must be unique` });
+      errors.push({
+        pointer: childPointer(deviceAt, 'devicePath'),
+        message: `devicePath ${JSON.stringify(device.devicePath)} must be unique`,
+      });
     }
     if (device.devicePath && device.devicePath.split('/').includes('..')) {
-      errors.push({ pointer: childPointer(deviceAt, 'devicePath'), message: `devicePath ${JSON.stringify(device.devicePath)} must not contain '..'` });
+      errors.push({
+        pointer: childPointer(deviceAt, 'devicePath'),
+        message: `devicePath ${JSON.stringify(device.devicePath)} must not contain '..'`,
+      });
     } else {
       seenDevicePaths.add(device.devicePath);
     }
     if (mountNames.has(device.name)) {
-      errors.push({ pointer: childPointer(deviceAt, 'name'), message: `volume ${JSON.stringify(device.name)} is already used in volumeMounts` });
+      errors.push({
+        pointer: childPointer(deviceAt, 'name'),
+        message: `volume ${JSON.stringify(device.name)} is already used in volumeMounts`,
+      });
     }
     if (mountPaths.has(device.devicePath)) {
-      errors.push({ pointer: childPointer(deviceAt, 'devicePath'), message: `devicePath ${JSON.stringify(device.devicePath)} is already a mountPath in volumeMounts` });
+      errors.push({
+        pointer: childPointer(deviceAt, 'devicePath'),
+        message: `devicePath ${JSON.stringify(device.devicePath)} is already a mountPath in volumeMounts`,
+      });
     }
     if (device.name) seenDeviceNames.add(device.name);
   });
@@ -684,7 +796,9 @@ const isOvercommitAllowed = (name: string) => isNativeResource(name) && !isHugeP
 function resourceNameProblem(name: string): string | undefined {
   if (STANDARD_CONTAINER_RESOURCES.has(name) || isHugePages(name)) return undefined;
   const extended = !isNativeResource(name) && !name.startsWith('requests.') && isQualifiedName(`requests.${name}`);
-  return extended ? undefined : `${JSON.stringify(name)} must be a standard resource for containers (cpu, memory, ephemeral-storage, hugepages-<size>) or an extended resource (example.com/name)`;
+  return extended
+    ? undefined
+    : `${JSON.stringify(name)} must be a standard resource for containers (cpu, memory, ephemeral-storage, hugepages-<size>) or an extended resource (example.com/name)`;
 }
 
 function parseQuantity(value: unknown): Quantity | string {
@@ -732,7 +846,10 @@ function validateResources(resources: Json | undefined, pointer: string): FieldE
       if (!isOvercommitAllowed(name) && request.cmp(limit) !== 0) {
         errors.push({ pointer: at, message: `${name} request ${request.toString()} must equal its limit ${limit.toString()}` });
       } else if (request.cmp(limit) > 0) {
-        errors.push({ pointer: at, message: `${name} request ${request.toString()} must be less than or equal to its limit ${limit.toString()}` });
+        errors.push({
+          pointer: at,
+          message: `${name} request ${request.toString()} must be less than or equal to its limit ${limit.toString()}`,
+        });
       }
     } else if (!isOvercommitAllowed(name) && Object.prototype.hasOwnProperty.call(limits, name) === false) {
       errors.push({ pointer: childPointer(pointer, 'limits'), message: `a limit must be set for ${name}, which cannot be overcommitted` });
@@ -748,13 +865,19 @@ function validateResizePolicy(policies: NonNullable<Container['resizePolicy']>, 
   policies.forEach((policy, i) => {
     const at = childPointer(pointer, i);
     if (policy.resourceName !== 'cpu' && policy.resourceName !== 'memory') {
-      errors.push({ pointer: childPointer(at, 'resourceName'), message: `unsupported resourceName ${JSON.stringify(policy.resourceName)}: must be cpu or memory` });
+      errors.push({
+        pointer: childPointer(at, 'resourceName'),
+        message: `unsupported resourceName ${JSON.stringify(policy.resourceName)}: must be cpu or memory`,
+      });
     } else if (seen.has(policy.resourceName)) {
       errors.push({ pointer: childPointer(at, 'resourceName'), message: `duplicate resize policy for ${policy.resourceName}` });
     }
     seen.add(policy.resourceName);
     if (policy.restartPolicy !== 'NotRequired' && policy.restartPolicy !== 'RestartContainer') {
-      errors.push({ pointer: childPointer(at, 'restartPolicy'), message: `unsupported restartPolicy ${JSON.stringify(policy.restartPolicy)}: must be NotRequired or RestartContainer` });
+      errors.push({
+        pointer: childPointer(at, 'restartPolicy'),
+        message: `unsupported restartPolicy ${JSON.stringify(policy.restartPolicy)}: must be NotRequired or RestartContainer`,
+      });
     }
   });
   return errors;
@@ -767,14 +890,21 @@ function validateProbe(probe: Container['livenessProbe'], pointer: string, kind:
   const p = probe as unknown as Json;
   const errors = validateHandlers(p, pointer, ['exec', 'httpGet', 'tcpSocket', 'grpc']);
   for (const field of ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold']) {
-    if (Number(p[field] ?? 0) < 0) errors.push({ pointer: childPointer(pointer, field), message: `${field} must be greater than or equal to 0` });
+    if (Number(p[field] ?? 0) < 0)
+      errors.push({ pointer: childPointer(pointer, field), message: `${field} must be greater than or equal to 0` });
   }
   const grace = p.terminationGracePeriodSeconds;
   if (grace !== undefined && grace !== null) {
     if (kind === 'readiness') {
-      errors.push({ pointer: childPointer(pointer, 'terminationGracePeriodSeconds'), message: 'terminationGracePeriodSeconds must not be set for readiness probes' });
+      errors.push({
+        pointer: childPointer(pointer, 'terminationGracePeriodSeconds'),
+        message: 'terminationGracePeriodSeconds must not be set for readiness probes',
+      });
     } else if (Number(grace) <= 0) {
-      errors.push({ pointer: childPointer(pointer, 'terminationGracePeriodSeconds'), message: 'terminationGracePeriodSeconds must be greater than 0' });
+      errors.push({
+        pointer: childPointer(pointer, 'terminationGracePeriodSeconds'),
+        message: 'terminationGracePeriodSeconds must be greater than 0',
+      });
     }
   }
   // Only liveness and readiness probes are defaulted, so a startup probe needs an explicit successThreshold: 1.
@@ -787,7 +917,8 @@ function validateProbe(probe: Container['livenessProbe'], pointer: string, kind:
 function validateLifecycle(lifecycle: Json, pointer: string): FieldError[] {
   const errors: FieldError[] = [];
   for (const hook of ['postStart', 'preStop']) {
-    if (lifecycle[hook]) errors.push(...validateHandlers(lifecycle[hook] as Json, childPointer(pointer, hook), ['exec', 'httpGet', 'tcpSocket', 'sleep']));
+    if (lifecycle[hook])
+      errors.push(...validateHandlers(lifecycle[hook] as Json, childPointer(pointer, hook), ['exec', 'httpGet', 'tcpSocket', 'sleep']));
   }
   return errors;
 }
@@ -811,7 +942,10 @@ function validateHandlers(holder: Json, pointer: string, kinds: readonly string[
       if (!handler.path) errors.push({ pointer: childPointer(at, 'path'), message: 'httpGet.path is required' });
       errors.push(...validatePortNumberOrName(handler.port, childPointer(at, 'port')));
       if (handler.scheme !== 'HTTP' && handler.scheme !== 'HTTPS') {
-        errors.push({ pointer: childPointer(at, 'scheme'), message: `unsupported httpGet.scheme ${JSON.stringify(handler.scheme ?? '')}: must be HTTP or HTTPS` });
+        errors.push({
+          pointer: childPointer(at, 'scheme'),
+          message: `unsupported httpGet.scheme ${JSON.stringify(handler.scheme ?? '')}: must be HTTP or HTTPS`,
+        });
       }
       break;
     case 'tcpSocket':
@@ -825,7 +959,10 @@ function validateHandlers(holder: Json, pointer: string, kinds: readonly string[
     case 'sleep': {
       const seconds = Number(handler.seconds);
       if (!(seconds > 0 && seconds <= POD_TERMINATION_GRACE_PERIOD_SECONDS)) {
-        errors.push({ pointer: childPointer(at, 'seconds'), message: `sleep.seconds must be greater than 0 and at most the pod's terminationGracePeriodSeconds (${POD_TERMINATION_GRACE_PERIOD_SECONDS})` });
+        errors.push({
+          pointer: childPointer(at, 'seconds'),
+          message: `sleep.seconds must be greater than 0 and at most the pod's terminationGracePeriodSeconds (${POD_TERMINATION_GRACE_PERIOD_SECONDS})`,
+        });
       }
       break;
     }

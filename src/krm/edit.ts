@@ -49,7 +49,7 @@ function lineEnd(text: string, start: number): number {
 function commentOrBlankAt(text: string, start: number): boolean {
   let p = start;
   while (p < text.length && text.charCodeAt(p) !== 10 && isJsSpace(text.charCodeAt(p))) p++;
-  return p === text.length || text.charCodeAt(p) === 10 || text.charCodeAt(p) === 35 /* # */;
+  return p === text.length || text.charCodeAt(p) === 10 || text.charCodeAt(p) === 35; /* # */
 }
 
 function rewriteBody(raw: string, indent: number, old: unknown, next: unknown): string {
@@ -59,7 +59,10 @@ function rewriteBody(raw: string, indent: number, old: unknown, next: unknown): 
   if (lines === undefined) {
     // A line break other than \n, which the whole-text steps' regular expressions see as one.
     const text = dedentItem(raw, indent);
-    return indentItem(editItemText(text, old, next, { compactSequences: usesCompactSequences(text) }) ?? rewriteWithDocument(text, next), indent);
+    return indentItem(
+      editItemText(text, old, next, { compactSequences: usesCompactSequences(text) }) ?? rewriteWithDocument(text, next),
+      indent,
+    );
   }
   const edited = editItemLines(lines, old, next, { compactSequences: compactSequencesIn(lines) });
   return edited === undefined ? indentItem(rewriteWithDocument(dedentItem(raw, indent), next), indent) : indentLines(edited, indent);

@@ -93,7 +93,33 @@ function quickString(value: string): string | undefined {
 }
 
 /** Strings starting with a letter that YAML 1.1 reads as something else. */
-const YAML11_WORDS = new Set(['Y', 'y', 'Yes', 'yes', 'YES', 'True', 'true', 'TRUE', 'On', 'on', 'ON', 'N', 'n', 'No', 'no', 'NO', 'False', 'false', 'FALSE', 'Off', 'off', 'OFF', 'Null', 'null', 'NULL']);
+const YAML11_WORDS = new Set([
+  'Y',
+  'y',
+  'Yes',
+  'yes',
+  'YES',
+  'True',
+  'true',
+  'TRUE',
+  'On',
+  'on',
+  'ON',
+  'N',
+  'n',
+  'No',
+  'no',
+  'NO',
+  'False',
+  'false',
+  'FALSE',
+  'Off',
+  'off',
+  'OFF',
+  'Null',
+  'null',
+  'NULL',
+]);
 const FLOAT_EXP = /^[eE][-+]?[0-9]+$/;
 
 /**
@@ -134,7 +160,14 @@ function emitSeq(seq: readonly unknown[], indent: number, first: string, style: 
   return true;
 }
 
-function emitMap(map: Record<string, unknown>, keys: readonly string[], indent: number, first: string, style: EmitStyle, out: string[]): boolean {
+function emitMap(
+  map: Record<string, unknown>,
+  keys: readonly string[],
+  indent: number,
+  first: string,
+  style: EmitStyle,
+  out: string[],
+): boolean {
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i] === '<<' && isMergeValue(map[keys[i]]) ? mergeKeyText(indent) : keyText(indent, keys[i]);
     if (key === undefined) return false;

@@ -151,7 +151,12 @@ class JsonScanner {
           const keyStart = this.pos;
           const escaped = this.string();
           const keyEnd = this.pos;
-          const key = entries || keysSeen ? (escaped ? (JSON.parse(text.slice(keyStart, keyEnd)) as string) : text.slice(keyStart + 1, keyEnd - 1)) : '';
+          const key =
+            entries || keysSeen
+              ? escaped
+                ? (JSON.parse(text.slice(keyStart, keyEnd)) as string)
+                : text.slice(keyStart + 1, keyEnd - 1)
+              : '';
           if (keysSeen) {
             if (keysSeen.has(key)) this.keys!.repeated ??= key;
             keysSeen.add(key);
@@ -186,7 +191,11 @@ export function repeatedJsonKey(text: string): string | undefined {
 /** Whether the text is one JSON object or array (the cheap look at its first character first). */
 export function isJsonCollection(text: string): boolean {
   let p = 0;
-  while (p < text.length && (text.charCodeAt(p) === 32 || text.charCodeAt(p) === 10 || text.charCodeAt(p) === 13 || text.charCodeAt(p) === 9)) p++;
+  while (
+    p < text.length &&
+    (text.charCodeAt(p) === 32 || text.charCodeAt(p) === 10 || text.charCodeAt(p) === 13 || text.charCodeAt(p) === 9)
+  )
+    p++;
   const c = text.charCodeAt(p);
   if (c !== 123 && c !== 91) return false;
   try {
@@ -227,7 +236,10 @@ export function stringifyJson(value: unknown, layout: JsonLayout, depth = 0): st
     ? value.map((v) => stringifyJson(v, layout, depth + 1))
     : Object.keys(value)
         .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-        .map((k) => `${JSON.stringify(k)}:${layout.unit === undefined ? layout.space : ' '}${stringifyJson((value as Record<string, unknown>)[k], layout, depth + 1)}`);
+        .map(
+          (k) =>
+            `${JSON.stringify(k)}:${layout.unit === undefined ? layout.space : ' '}${stringifyJson((value as Record<string, unknown>)[k], layout, depth + 1)}`,
+        );
   return wrap(parts, Array.isArray(value), layout, depth);
 }
 
@@ -262,7 +274,11 @@ function write(text: string, span: JsonSpan | undefined, old: unknown, next: unk
     for (const key of Object.keys(next)) {
       if (next[key] === undefined) continue;
       const e = written.get(key);
-      parts.push(e ? `${e.keyText}:${separator}${write(text, e.value, old[e.key], next[key], layout, depth + 1)}` : `${JSON.stringify(key)}:${separator}${stringifyJson(next[key], layout, depth + 1)}`);
+      parts.push(
+        e
+          ? `${e.keyText}:${separator}${write(text, e.value, old[e.key], next[key], layout, depth + 1)}`
+          : `${JSON.stringify(key)}:${separator}${stringifyJson(next[key], layout, depth + 1)}`,
+      );
     }
     return wrap(parts, false, layout, depth);
   }

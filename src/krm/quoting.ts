@@ -94,7 +94,9 @@ const readBackString: ScalarTag = {
  * string `<<` plain (new data holds no merges: items are read with the 1.2 core schema).
  */
 function writeTags(tags: Tags): Tags {
-  return tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:merge').map((t) => (t === stringTag ? readBackString : t));
+  return tags
+    .filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:merge')
+    .map((t) => (t === stringTag ? readBackString : t));
 }
 
 /** Schema options for every YAML text the function writes (with `version: '1.1'`, or `setSchema('1.1', …)`). */

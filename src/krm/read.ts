@@ -10,7 +10,6 @@ import { toYaml } from './emit.js';
 import { deepEqual, isPlainObject } from '../util/json.js';
 import { NotJson, repeatedJsonKey, scanJson, type JsonSpan } from './json.js';
 
-
 export interface SourceItem {
   /** The item's text as it came in: its `-` line and every line up to the next item. */
   raw: string;
@@ -73,7 +72,8 @@ function parseInPlace(raw: string): ParsedItem | undefined {
 /** The item's `kind`, read off its text without parsing it; undefined when that is not certain. */
 export function sniffKind(item: SourceItem): string | undefined {
   if (item.json) return item.json.kind;
-  if (item.parsed) return isPlainObject(item.parsed.object) && typeof item.parsed.object.kind === 'string' ? item.parsed.object.kind : undefined;
+  if (item.parsed)
+    return isPlainObject(item.parsed.object) && typeof item.parsed.object.kind === 'string' ? item.parsed.object.kind : undefined;
   // Exactly one line `kind: X` at the item's top level (in a block scalar too, which makes it uncertain).
   const { raw, indent } = item;
   let kind: string | undefined;
@@ -96,7 +96,7 @@ function atItemTopLevel(text: string, at: number, indent: number): boolean {
   if (start < 0 || (start > 0 && !isLineBreak(text.charCodeAt(start - 1)))) return false;
   for (let p = start; p < at - 2; p++) if (text.charCodeAt(p) !== 32) return false;
   const a = text.charCodeAt(at - 2);
-  return (a === 32 || a === 45 /* - */) && text.charCodeAt(at - 1) === 32;
+  return (a === 32 || a === 45) /* - */ && text.charCodeAt(at - 1) === 32;
 }
 
 /** Where a regular expression's `^` (with the `m` flag) can match after. */
@@ -132,18 +132,18 @@ export class InputError extends Error {}
 /** Alias expansion is bounded by its size instead (expandsWithinBudget). */
 export const PARSE_OPTIONS = { uniqueKeys: true, maxAliasCount: -1, prettyErrors: true, logLevel: 'error' } as const;
 
-const RESOURCE_LIST_VERSIONS = new Set([
-  'config.kubernetes.io/v1',
-  'config.kubernetes.io/v1beta1',
-  'config.kubernetes.io/v1alpha1',
-]);
+const RESOURCE_LIST_VERSIONS = new Set(['config.kubernetes.io/v1', 'config.kubernetes.io/v1beta1', 'config.kubernetes.io/v1alpha1']);
 
 /** @param full skip the fast path (when it cut out an item that does not parse on its own) */
 export function readResourceList(input: string, full = false): ResourceListInput {
   const withoutBom = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
   if (withoutBom.trim() === '') throw new InputError('no input: expected a ResourceList on stdin');
   const { text, lineBreak } = lineBreaks(withoutBom);
-  return readJsonResourceList(text, lineBreak) ?? (full ? undefined : scanBlockResourceList(text, lineBreak)) ?? parseWholeResourceList(text, lineBreak);
+  return (
+    readJsonResourceList(text, lineBreak) ??
+    (full ? undefined : scanBlockResourceList(text, lineBreak)) ??
+    parseWholeResourceList(text, lineBreak)
+  );
 }
 
 /**
@@ -160,9 +160,7 @@ export function lineBreaks(text: string): { text: string; lineBreak: LineBreak }
 
 function checkHeader(apiVersion: unknown, kind: unknown): { apiVersion: string; kind: string } {
   if (kind !== 'ResourceList') {
-    throw new InputError(
-      `input is not a ResourceList (kind: ${kind === undefined ? 'missing' : JSON.stringify(kind)})`,
-    );
+    throw new InputError(`input is not a ResourceList (kind: ${kind === undefined ? 'missing' : JSON.stringify(kind)})`);
   }
   if (typeof apiVersion !== 'string' || !RESOURCE_LIST_VERSIONS.has(apiVersion)) {
     throw new InputError(
@@ -234,7 +232,22 @@ function onlyEmptyDocuments(text: string, start: number): boolean {
  * items' `-`. Document markers are read here too: a `---` before the first content line starts
  * the document, and the next `---` or `...` ends it, when only empty documents follow.
  */
-function scanBlockResourceList(text: string, lineBreak: LineBreak): ResourceListInput | undefined {
+/** Where a block ResourceList's parts are: its document, its `items:` line, each item's first line. */
+interface BlockLayout {
+  docStart: number;
+  docEnd: number;
+  itemsLine: number;
+  /** The line after `items:`, and the first line after the items (the document's end if none). */
+  itemsStart: number;
+  itemsEnd: number;
+  functionConfigLine: number;
+  /** The items' indentation, -1 when there is no item. */
+  indent: number;
+  starts: number[];
+}
+
+/** The line scan itself; undefined for a layout it does not handle. */
+function scanBlockLayout(text: string): BlockLayout | undefined {
   let docStart = 0;
   let docEnd = text.length;
   let sawContent = false;
@@ -245,10 +258,10 @@ function scanBlockResourceList(text: string, lineBreak: LineBreak): ResourceList
   let functionConfigLine = -1;
   let indent = -1;
   const starts: number[] = [];
-  for (let s = 0; s < text.length; ) {
+  for (let s = 0; s < text.length;) {
     const next = nextLine(text, s);
     const c = text.charCodeAt(s);
-    if ((c === 45 /* - */ || c === 46 /* . */) && isMarkerLine(text, s)) {
+    if ((c === 45 /* - */ || c === 46) /* . */ && isMarkerLine(text, s)) {
       if (!blankOrCommentFrom(text, s + 3)) return undefined;
       if (!sawContent && c === 45) {
         docStart = next;
@@ -269,7 +282,10 @@ function scanBlockResourceList(text: string, lineBreak: LineBreak): ResourceList
       if (key) {
         if (key[1] === 'items') {
           if (itemsStart !== -1) return undefined;
-          const rest = line.slice(line.indexOf(':') + 1).replace(/\s+#.*$/, '').trim();
+          const rest = line
+            .slice(line.indexOf(':') + 1)
+            .replace(/\s+#.*$/, '')
+            .trim();
           if (rest === '[]') inlineItems = true;
           else if (rest !== '') return undefined;
           itemsLine = s;
@@ -298,7 +314,13 @@ function scanBlockResourceList(text: string, lineBreak: LineBreak): ResourceList
     s = next;
   }
   if (itemsStart === -1) return undefined;
-  const end = itemsEnd === -1 ? docEnd : itemsEnd;
+  return { docStart, docEnd, itemsLine, itemsStart, itemsEnd: itemsEnd === -1 ? docEnd : itemsEnd, functionConfigLine, indent, starts };
+}
+
+function scanBlockResourceList(text: string, lineBreak: LineBreak): ResourceListInput | undefined {
+  const layout = scanBlockLayout(text);
+  if (layout === undefined) return undefined;
+  const { docStart, docEnd, itemsLine, itemsStart, itemsEnd: end, functionConfigLine, indent, starts } = layout;
   const items: SourceItem[] = [];
   for (let k = 0; k < starts.length; k++) {
     // Comment lines before the first item belong to it, so that nothing is lost on output.
@@ -348,7 +370,8 @@ function topLevelBlock(text: string, start: number, limit: number, lineBreak: Li
 const NEEDS_FULL_PARSER = /(?:^[ \t]*(?:- +)*|: +|[[{,] *)[&*!][^\s,\]}]/m;
 
 /** The characters are found much faster than the pattern, and most items have none of them. */
-const mayNeedFullParser = (text: string) => (text.includes('&') || text.includes('*') || text.includes('!')) && NEEDS_FULL_PARSER.test(text);
+const mayNeedFullParser = (text: string) =>
+  (text.includes('&') || text.includes('*') || text.includes('!')) && NEEDS_FULL_PARSER.test(text);
 
 /**
  * Plain data of one item: js-yaml's core schema (the fastest safe parser), or the `yaml` parser
@@ -424,7 +447,6 @@ function parseJsonItem(raw: string): ParsedItem {
   return repeated === undefined ? { object } : { object, duplicateKey: `key ${JSON.stringify(repeated)} repeated` };
 }
 
-
 const dedenters = new Map<number, { marker: RegExp; lines: RegExp }>();
 
 /**
@@ -450,7 +472,7 @@ export function dedentLines(raw: string, indent: number): string[] | undefined {
   const lines: string[] = [];
   const strip = indent + 2;
   let marker = false;
-  for (let start = 0; ; ) {
+  for (let start = 0; ;) {
     const nl = raw.indexOf('\n', start);
     const end = nl === -1 ? raw.length : nl;
     let p = start;
@@ -546,7 +568,11 @@ function readJsonResourceList(text: string, lineBreak: LineBreak): ResourceListI
   const functionConfig = member('functionConfig');
   return {
     ...header,
-    items: items.elements.map((span) => ({ raw: text.slice(span.start, span.end), indent: 0, json: { lead: leadOf(text, span.start, unit), kind: jsonKind(text, span) } })),
+    items: items.elements.map((span) => ({
+      raw: text.slice(span.start, span.end),
+      indent: 0,
+      json: { lead: leadOf(text, span.start, unit), kind: jsonKind(text, span) },
+    })),
     functionConfig: valueOf(functionConfig),
     hasFunctionConfig: functionConfig !== undefined,
     functionConfigText: functionConfig === undefined ? undefined : text.slice(functionConfig.start, functionConfig.end),
@@ -589,12 +615,12 @@ function parseWholeResourceList(text: string, lineBreak: LineBreak): ResourceLis
   const docs = parseAllDocuments(text, PARSE_OPTIONS);
   const all = Array.isArray(docs) ? docs : [docs];
   // An empty document (a last `---`, perhaps with comments) holds a null scalar of no text: kubectl skips it.
-  const nonEmpty = all.filter((d) => d.errors.length > 0 || !(d.contents === null || (isScalar(d.contents) && d.contents.value === null && d.contents.source === '')));
+  const nonEmpty = all.filter(
+    (d) => d.errors.length > 0 || !(d.contents === null || (isScalar(d.contents) && d.contents.value === null && d.contents.source === '')),
+  );
   if (nonEmpty.length === 0) throw new InputError('no input: expected a ResourceList on stdin');
   if (nonEmpty.length > 1) {
-    throw new InputError(
-      `input has ${nonEmpty.length} YAML documents; expected exactly one ResourceList`,
-    );
+    throw new InputError(`input has ${nonEmpty.length} YAML documents; expected exactly one ResourceList`);
   }
   const doc = nonEmpty[0];
   if (doc.errors.length > 0) throw new InputError(`input is not valid YAML or JSON: ${firstLine(doc.errors[0].message)}`);
@@ -619,7 +645,7 @@ function parseWholeResourceList(text: string, lineBreak: LineBreak): ResourceLis
   if (itemsNode === undefined || itemsNode === null) {
     throw new InputError('the ResourceList has no items list');
   }
-  if (!isSeq(itemsNode)) throw new InputError('the ResourceList\'s items is not a list');
+  if (!isSeq(itemsNode)) throw new InputError("the ResourceList's items is not a list");
   const itemsPlain = plain.items as unknown[];
   const own = ownItemTexts(text, root, itemsNode, lineBreak);
   const indent = own.find((k) => k !== undefined)?.indent ?? 0;
@@ -629,7 +655,11 @@ function parseWholeResourceList(text: string, lineBreak: LineBreak): ResourceLis
     // The first text that reads on its own as the item's data: its own, its node written with its
     // comments, its data as JSON (one reading under every reader, but a quoted "<<" is no merge key
     // to YAML 1.1 readers); the data as the writer writes new nodes at worst.
-    const candidates = [() => own[i], () => written(new Document(node).toString({ lineWidth: 0 })), () => (hasMergeKey(data) ? undefined : written(JSON.stringify(data, null, 2) + '\n'))];
+    const candidates = [
+      () => own[i],
+      () => written(new Document(node).toString({ lineWidth: 0 })),
+      () => (hasMergeKey(data) ? undefined : written(JSON.stringify(data, null, 2) + '\n')),
+    ];
     for (const candidate of candidates) {
       let item: { raw: string; indent: number } | undefined;
       try {
@@ -647,7 +677,12 @@ function parseWholeResourceList(text: string, lineBreak: LineBreak): ResourceLis
     functionConfig: plain.functionConfig,
     hasFunctionConfig: 'functionConfig' in plain,
     functionConfigText:
-      'functionConfig' in plain ? withLineBreak(new Document({ functionConfig: plain.functionConfig }, { version: '1.1', ...WRITE_SCHEMA }).toString({ lineWidth: 0 }), lineBreak) : undefined,
+      'functionConfig' in plain
+        ? withLineBreak(
+            new Document({ functionConfig: plain.functionConfig }, { version: '1.1', ...WRITE_SCHEMA }).toString({ lineWidth: 0 }),
+            lineBreak,
+          )
+        : undefined,
     itemIndent: indent,
     lineBreak,
   };
@@ -662,7 +697,8 @@ const withLineBreak = (text: string, lineBreak: LineBreak) => (lineBreak === '\n
  */
 function ownItemTexts(text: string, root: YAMLMap, seq: YAMLSeq, lineBreak: LineBreak): Array<{ raw: string; indent: number } | undefined> {
   const nodes = seq.items as Array<YamlNode | null>;
-  if (seq.flow) return nodes.map((node) => (node?.range ? { raw: '- ' + text.slice(node.range[0], node.range[1]) + lineBreak, indent: 0 } : undefined));
+  if (seq.flow)
+    return nodes.map((node) => (node?.range ? { raw: '- ' + text.slice(node.range[0], node.range[1]) + lineBreak, indent: 0 } : undefined));
   const at = root.items.findIndex((pair) => isScalar(pair.key) && pair.key.value === 'items');
   const keyEnd = (root.items[at]?.key as YamlNode | undefined)?.range?.[1];
   const nextKey = (root.items[at + 1]?.key as YamlNode | undefined)?.range?.[0];
@@ -672,7 +708,11 @@ function ownItemTexts(text: string, root: YAMLMap, seq: YAMLSeq, lineBreak: Line
     if (start === undefined || (i + 1 < starts.length && starts[i + 1] === undefined) || last === undefined) return undefined;
     const from = i === 0 && keyEnd !== undefined && keyEnd < start.lineStart ? nextLine(text, keyEnd) : start.lineStart;
     const end =
-      i + 1 < starts.length ? starts[i + 1]!.lineStart : nextKey !== undefined && nextKey > last[0] ? text.lastIndexOf('\n', nextKey - 1) + 1 : nextLine(text, Math.max(last[1] - 1, last[0]));
+      i + 1 < starts.length
+        ? starts[i + 1]!.lineStart
+        : nextKey !== undefined && nextKey > last[0]
+          ? text.lastIndexOf('\n', nextKey - 1) + 1
+          : nextLine(text, Math.max(last[1] - 1, last[0]));
     return { raw: sliceLines(text, from, end, lineBreak), indent: start.indent };
   });
 }

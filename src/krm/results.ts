@@ -43,13 +43,7 @@ export interface Subject {
   file?: FileRef;
 }
 
-export function result(
-  severity: Severity,
-  message: string,
-  subject?: Subject,
-  fieldPath?: string,
-  tags?: Record<string, string>,
-): Result {
+export function result(severity: Severity, message: string, subject?: Subject, fieldPath?: string, tags?: Record<string, string>): Result {
   const r: Result = { message, severity };
   if (subject?.resourceRef) r.resourceRef = subject.resourceRef;
   if (fieldPath) r.field = { path: fieldPath };

@@ -4,7 +4,17 @@
 // column 0), so a line scan finds every document's exact text. Only a stream with directives or
 // content on a marker line goes through the `yaml` parser.
 import { parseAllDocuments } from 'yaml';
-import { blankOrCommentFrom, indentItem, InputError, isMarkerLine, lineBreaks, nextLine, PARSE_OPTIONS, type LineBreak, type SourceItem } from './read.js';
+import {
+  blankOrCommentFrom,
+  indentItem,
+  InputError,
+  isMarkerLine,
+  lineBreaks,
+  nextLine,
+  PARSE_OPTIONS,
+  type LineBreak,
+  type SourceItem,
+} from './read.js';
 
 export interface StreamDocument {
   /** The document's lines as they came in, up to the next marker line, ending in a line break. */

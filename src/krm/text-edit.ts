@@ -53,7 +53,7 @@ function classify(lines: Lines): Text {
     if (keep) keepBlanks(text, scalarEnd, i);
     scalarOwner = -1;
     keep = false;
-    content[i] = !blank && line.charCodeAt(lead) !== 35 /* # */;
+    content[i] = !blank && line.charCodeAt(lead) !== 35; /* # */
     if (!content[i] || !(line.includes('|') || line.includes('>'))) continue;
     const header = BLOCK_SCALAR_HEADER.exec(line.trim());
     if (header) {
@@ -178,7 +178,8 @@ function mapEntries(text: Text, from: number, to: number, indent: number): Entry
       const { value, comment } = splitComment(line, keyEnd);
       const v = value.charCodeAt(0);
       if (v === 38 /* & */ || v === 42 /* * */ || v === 33 /* ! */) unsupported('anchor, alias or tag');
-      if (value.startsWith('{') !== value.endsWith('}') || value.startsWith('[') !== value.endsWith(']')) unsupported('multi-line flow value');
+      if (value.startsWith('{') !== value.endsWith('}') || value.startsWith('[') !== value.endsWith(']'))
+        unsupported('multi-line flow value');
       entries.push({ key: unquoteKey(m[1]), keyEnd, line: i, inline: value, comment, end: i + 1 });
       lastContent = i;
       continue;
@@ -196,10 +197,22 @@ function pushLines(lines: Lines, from: number, to: number, out: Lines): void {
   for (let i = from; i < to; i++) out.push(lines[i]);
 }
 
-function editMap(text: Text, from: number, to: number, indent: number, old: Record<string, unknown>, next: Record<string, unknown>, style: TextStyle, out: Lines): void {
+function editMap(
+  text: Text,
+  from: number,
+  to: number,
+  indent: number,
+  old: Record<string, unknown>,
+  next: Record<string, unknown>,
+  style: TextStyle,
+  out: Lines,
+): void {
   const { lines } = text;
   const entries = mapEntries(text, from, to, indent);
-  if (!entries.every((e) => hasOwn(old, e.key)) || (repeatsKey(entries) ? !repeatsUnchanged(entries, old, next) : entries.length !== Object.keys(old).length)) {
+  if (
+    !entries.every((e) => hasOwn(old, e.key)) ||
+    (repeatsKey(entries) ? !repeatsUnchanged(entries, old, next) : entries.length !== Object.keys(old).length)
+  ) {
     unsupported('the text and the data disagree on the keys');
   }
   const { before, last } = newKeyPlaces(old, next);
@@ -226,7 +239,10 @@ function editMap(text: Text, from: number, to: number, indent: number, old: Reco
  * back (un-injection) thus returns to its place; a key another step adds goes where a fresh
  * write would put it.
  */
-export function newKeyPlaces(old: Record<string, unknown>, next: Record<string, unknown>): { before: Map<string, string[]>; last: string[] } {
+export function newKeyPlaces(
+  old: Record<string, unknown>,
+  next: Record<string, unknown>,
+): { before: Map<string, string[]>; last: string[] } {
   const before = new Map<string, string[]>();
   const last: string[] = [];
   let waiting: string[] = [];
@@ -258,7 +274,9 @@ function repeatsKey(entries: readonly Entry[]): boolean {
 function repeatsUnchanged(entries: readonly Entry[], old: Record<string, unknown>, next: Record<string, unknown>): boolean {
   const keys = new Set(entries.map((e) => e.key));
   if (keys.size !== Object.keys(old).length) return false;
-  return [...keys].every((key) => entries.filter((e) => e.key === key).length === 1 || (hasOwn(next, key) && deepEqual(old[key], next[key])));
+  return [...keys].every(
+    (key) => entries.filter((e) => e.key === key).length === 1 || (hasOwn(next, key) && deepEqual(old[key], next[key])),
+  );
 }
 
 function editEntry(text: Text, e: Entry, indent: number, old: unknown, next: unknown, style: TextStyle, out: Lines): void {
@@ -277,11 +295,12 @@ function editEntry(text: Text, e: Entry, indent: number, old: unknown, next: unk
     return;
   }
   // A flow collection keeps its style; `yaml` writes it (the Document path). `{}` and `[]` have none.
-  if (isCollection(next) && isCollection(old) && !isEmptyCollection(old) && (v === 123 /* { */ || v === 91 /* [ */)) unsupported('a changed flow collection');
+  if (isCollection(next) && isCollection(old) && !isEmptyCollection(old) && (v === 123 /* { */ || v === 91) /* [ */)
+    unsupported('a changed flow collection');
   if (nested) {
     const first = firstContent(text, e.line + 1, e.end);
     const childIndent = text.leads[first];
-    const isSeq = lines[first].charCodeAt(childIndent) === 45 /* - */;
+    const isSeq = lines[first].charCodeAt(childIndent) === 45; /* - */
     if (isSeq && Array.isArray(old) && Array.isArray(next)) {
       out.push(lines[e.line]);
       editSeq(text, e.line + 1, e.end, childIndent, old, next, style, out);

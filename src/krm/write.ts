@@ -31,7 +31,13 @@ export function writeResourceList(
  * A JSON list comes out as JSON: each item after the whitespace it had on its line, the list's own
  * lines indented as the input's were (or all on one line, as it was).
  */
-function writeJsonResourceList(apiVersion: string, itemTexts: readonly string[], results: readonly Result[], functionConfigText: string, frame: OutputFrame): string[] {
+function writeJsonResourceList(
+  apiVersion: string,
+  itemTexts: readonly string[],
+  results: readonly Result[],
+  functionConfigText: string,
+  frame: OutputFrame,
+): string[] {
   const unit = frame.json?.unit;
   const lineBreak = frame.lineBreak;
   const member = (key: string, value: string) => (unit === undefined ? `"${key}":${value}` : `${lineBreak}${unit}"${key}": ${value}`);
@@ -61,9 +67,10 @@ export function writeChangedItem(item: SourceItem, old: unknown, next: unknown):
   if (item.json) text = rewriteJson(raw, layoutOf(raw, item.json.lead, '\n'), old, next);
   else {
     const standalone = startsFlowCollection(raw, item.indent) ? dedentItem(raw, item.indent) : undefined;
-    text = standalone !== undefined && isJsonCollection(standalone)
-      ? indentItem(rewriteJson(standalone, layoutOf(standalone.trim(), '', '\n'), old, next), item.indent)
-      : rewriteItem(raw, item.indent, old, next);
+    text =
+      standalone !== undefined && isJsonCollection(standalone)
+        ? indentItem(rewriteJson(standalone, layoutOf(standalone.trim(), '', '\n'), old, next), item.indent)
+        : rewriteItem(raw, item.indent, old, next);
   }
   return withLineBreak(text, lineBreak);
 }

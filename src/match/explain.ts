@@ -43,7 +43,9 @@ export function whyNotSelected(rule: Rule, ref: PodTemplateRef, ctx: ExplainMatc
   const reasons: string[] = [];
   const pinned = rule.pinnedNamespaces && !rule.pinnedNamespaces.includes(ref.namespace);
   if (pinned) {
-    reasons.push(`it is for namespace${rule.pinnedNamespaces!.length > 1 ? 's' : ''} ${rule.pinnedNamespaces!.join(', ')} (namespaceSelector), and the pod's namespace is ${ref.namespace}`);
+    reasons.push(
+      `it is for namespace${rule.pinnedNamespaces!.length > 1 ? 's' : ''} ${rule.pinnedNamespaces!.join(', ')} (namespaceSelector), and the pod's namespace is ${ref.namespace}`,
+    );
   }
   if (spec.injectionStrategy?.paused) reasons.push('it is paused (spec.injectionStrategy.paused: true)');
   const namespace = spec.namespaceSelector && !pinned ? namespaceReason(spec.namespaceSelector, ref.namespace, ctx) : undefined;
@@ -66,7 +68,8 @@ function namespaceReason(selector: LabelSelector, namespace: string, ctx: Explai
   if (decision.match) return undefined;
   // A namespace known from nowhere still has the name label the apiserver sets (namespace.ts).
   const labels = ctx.namespaces.labelsOf(namespace) ?? { [NAMESPACE_NAME_LABEL]: namespace };
-  if ('assumed' in decision) return `namespaceSelector: ${decision.reason}; assumed no match (undecidableNamespaceSelector: ${decision.policy})`;
+  if ('assumed' in decision)
+    return `namespaceSelector: ${decision.reason}; assumed no match (undecidableNamespaceSelector: ${decision.policy})`;
   const failing = failingRequirement(selector, labels, `namespace ${namespace}`);
   return `namespaceSelector: ${failing ?? 'does not select the namespace'}; its labels come from ${describeSource(ctx.namespaceSource(namespace))}`;
 }
@@ -82,7 +85,11 @@ function describeSource(source: 'item' | 'config' | undefined): string {
  * The first requirement of `selector` that `labels` fail, with the value they have, e.g.
  * `app In (web, api): the template has app=worker`; undefined when all hold.
  */
-export function failingRequirement(selector: LabelSelector, labels: Readonly<Record<string, string>>, holder = 'the template'): string | undefined {
+export function failingRequirement(
+  selector: LabelSelector,
+  labels: Readonly<Record<string, string>>,
+  holder = 'the template',
+): string | undefined {
   const has = (key: string) => Object.prototype.hasOwnProperty.call(labels, key);
   const actual = (key: string) => (has(key) ? `${holder} has ${key}=${labels[key]}` : `${holder} has no label ${key}`);
   for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
@@ -92,11 +99,15 @@ export function failingRequirement(selector: LabelSelector, labels: Readonly<Rec
     const values = req.values ?? [];
     const written = `${req.key} ${req.operator}${values.length > 0 ? ` (${values.join(', ')})` : ''}`;
     const holds =
-      req.operator === 'In' ? has(req.key) && values.includes(labels[req.key]) :
-      req.operator === 'NotIn' ? !(has(req.key) && values.includes(labels[req.key])) :
-      req.operator === 'Exists' ? has(req.key) :
-      req.operator === 'DoesNotExist' ? !has(req.key) :
-      false;
+      req.operator === 'In'
+        ? has(req.key) && values.includes(labels[req.key])
+        : req.operator === 'NotIn'
+          ? !(has(req.key) && values.includes(labels[req.key]))
+          : req.operator === 'Exists'
+            ? has(req.key)
+            : req.operator === 'DoesNotExist'
+              ? !has(req.key)
+              : false;
     if (!holds) return `${written}: ${actual(req.key)}`;
   }
   return undefined;

@@ -3,7 +3,6 @@ import type { LabelSelector } from '../sidecarset/types.js';
 import type { UndecidableNamespacePolicy } from '../config/options.js';
 import { NAMESPACE_NAME_LABEL, labelSelectorMatches, selectorKeys } from '../k8s/selector.js';
 
-
 export interface NamespaceDirectory {
   /** Labels of a namespace known from the items or the config, with the name label the apiserver always sets. */
   labelsOf(namespace: string): Record<string, string> | undefined;
@@ -38,4 +37,3 @@ export function decideNamespace(
   if (policy === 'error') return { undecidable: true, reason };
   return { match: policy === 'assumeMatch', assumed: true, policy, reason };
 }
-

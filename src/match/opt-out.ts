@@ -32,7 +32,12 @@ export interface OptOutDecision {
  * paths relative to the object holding that metadata.
  * @param known the names of the SidecarSets this step applies, to catch misspelt skips
  */
-export function readOptOut(metadata: unknown, where: string, known: ReadonlySet<string>, affected = 'nothing is injected into it'): { level: OptOutLevel; problems: Problem[] } {
+export function readOptOut(
+  metadata: unknown,
+  where: string,
+  known: ReadonlySet<string>,
+  affected = 'nothing is injected into it',
+): { level: OptOutLevel; problems: Problem[] } {
   const annotations = isPlainObject(metadata) && isPlainObject(metadata.annotations) ? metadata.annotations : {};
   const level: OptOutLevel = { where };
   const problems: Problem[] = [];
@@ -42,18 +47,39 @@ export function readOptOut(metadata: unknown, where: string, known: ReadonlySet<
   else if (inject !== undefined) {
     level.inject = 'invalid';
     const hint = typeof inject === 'string' ? '' : ' (quote it: annotation values are strings)';
-    problems.push(problem('error', `${INJECT_ANNOTATION} on ${where} is ${JSON.stringify(inject)}; use "true" or "false"${hint}; ${affected}`, fieldPath(INJECT_ANNOTATION)));
+    problems.push(
+      problem(
+        'error',
+        `${INJECT_ANNOTATION} on ${where} is ${JSON.stringify(inject)}; use "true" or "false"${hint}; ${affected}`,
+        fieldPath(INJECT_ANNOTATION),
+      ),
+    );
   }
   const skip = annotations[SKIP_ANNOTATION];
   if (typeof skip === 'string') {
-    level.skip = skip.split(',').map((name) => name.trim()).filter((name) => name !== '');
+    level.skip = skip
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== '');
     const unknown = level.skip.filter((name) => !known.has(name));
     if (unknown.length > 0) {
-      problems.push(problem('warning', `${SKIP_ANNOTATION} on ${where} names ${unknown.join(', ')}, which no SidecarSet of this step has; check the spelling`, fieldPath(SKIP_ANNOTATION)));
+      problems.push(
+        problem(
+          'warning',
+          `${SKIP_ANNOTATION} on ${where} names ${unknown.join(', ')}, which no SidecarSet of this step has; check the spelling`,
+          fieldPath(SKIP_ANNOTATION),
+        ),
+      );
     }
   } else if (skip !== undefined) {
     level.skip = 'invalid';
-    problems.push(problem('error', `${SKIP_ANNOTATION} on ${where} is ${JSON.stringify(skip)}; it must be a string of comma-separated SidecarSet names; ${affected}`, fieldPath(SKIP_ANNOTATION)));
+    problems.push(
+      problem(
+        'error',
+        `${SKIP_ANNOTATION} on ${where} is ${JSON.stringify(skip)}; it must be a string of comma-separated SidecarSet names; ${affected}`,
+        fieldPath(SKIP_ANNOTATION),
+      ),
+    );
   }
   return { level, problems };
 }
@@ -72,7 +98,10 @@ export function decideOptOut(levels: readonly (OptOutLevel | undefined)[]): OptO
 }
 
 /** The matched rules less those the template opts out of; `skipped` says which and why, for the result. */
-export function applyOptOut(rules: readonly Rule[], decision: OptOutDecision): { rules: readonly Rule[]; skipped: string[]; because?: string } {
+export function applyOptOut(
+  rules: readonly Rule[],
+  decision: OptOutDecision,
+): { rules: readonly Rule[]; skipped: string[]; because?: string } {
   if (decision.inject === false) {
     return { rules: [], skipped: rules.map((r) => r.name), because: `${INJECT_ANNOTATION}: "false" on ${decision.injectFrom}` };
   }
@@ -93,7 +122,12 @@ export function namespaceOptOuts(
     if (!isPlainObject(obj) || obj.apiVersion !== 'v1' || obj.kind !== 'Namespace' || !isPlainObject(obj.metadata)) return;
     const name = obj.metadata.name;
     if (typeof name !== 'string') return;
-    const read = readOptOut(obj.metadata, `namespace ${name}`, known, 'its workloads that do not set the annotation themselves get nothing injected');
+    const read = readOptOut(
+      obj.metadata,
+      `namespace ${name}`,
+      known,
+      'its workloads that do not set the annotation themselves get nothing injected',
+    );
     if (read.level.inject !== undefined || read.level.skip !== undefined) levels.set(name, read.level);
     for (const p of read.problems) problems.push({ ...p, position });
   });

@@ -30,16 +30,15 @@ export function orderRules(rules: readonly Rule[]): Rule[] {
  * @param index the rules in the order of orderRules; rules pinned to other namespaces are not
  *        candidates, as in Kruise's index lookup.
  */
-export function matchTemplate(
-  index: RuleIndex,
-  ref: PodTemplateRef,
-  namespaces: NamespaceDirectory,
-  options: Options,
-): MatchOutcome {
+export function matchTemplate(index: RuleIndex, ref: PodTemplateRef, namespaces: NamespaceDirectory, options: Options): MatchOutcome {
   const problems: Problem[] = [];
   const nsLabels = namespaces.labelsOf(ref.namespace);
   if (nsLabels && Object.prototype.hasOwnProperty.call(nsLabels, CONTROL_PLANE_LABEL)) {
-    return { rules: [], problems, skipped: `namespace ${ref.namespace} has the ${CONTROL_PLANE_LABEL} label, which Kruise's pod webhook skips` };
+    return {
+      rules: [],
+      problems,
+      skipped: `namespace ${ref.namespace} has the ${CONTROL_PLANE_LABEL} label, which Kruise's pod webhook skips`,
+    };
   }
   const labels = ref.template.metadata?.labels ?? {};
   const matched: Rule[] = [];
@@ -48,7 +47,11 @@ export function matchTemplate(
     const spec = rule.set.spec;
     if (spec.injectionStrategy?.paused) {
       if (!isEmptySelector(spec.selector) && safeMatch(spec.selector!, labels)) {
-        problems.push({ severity: 'info', message: `SidecarSet ${rule.name} is paused (injectionStrategy.paused): not injected`, sidecarSets: [rule.name] });
+        problems.push({
+          severity: 'info',
+          message: `SidecarSet ${rule.name} is paused (injectionStrategy.paused): not injected`,
+          sidecarSets: [rule.name],
+        });
       }
       continue;
     }
@@ -87,7 +90,12 @@ export function matchTemplate(
   const bases = new Map(matched.filter((r) => r.canaryBase !== undefined).map((r) => [r.canaryBase as string, r.name]));
   for (const r of matched) {
     const canary = bases.get(r.name);
-    if (canary) problems.push({ severity: 'info', message: `SidecarSet ${r.name} is not injected: its canary ${canary} matches too and replaces it`, sidecarSets: [r.name, canary] });
+    if (canary)
+      problems.push({
+        severity: 'info',
+        message: `SidecarSet ${r.name} is not injected: its canary ${canary} matches too and replaces it`,
+        sidecarSets: [r.name, canary],
+      });
   }
   return { rules: matched.filter((r) => !bases.has(r.name)), problems };
 }
@@ -100,7 +108,8 @@ function revisionFor(rule: Rule, labels: Record<string, string>, options: Option
     problems.push({ severity: 'error', message: `SidecarSet ${rule.name}: ${choice.error}`, sidecarSets: [rule.name] });
     return undefined;
   }
-  if (choice.warning) problems.push({ severity: 'warning', message: `SidecarSet ${rule.name}: ${choice.warning}`, sidecarSets: [rule.name] });
+  if (choice.warning)
+    problems.push({ severity: 'warning', message: `SidecarSet ${rule.name}: ${choice.warning}`, sidecarSets: [rule.name] });
   if (choice.use === 'latest') return rule;
   const { set, hash, hashWithoutImage } = rule.historic;
   return { ...rule, set, hash, hashWithoutImage };

@@ -27,7 +27,8 @@ interface CliArgs {
 
 type Outcome = { stdout: string; stderr: string; exitCode: number };
 
-const USAGE = 'usage: inject-sidecarsets [--config FILE] [--diff | --check | --explain [KIND/NAME|NAME] | --uninject[=STEP]] PATH... (see --help)';
+const USAGE =
+  'usage: inject-sidecarsets [--config FILE] [--diff | --check | --explain [KIND/NAME|NAME] | --uninject[=STEP]] PATH... (see --help)';
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
 export function parseCliArgs(argv: readonly string[]): CliArgs | string {
@@ -45,7 +46,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs | string {
       // `--explain NAME`: the next argument names a workload unless it is the only path left.
       filterTaken = a === '--explain' && i + 1 < argv.length && !argv[i + 1].startsWith('-');
       args.explain = { filter: a === '--explain' ? (filterTaken ? argv[++i] : undefined) : a.slice('--explain='.length) };
-    } else if (a === '--uninject' || a.startsWith('--uninject=')) args.uninject = { step: a === '--uninject' ? undefined : a.slice('--uninject='.length) };
+    } else if (a === '--uninject' || a.startsWith('--uninject='))
+      args.uninject = { step: a === '--uninject' ? undefined : a.slice('--uninject='.length) };
     else if (a === '-' || !a.startsWith('-')) args.paths.push(a);
     else return `unknown option ${a}`;
   }
@@ -54,7 +56,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs | string {
     args.explain = {};
   }
   if (args.paths.length === 0) return 'no manifests given: name files or directories, or - for stdin';
-  if (args.explain && (args.diff || args.check || args.uninject)) return '--explain writes a report, not manifests: it goes with neither --diff, --check nor --uninject';
+  if (args.explain && (args.diff || args.check || args.uninject))
+    return '--explain writes a report, not manifests: it goes with neither --diff, --check nor --uninject';
   if (args.explain?.filter === '' || args.uninject?.step === '') return `${args.explain ? '--explain=' : '--uninject='} needs a value`;
   return args;
 }
@@ -107,7 +110,12 @@ function collectFiles(path: string): string[] {
 /** A file system error as one line: what went wrong, without the error code and system call. */
 function describeFsError(e: unknown): string {
   const error = e as NodeJS.ErrnoException;
-  const known: Record<string, string> = { ENOENT: 'no such file or directory', EACCES: 'permission denied', EISDIR: 'is a directory', ENOTDIR: 'not a directory' };
+  const known: Record<string, string> = {
+    ENOENT: 'no such file or directory',
+    EACCES: 'permission denied',
+    EISDIR: 'is a directory',
+    ENOTDIR: 'not a directory',
+  };
   return (error.code && known[error.code]) ?? error.message.split('\n')[0];
 }
 
@@ -121,7 +129,12 @@ function readManifest(path: string, readFile: (path: string) => string): string 
 }
 
 /** @param colour whether diffs get colour (stdout is a terminal) */
-export function runCli(argv: readonly string[], readStdin: () => string, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'), colour = false): Outcome {
+export function runCli(
+  argv: readonly string[],
+  readStdin: () => string,
+  readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+  colour = false,
+): Outcome {
   const args = parseCliArgs(argv);
   if (typeof args === 'string') return { stdout: '', stderr: `inject-sidecarsets: ${args}\n${USAGE}\n`, exitCode: 2 };
   const docs: Document[] = [];
@@ -145,22 +158,33 @@ export function runCli(argv: readonly string[], readStdin: () => string, readFil
     config === undefined ? '' : `functionConfig:${lineBreak}${indentBlock(configAsOneObject(config))}`,
   ].join('');
   const mode = args.explain ? 'explain' : args.uninject ? 'uninject' : undefined;
-  const overrides = mode ? { mode, ...(args.uninject?.step ? { uninjectStep: args.uninject.step } : {}) } as const : undefined;
+  const overrides = mode ? ({ mode, ...(args.uninject?.step ? { uninjectStep: args.uninject.step } : {}) } as const) : undefined;
   const out = runFunction({ text, configFile: args.config ? { path: args.config } : undefined, itemFiles, overrides });
-  if (out.items.length !== items.length) return { stdout: '', stderr: locatedSyntaxError([...(config ?? []), ...items]) ?? out.stderr, exitCode: out.exitCode || 1 };
-  const warning = !args.config && !args.uninject && !items.some((d) => isSidecarSetSource(d.item!)) ? `inject-sidecarsets: warning: no --config given and no SidecarSet among the manifests: nothing to inject\n` : '';
+  if (out.items.length !== items.length)
+    return { stdout: '', stderr: locatedSyntaxError([...(config ?? []), ...items]) ?? out.stderr, exitCode: out.exitCode || 1 };
+  const warning =
+    !args.config && !args.uninject && !items.some((d) => isSidecarSetSource(d.item!))
+      ? `inject-sidecarsets: warning: no --config given and no SidecarSet among the manifests: nothing to inject\n`
+      : '';
   const stderr = warning + out.stderr;
   if (args.explain) {
     const shown = out.explanations.filter((e) => matchesFilter(e, args.explain?.filter));
     if (shown.length === 0 && args.explain.filter !== undefined) {
-      return { stdout: '', stderr: `${stderr}inject-sidecarsets: no workload with a pod template is named ${args.explain.filter}\n`, exitCode: 1 };
+      return {
+        stdout: '',
+        stderr: `${stderr}inject-sidecarsets: no workload with a pod template is named ${args.explain.filter}\n`,
+        exitCode: 1,
+      };
     }
     return { stdout: formatReport(shown), stderr, exitCode: out.exitCode };
   }
 
   const outputText = new Map(items.map((d, i) => [d, out.items[i].changed ? changedText(d, out.items[i].text) : d.text]));
   if (args.diff || args.check) {
-    const diffs = resourceDiffs(items.map((d) => ({ file: d.file, before: d.text, after: outputText.get(d) as string })), colour);
+    const diffs = resourceDiffs(
+      items.map((d) => ({ file: d.file, before: d.text, after: outputText.get(d) as string })),
+      colour,
+    );
     if (!args.check) return { stdout: diffs.join(''), stderr, exitCode: out.exitCode };
     const errors = out.results.filter((r) => r.severity === 'error').length;
     const verdict = checkVerdict(diffs.length, errors);
@@ -188,7 +212,9 @@ function isSidecarSetSource(item: SourceItem): boolean {
   try {
     const object = parseItem(item).object;
     if (!isPlainObject(object)) return false;
-    return object.kind === 'SidecarSet' || (Array.isArray(object.items) && object.items.some((i) => isPlainObject(i) && i.kind === 'SidecarSet'));
+    return (
+      object.kind === 'SidecarSet' || (Array.isArray(object.items) && object.items.some((i) => isPlainObject(i) && i.kind === 'SidecarSet'))
+    );
   } catch {
     return false;
   }

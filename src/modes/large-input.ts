@@ -13,10 +13,7 @@ export const LARGE_INPUT_BYTES = 8 << 20;
 const YOUNG_GENERATION_MB = 96;
 
 /** What the worker sends: the outcome first, then the output in order, then the end. */
-export type WorkerMessage =
-  | { kind: 'outcome'; stderr: string; exitCode: number }
-  | { kind: 'output'; bytes: Uint8Array }
-  | { kind: 'end' };
+export type WorkerMessage = { kind: 'outcome'; stderr: string; exitCode: number } | { kind: 'output'; bytes: Uint8Array } | { kind: 'end' };
 
 /** Starts the worker on the input bytes, which are transferred: the caller must not use them again. */
 export function startWorker(entry: URL, input: Uint8Array): Worker {
@@ -32,7 +29,10 @@ export function startWorker(entry: URL, input: Uint8Array): Worker {
 }
 
 /** In the worker: send the run's outcome and output to the main thread. */
-export function sendRun(post: (message: WorkerMessage, transfer?: ArrayBuffer[]) => void, run: { stderr: string; exitCode: number; output: readonly string[] }): void {
+export function sendRun(
+  post: (message: WorkerMessage, transfer?: ArrayBuffer[]) => void,
+  run: { stderr: string; exitCode: number; output: readonly string[] },
+): void {
   post({ kind: 'outcome', stderr: run.stderr, exitCode: run.exitCode });
   // Encoded here, so that the main thread only writes bytes.
   const encoder = new TextEncoder();

@@ -31,7 +31,10 @@ export function legacyPluginResourceList(streamText: string, configText: string)
 
 /** The first YAML error in the stream or the config, for a run that could not read its input; undefined when neither has one. */
 export function legacyPluginSyntaxError(streamText: string, configText: string): string | undefined {
-  for (const [text, what] of [[configText, CONFIG], [streamText, RESOURCES]] as const) {
+  for (const [text, what] of [
+    [configText, CONFIG],
+    [streamText, RESOURCES],
+  ] as const) {
     for (const document of read(text, what).documents) {
       const error = syntaxErrorIn(document);
       if (error) return `${what}: line ${error.line}, column ${error.column}: ${error.reason}`;

@@ -34,7 +34,8 @@ export function clusterInputs(objects: readonly unknown[], options: Options, res
   for (const obj of objects) {
     if (!isPlainObject(obj) || !isPlainObject(obj.metadata) || typeof obj.metadata.name !== 'string') continue;
     const name = obj.metadata.name;
-    const namespace = typeof obj.metadata.namespace === 'string' && obj.metadata.namespace ? obj.metadata.namespace : options.defaultNamespace;
+    const namespace =
+      typeof obj.metadata.namespace === 'string' && obj.metadata.namespace ? obj.metadata.namespace : options.defaultNamespace;
     const labels = isPlainObject(obj.metadata.labels) ? (obj.metadata.labels as Record<string, string>) : {};
     const core = obj.apiVersion === 'v1';
     if (core && obj.kind === 'Namespace') inputs.namespaces.push({ name, labels });
@@ -54,7 +55,10 @@ export function clusterInputs(objects: readonly unknown[], options: Options, res
 }
 
 /** The whitelist, 'absent' when the ConfigMap has none, undefined when it does not parse (reported). */
-function readWhitelist(configMap: Record<string, unknown>, results: Result[]): { rules: PatchMetadataWhitelistRule[] } | 'absent' | undefined {
+function readWhitelist(
+  configMap: Record<string, unknown>,
+  results: Result[],
+): { rules: PatchMetadataWhitelistRule[] } | 'absent' | undefined {
   const data = isPlainObject(configMap.data) ? configMap.data[WHITELIST_KEY] : undefined;
   if (typeof data !== 'string') return 'absent';
   try {
@@ -62,7 +66,14 @@ function readWhitelist(configMap: Record<string, unknown>, results: Result[]): {
     const rules = isPlainObject(parsed) && Array.isArray(parsed.rules) ? parsed.rules : [];
     return { rules: rules as PatchMetadataWhitelistRule[] };
   } catch (e) {
-    results.push(result('error', `${WHITELIST_CONFIGMAP} ConfigMap: ${WHITELIST_KEY} is not valid JSON (${(e as Error).message})`, subjectOf(configMap), `data.${WHITELIST_KEY}`));
+    results.push(
+      result(
+        'error',
+        `${WHITELIST_CONFIGMAP} ConfigMap: ${WHITELIST_KEY} is not valid JSON (${(e as Error).message})`,
+        subjectOf(configMap),
+        `data.${WHITELIST_KEY}`,
+      ),
+    );
     return undefined;
   }
 }

@@ -56,20 +56,25 @@ export function explainTemplate(ref: PodTemplateRef, inputs: ExplainInputs): Pic
   }
   const match = inputs.match;
   const selected = new Set(match.rules.map((r) => r.name));
-  const optedOut = new Map(match.rules.flatMap((r) => {
-    const why = inputs.optOut(r);
-    return why ? [[r.name, why] as const] : [];
-  }));
+  const optedOut = new Map(
+    match.rules.flatMap((r) => {
+      const why = inputs.optOut(r);
+      return why ? [[r.name, why] as const] : [];
+    }),
+  );
   const applied = match.rules.filter((r) => !optedOut.has(r.name));
   const outcome = applied.length > 0 ? inputs.inject(applied) : undefined;
   const problems = [...match.problems, ...(outcome?.problems ?? [])];
   const verdicts = inputs.rules.map((rule): Verdict => {
     // Infos restate what the verdict says (paused, a canary); warnings add to it.
     const notes = problems.filter((p) => p.severity === 'warning' && p.sidecarSets.includes(rule.name)).map((p) => p.message);
-    if (optedOut.has(rule.name)) return { sidecarSet: rule.name, status: 'not injected', reason: `the workload opted out: ${optedOut.get(rule.name)}`, notes };
-    if (!selected.has(rule.name)) return { sidecarSet: rule.name, status: 'not injected', reason: whyNotApplied(rule, ref, inputs, match), notes: [] };
+    if (optedOut.has(rule.name))
+      return { sidecarSet: rule.name, status: 'not injected', reason: `the workload opted out: ${optedOut.get(rule.name)}`, notes };
+    if (!selected.has(rule.name))
+      return { sidecarSet: rule.name, status: 'not injected', reason: whyNotApplied(rule, ref, inputs, match), notes: [] };
     const conflicts = problems.filter((p) => p.severity === 'error' && p.sidecarSets.includes(rule.name));
-    if (conflicts.length > 0) return { sidecarSet: rule.name, status: 'conflict', reason: conflicts.map((p) => p.message).join('; '), notes };
+    if (conflicts.length > 0)
+      return { sidecarSet: rule.name, status: 'conflict', reason: conflicts.map((p) => p.message).join('; '), notes };
     return { sidecarSet: rule.name, status: 'injected', reason: describeInjection(rule, ref, inputs.step), notes };
   });
   return { verdicts };
@@ -107,7 +112,11 @@ function describeInjection(rule: Rule, ref: PodTemplateRef, step: string): strin
   const spec = rule.set.spec;
   const names = (list: Array<{ name?: string }> | undefined) => (list ?? []).map((x) => x.name).join(', ');
   // A SidecarSet's volume goes into the pod only when one of its containers mounts it (pkg/webhook/pod/mutating/sidecarset.go, buildSidecars).
-  const mounts = new Set([...(spec.containers ?? []), ...(spec.initContainers ?? [])].flatMap((c) => [...(c.volumeMounts ?? []), ...(c.volumeDevices ?? [])].map((m) => m.name)));
+  const mounts = new Set(
+    [...(spec.containers ?? []), ...(spec.initContainers ?? [])].flatMap((c) =>
+      [...(c.volumeMounts ?? []), ...(c.volumeDevices ?? [])].map((m) => m.name),
+    ),
+  );
   const mounted = (spec.volumes ?? []).map((v) => v.name).filter((n) => mounts.has(n));
   const parts = [
     spec.containers?.length ? `containers ${names(spec.containers)}` : '',
@@ -128,7 +137,13 @@ export function explanationResults(e: TemplateExplanation, subject: Subject, pre
   const at = e.fieldPath || undefined;
   if (e.verdicts.length === 0) return [result('info', `${prefix}no SidecarSet to explain${e.note ? `; ${e.note}` : ''}`, subject, at)];
   return e.verdicts.map((v) =>
-    result('info', `${prefix}SidecarSet ${v.sidecarSet}: ${v.status}: ${v.reason}${v.notes.map((n) => ` (note: ${n})`).join('')}`, subject, at, { sidecarSet: v.sidecarSet, verdict: v.status }),
+    result(
+      'info',
+      `${prefix}SidecarSet ${v.sidecarSet}: ${v.status}: ${v.reason}${v.notes.map((n) => ` (note: ${n})`).join('')}`,
+      subject,
+      at,
+      { sidecarSet: v.sidecarSet, verdict: v.status },
+    ),
   );
 }
 

@@ -30,7 +30,11 @@ export function processSafely(state: RunState, item: SourceItem, position: numbe
   } catch (e) {
     if (e instanceof NeedsFullParse) throw e;
     state.results.push(
-      result('error', `could not process item ${position} (${(e as Error)?.message ?? String(e)}); it is passed through unchanged. Please report this with the item`, subjectOf(state.parsed[position]?.object, state.itemFiles?.[position])),
+      result(
+        'error',
+        `could not process item ${position} (${(e as Error)?.message ?? String(e)}); it is passed through unchanged. Please report this with the item`,
+        subjectOf(state.parsed[position]?.object, state.itemFiles?.[position]),
+      ),
     );
     return { text: item.raw, changed: false, injected: false };
   }
@@ -43,7 +47,12 @@ function processItem(state: RunState, item: SourceItem, position: number): ItemO
   const parsed = state.parsed[position] ?? parseItem(item);
   const obj = parsed.object;
   if (!isPlainObject(obj)) {
-    state.results.push(result('error', `item ${position}${file ? ` (${file.path})` : ''} is not an object (${obj === null ? 'null' : Array.isArray(obj) ? 'a list' : typeof obj}); it is passed through unchanged`));
+    state.results.push(
+      result(
+        'error',
+        `item ${position}${file ? ` (${file.path})` : ''} is not an object (${obj === null ? 'null' : Array.isArray(obj) ? 'a list' : typeof obj}); it is passed through unchanged`,
+      ),
+    );
     return unchanged;
   }
   const subject = subjectOf(obj, file);
@@ -65,7 +74,8 @@ function processItem(state: RunState, item: SourceItem, position: number): ItemO
  * the objects of Lists in it too (k8s.io/cli-runtime, pkg/resource/visitor.go, FlattenListVisitor).
  */
 export function workloadsOf(obj: Record<string, unknown>, path: string[] = [], where = '', list = ''): Member[] {
-  if (!isKubectlList(obj)) return [{ object: obj, path, prefix: where && `${where}.`, label: where && `${describeObject(obj)}, ${where} of ${list}: ` }];
+  if (!isKubectlList(obj))
+    return [{ object: obj, path, prefix: where && `${where}.`, label: where && `${describeObject(obj)}, ${where} of ${list}: ` }];
   const meta = isPlainObject(obj.metadata) ? obj.metadata : {};
   const outer = list || (typeof meta.name === 'string' && meta.name !== '' ? `List ${meta.name}` : 'this List');
   return obj.items.flatMap((inner, i) =>
@@ -81,7 +91,10 @@ function injectWorkload(state: RunState, member: Member, subject: Subject): { ob
   const { templates, skipped } = locateTemplates(object, state.kinds, options.defaultNamespace);
   for (const s of skipped) say('info', `not injected: ${s.reason}`, s.fieldPath && prefix + s.fieldPath);
   // A Pod is its own template: its metadata is read once, as the template's.
-  const workloadOptOut = options.mode !== 'uninject' && templates.some((ref) => ref.path.length > 0) ? readOptOut(object.metadata, 'the workload', state.ruleNames) : undefined;
+  const workloadOptOut =
+    options.mode !== 'uninject' && templates.some((ref) => ref.path.length > 0)
+      ? readOptOut(object.metadata, 'the workload', state.ruleNames)
+      : undefined;
   pushProblems(workloadOptOut?.problems ?? [], say, prefix);
   const scope: WorkloadScope = { optOut: workloadOptOut?.level, optedOut: new Map() };
   let next = object;
@@ -96,11 +109,21 @@ function injectWorkload(state: RunState, member: Member, subject: Subject): { ob
     for (const r of outcome.rules) usedRules.add(r.name);
   }
   for (const [because, skippedNames] of scope.optedOut) {
-    say('info', `opted out: not injected by SidecarSet${skippedNames.size > 1 ? 's' : ''} ${[...skippedNames].join(', ')} (${because})`, prefix.slice(0, -1) || undefined, { sidecarSets: [...skippedNames].join(',') });
+    say(
+      'info',
+      `opted out: not injected by SidecarSet${skippedNames.size > 1 ? 's' : ''} ${[...skippedNames].join(', ')} (${because})`,
+      prefix.slice(0, -1) || undefined,
+      { sidecarSets: [...skippedNames].join(',') },
+    );
   }
   const names = [...usedRules];
   if (injected.length > 0) {
-    say('info', `injected ${injected.join('; ')} from SidecarSet${names.length > 1 ? 's' : ''} ${names.join(', ')}`, prefix.slice(0, -1) || undefined, { sidecarSets: names.join(',') });
+    say(
+      'info',
+      `injected ${injected.join('; ')} from SidecarSet${names.length > 1 ? 's' : ''} ${names.join(', ')}`,
+      prefix.slice(0, -1) || undefined,
+      { sidecarSets: names.join(',') },
+    );
   }
   return { object: next, injected: injected.length > 0 };
 }
@@ -111,21 +134,43 @@ function injectWorkload(state: RunState, member: Member, subject: Subject): { ob
  * is passed through unchanged, and that is an error when a SidecarSet selects it: which value
  * a cluster gets is up to the tool that applies it, and an edit would change one of the two.
  */
-function repeatsLeaveInjectionAlone(state: RunState, item: SourceItem, duplicateKey: string, members: readonly Member[], subject: Subject): boolean {
+function repeatsLeaveInjectionAlone(
+  state: RunState,
+  item: SourceItem,
+  duplicateKey: string,
+  members: readonly Member[],
+  subject: Subject,
+): boolean {
   const repeats = repeatedKeys(dedentItem(item.raw, item.indent));
   const read = [['apiVersion'], ['kind'], ...members.flatMap((m) => injectionPaths(state, m))];
   const onPath = (path: readonly string[]) => read.some((r) => isPrefix(r, path) || isPrefix(path, r));
   if (repeats && repeats.length > 0 && repeats.every((r) => r.sameValue && !onPath(r.path))) {
-    const described = repeats.map((r) => `key ${JSON.stringify(r.path[r.path.length - 1])} repeated at line${r.lines.length > 2 ? 's' : ''} ${r.lines.slice(1).join(', ')}`).join(', ');
+    const described = repeats
+      .map(
+        (r) =>
+          `key ${JSON.stringify(r.path[r.path.length - 1])} repeated at line${r.lines.length > 2 ? 's' : ''} ${r.lines.slice(1).join(', ')}`,
+      )
+      .join(', ');
     state.results.push(
-      result('warning', `${described} in this object (${repeats.map((r) => r.fieldPath).join(', ')}), with the same value each time and outside what the injection reads or writes: both are kept as written`, subject, repeats[0].fieldPath),
+      result(
+        'warning',
+        `${described} in this object (${repeats.map((r) => r.fieldPath).join(', ')}), with the same value each time and outside what the injection reads or writes: both are kept as written`,
+        subject,
+        repeats[0].fieldPath,
+      ),
     );
     return true;
   }
   const selected = members.some((m) =>
-    locateTemplates(m.object, state.kinds, state.options.defaultNamespace).templates.some((ref) => matchTemplate(state.index, ref, state.namespaces, state.options).rules.length > 0),
+    locateTemplates(m.object, state.kinds, state.options.defaultNamespace).templates.some(
+      (ref) => matchTemplate(state.index, ref, state.namespaces, state.options).rules.length > 0,
+    ),
   );
-  const why = repeats?.find((r) => !r.sameValue) ? ' with different values' : repeats?.find((r) => onPath(r.path)) ? ' where the injection reads or writes' : '';
+  const why = repeats?.find((r) => !r.sameValue)
+    ? ' with different values'
+    : repeats?.find((r) => onPath(r.path))
+      ? ' where the injection reads or writes'
+      : '';
   state.results.push(
     result(
       selected ? 'error' : 'warning',
@@ -140,7 +185,12 @@ function repeatsLeaveInjectionAlone(state: RunState, item: SourceItem, duplicate
 function injectionPaths(state: RunState, member: Member): string[][] {
   const { object, path } = member;
   if (typeof object.apiVersion !== 'string' || typeof object.kind !== 'string') return [];
-  const read: (readonly string[])[] = [['apiVersion'], ['kind'], ['metadata', 'namespace'], ...templatePathsFor(object.apiVersion, object.kind, state.kinds)];
+  const read: (readonly string[])[] = [
+    ['apiVersion'],
+    ['kind'],
+    ['metadata', 'namespace'],
+    ...templatePathsFor(object.apiVersion, object.kind, state.kinds),
+  ];
   if (object.kind === 'Rollout') read.push(['spec', 'workloadRef']);
   return read.map((p) => [...path, ...p]);
 }
@@ -152,7 +202,13 @@ function cannotChange(state: RunState, item: SourceItem): boolean {
   if (!state.workloadKinds.has(kind) && kind !== 'List') return true;
   // Rollouts get a result about workloadRef whatever their labels; earlier injections may need
   // stripping; opt-out annotations are checked whether or not a SidecarSet selects the item.
-  if (kind === 'Rollout' || [INJECTED_LIST_ANNOTATION, INJECTIONS_ANNOTATION, OVERWRITTEN_ANNOTATION, INJECT_ANNOTATION, SKIP_ANNOTATION].some((key) => item.raw.includes(key))) return false;
+  if (
+    kind === 'Rollout' ||
+    [INJECTED_LIST_ANNOTATION, INJECTIONS_ANNOTATION, OVERWRITTEN_ANNOTATION, INJECT_ANNOTATION, SKIP_ANNOTATION].some((key) =>
+      item.raw.includes(key),
+    )
+  )
+    return false;
   // Every workload is explained, whether a SidecarSet can select it or not.
   const requiredKeys = state.index.requiredKeys;
   return state.options.mode !== 'explain' && requiredKeys !== undefined && !requiredKeys.some((key) => item.raw.includes(key));
@@ -172,4 +228,5 @@ function isKubectlList(obj: Record<string, unknown>): obj is Record<string, unkn
   return obj.apiVersion === 'v1' && obj.kind === 'List' && Array.isArray(obj.items);
 }
 
-const isPrefix = (prefix: readonly string[], path: readonly string[]) => prefix.length <= path.length && prefix.every((key, i) => key === path[i]);
+const isPrefix = (prefix: readonly string[], path: readonly string[]) =>
+  prefix.length <= path.length && prefix.every((key, i) => key === path[i]);

@@ -32,7 +32,14 @@ export interface TemplateOutcome {
 }
 
 /** One pod template in the run's mode; what to write back, if anything. */
-export function processTemplate(state: RunState, ref: PodTemplateRef, member: Member, subject: Subject, say: Say, scope: WorkloadScope): TemplateOutcome | undefined {
+export function processTemplate(
+  state: RunState,
+  ref: PodTemplateRef,
+  member: Member,
+  subject: Subject,
+  say: Say,
+  scope: WorkloadScope,
+): TemplateOutcome | undefined {
   const { options } = state;
   const at = member.prefix + ref.fieldPrefix;
   // A template the apiserver would reject anyway is left alone: an error when a SidecarSet
@@ -42,14 +49,21 @@ export function processTemplate(state: RunState, ref: PodTemplateRef, member: Me
   const labelsUnreadable = shape.some((p) => p.path.startsWith('metadata'));
   const match = labelsUnreadable ? undefined : matchTemplate(state.index, ref, state.namespaces, options);
   if (options.mode === 'explain') {
-    const rejected = shape.length > 0 ? `the apiserver would reject this pod template (${shape.map((p) => `${p.path || 'the pod template'} ${p.message}`).join('; ')}), so nothing is injected into it` : undefined;
+    const rejected =
+      shape.length > 0
+        ? `the apiserver would reject this pod template (${shape.map((p) => `${p.path || 'the pod template'} ${p.message}`).join('; ')}), so nothing is injected into it`
+        : undefined;
     explainOne(state, ref, member, subject, match, rejected, rejected ? undefined : optOutDecision(state, ref, scope.optOut, say, at));
     return undefined;
   }
   if (shape.length > 0) {
     if (labelsUnreadable || (match && match.rules.length > 0)) {
       for (const p of shape) {
-        say(labelsUnreadable ? 'warning' : 'error', `${p.path || 'the pod template'} ${p.message}: the apiserver would reject this pod template, so nothing is injected into it`, at + p.path || undefined);
+        say(
+          labelsUnreadable ? 'warning' : 'error',
+          `${p.path || 'the pod template'} ${p.message}: the apiserver would reject this pod template, so nothing is injected into it`,
+          at + p.path || undefined,
+        );
       }
     }
     return undefined;
@@ -63,7 +77,8 @@ export function processTemplate(state: RunState, ref: PodTemplateRef, member: Me
   const optOut = applyOptOut(match.rules, decision);
   if (optOut.because) scope.optedOut.set(optOut.because, new Set([...(scope.optedOut.get(optOut.because) ?? []), ...optOut.skipped]));
   // With no SidecarSet left, a template an earlier run injected may still have leftovers to strip.
-  if (optOut.rules.length === 0 && !(options.stripPreviousInjection && carriesEarlierRun(ref.template.metadata?.annotations))) return undefined;
+  if (optOut.rules.length === 0 && !(options.stripPreviousInjection && carriesEarlierRun(ref.template.metadata?.annotations)))
+    return undefined;
   if (options.mode === 'validate') {
     if (validateOne(state, ref, optOut.rules, say, at)) state.driftedWorkloads.add(member.object);
     return undefined;
@@ -77,11 +92,18 @@ export function processTemplate(state: RunState, ref: PodTemplateRef, member: Me
 /** An error result when injection would change the template; whether it would. */
 function validateOne(state: RunState, ref: PodTemplateRef, matched: readonly Rule[], say: Say, at: string): boolean {
   const plan = validationPlan(ref.template, matched, state.ruleNames, state.step);
-  const expected = expectedTemplate(ref.template, plan, (template, applied, step) => injectTemplate(template, applied, injectContext(state, ref.namespace, step)));
+  const expected = expectedTemplate(ref.template, plan, (template, applied, step) =>
+    injectTemplate(template, applied, injectContext(state, ref.namespace, step)),
+  );
   pushProblems(expected.problems, say, at);
   if (deepEqual(expected.template, ref.template)) return false;
   const drift = describeDrift(ref.template, expected.template, matched);
-  say('error', drift.message, at.slice(0, -1) || undefined, drift.sidecarSets.length > 0 ? { sidecarSets: drift.sidecarSets.join(',') } : undefined);
+  say(
+    'error',
+    drift.message,
+    at.slice(0, -1) || undefined,
+    drift.sidecarSets.length > 0 ? { sidecarSets: drift.sidecarSets.join(',') } : undefined,
+  );
   return true;
 }
 
@@ -92,18 +114,31 @@ function uninjectOne(state: RunState, ref: PodTemplateRef, say: Say, at: string)
 }
 
 /** Mode explain: a verdict per SidecarSet for the template, as an explanation and info results. */
-function explainOne(state: RunState, ref: PodTemplateRef, member: Member, subject: Subject, match: MatchOutcome | undefined, rejected: string | undefined, decision: OptOutDecision | undefined): void {
+function explainOne(
+  state: RunState,
+  ref: PodTemplateRef,
+  member: Member,
+  subject: Subject,
+  match: MatchOutcome | undefined,
+  rejected: string | undefined,
+  decision: OptOutDecision | undefined,
+): void {
   const { options, cluster } = state;
   const step = stepToCheck(ref.template, state.ruleNames, state.step);
   const { verdicts, note } = explainTemplate(ref, {
     rules: state.index.ordered,
     match,
-    rejected: rejected ?? (decision?.inject === 'invalid' ? 'an opt-out annotation it depends on is invalid (see the error result), so nothing is injected into it' : undefined),
+    rejected:
+      rejected ??
+      (decision?.inject === 'invalid'
+        ? 'an opt-out annotation it depends on is invalid (see the error result), so nothing is injected into it'
+        : undefined),
     inject: (applied) => injectTemplate(ref.template, applied, injectContext(state, ref.namespace, step)),
     optOut: (rule) => (decision ? applyOptOut([rule], decision).because : undefined),
     step,
     namespaces: state.namespaces,
-    namespaceSource: (name) => (cluster.namespaces.some((n) => n.name === name) ? 'item' : Object.hasOwn(options.namespaceLabels, name) ? 'config' : undefined),
+    namespaceSource: (name) =>
+      cluster.namespaces.some((n) => n.name === name) ? 'item' : Object.hasOwn(options.namespaceLabels, name) ? 'config' : undefined,
     options,
   });
   const resource = resourceRefOf(member.object);
@@ -131,7 +166,12 @@ function optOutDecision(state: RunState, ref: PodTemplateRef, workload: OptOutLe
 /** Problems of a template (field paths relative to it) as results of its item. */
 export function pushProblems(problems: readonly Problem[], say: Say, prefix: string): void {
   for (const p of problems) {
-    say(p.severity, p.message, p.fieldPath ? prefix + p.fieldPath : prefix.slice(0, -1) || undefined, p.sidecarSets.length > 0 ? { sidecarSets: p.sidecarSets.join(',') } : undefined);
+    say(
+      p.severity,
+      p.message,
+      p.fieldPath ? prefix + p.fieldPath : prefix.slice(0, -1) || undefined,
+      p.sidecarSets.length > 0 ? { sidecarSets: p.sidecarSets.join(',') } : undefined,
+    );
   }
 }
 

@@ -19,7 +19,8 @@ export interface Drift {
 }
 
 /** Annotations that only record an injection: reported together, after what they record. */
-const BOOKKEEPING = /^(kruise\.io\/sidecarset-|version(alt)?\.sidecarset\.kruise\.io\/|inject-sidecarsets\.kpt\.dev\/(injections|overwritten)$)/;
+const BOOKKEEPING =
+  /^(kruise\.io\/sidecarset-|version(alt)?\.sidecarset\.kruise\.io\/|inject-sidecarsets\.kpt\.dev\/(injections|overwritten)$)/;
 
 /** One injection step of a validation: the step a render ran, with the validator's SidecarSets it applies. */
 export interface CheckStep {
@@ -88,23 +89,34 @@ export function describeDrift(actual: PodTemplate, expected: PodTemplate, rules:
   return { message: `not what injection gives${sets}: ${parts.join('; ')}; render the package again to update it`, sidecarSets };
 }
 
-function containerDrift(what: string, actual: V1Container[] | undefined, expected: V1Container[] | undefined, owned: (name: string) => string): string[] {
+function containerDrift(
+  what: string,
+  actual: V1Container[] | undefined,
+  expected: V1Container[] | undefined,
+  owned: (name: string) => string,
+): string[] {
   const have = new Map((actual ?? []).map((c) => [c.name, c]));
   const want = new Map((expected ?? []).map((c) => [c.name, c]));
   const parts: string[] = [];
   for (const [name, c] of want) {
     const present = have.get(name);
     if (!present) parts.push(`missing ${what} ${owned(name)}`);
-    else if (present.image !== c.image) parts.push(`stale image of ${owned(name)}: ${present.image ?? '(none)'}, injection gives ${c.image ?? '(none)'}`);
+    else if (present.image !== c.image)
+      parts.push(`stale image of ${owned(name)}: ${present.image ?? '(none)'}, injection gives ${c.image ?? '(none)'}`);
     else if (!deepEqual(present, c)) parts.push(`${what} ${owned(name)} differs in ${differingKeys(present, c).join(', ')}`);
   }
   for (const name of have.keys()) if (!want.has(name)) parts.push(`leftover ${what} ${owned(name)}`);
   const order = (list: V1Container[] | undefined) => (list ?? []).map((c) => c.name).filter((n) => have.has(n) && want.has(n));
-  if (parts.length === 0 && !deepEqual(order(actual), order(expected))) parts.push(`${what}s in another order: ${order(actual).join(', ')}, injection gives ${order(expected).join(', ')}`);
+  if (parts.length === 0 && !deepEqual(order(actual), order(expected)))
+    parts.push(`${what}s in another order: ${order(actual).join(', ')}, injection gives ${order(expected).join(', ')}`);
   return parts;
 }
 
-function namedListDrift(what: string, actual: Array<{ name: string }> | undefined, expected: Array<{ name: string }> | undefined): string[] {
+function namedListDrift(
+  what: string,
+  actual: Array<{ name: string }> | undefined,
+  expected: Array<{ name: string }> | undefined,
+): string[] {
   const have = new Map((actual ?? []).map((v) => [v.name, v]));
   const want = new Map((expected ?? []).map((v) => [v.name, v]));
   const missing = [...want.keys()].filter((n) => !have.has(n));
@@ -121,7 +133,9 @@ function namedListDrift(what: string, actual: Array<{ name: string }> | undefine
 function specFieldDrift(actual: Record<string, unknown>, expected: Record<string, unknown>): string[] {
   const compared = new Set(['containers', 'initContainers', 'volumes']);
   const keys = [...new Set([...Object.keys(actual), ...Object.keys(expected)])].filter((k) => !compared.has(k));
-  return keys.filter((k) => !deepEqual(actual[k], expected[k])).map((k) => `spec.${k} is ${show(actual[k])}, injection gives ${show(expected[k])}`);
+  return keys
+    .filter((k) => !deepEqual(actual[k], expected[k]))
+    .map((k) => `spec.${k} is ${show(actual[k])}, injection gives ${show(expected[k])}`);
 }
 
 function annotationDrift(actual: Record<string, string>, expected: Record<string, string>): string[] {
@@ -146,10 +160,12 @@ function hashEntryChanges(actual: PodTemplate, expected: PodTemplate): string[] 
 function containerOwners(actual: PodTemplate, expected: PodTemplate, rules: readonly Rule[]): Map<string, string> {
   const owners = new Map<string, string>();
   for (const rule of rules) {
-    for (const c of [...(rule.set.spec.containers ?? []), ...(rule.set.spec.initContainers ?? [])]) for (const n of withTwins(c.name)) owners.set(n, rule.name);
+    for (const c of [...(rule.set.spec.containers ?? []), ...(rule.set.spec.initContainers ?? [])])
+      for (const n of withTwins(c.name)) owners.set(n, rule.name);
   }
   for (const hashes of [hashesOf(actual), hashesOf(expected)]) {
-    for (const entry of hashes.values()) for (const c of entry.sidecarList ?? []) for (const n of withTwins(c)) if (!owners.has(n)) owners.set(n, entry.sidecarSetName);
+    for (const entry of hashes.values())
+      for (const c of entry.sidecarList ?? []) for (const n of withTwins(c)) if (!owners.has(n)) owners.set(n, entry.sidecarSetName);
   }
   return owners;
 }

@@ -87,9 +87,7 @@ function conflictsBetween(a: SidecarSet, b: SidecarSet): SidecarSetConflict[] {
   (a.spec.volumes ?? []).forEach((volume, i) => {
     const other = volumesOfB.get(volume.name);
     if (other && !deepEqual(volume, other)) {
-      found.push(
-        conflict(childPointer('/spec', 'volumes', i), `volume ${JSON.stringify(volume.name)} is defined differently by ${both}`),
-      );
+      found.push(conflict(childPointer('/spec', 'volumes', i), `volume ${JSON.stringify(volume.name)} is defined differently by ${both}`));
     }
   });
 

@@ -50,8 +50,7 @@ const DIGEST_HEX_LENGTH: Readonly<Record<string, number>> = { sha256: 64, sha384
 function splitDockerDomain(name: string): { domain: string; remainder: string } {
   const slash = name.indexOf('/');
   const first = slash === -1 ? '' : name.slice(0, slash);
-  const isDomain =
-    slash !== -1 && (/[.:]/.test(first) || first === 'localhost' || first.toLowerCase() !== first);
+  const isDomain = slash !== -1 && (/[.:]/.test(first) || first === 'localhost' || first.toLowerCase() !== first);
   let domain = isDomain ? first : 'docker.io';
   let remainder = isDomain ? name.slice(slash + 1) : name;
   if (domain === 'index.docker.io') domain = 'docker.io';
@@ -113,7 +112,9 @@ function roundResourceList(value: unknown): void {
   for (const [name, quantity] of Object.entries(list)) {
     if (typeof quantity !== 'string' && typeof quantity !== 'number') continue;
     try {
-      const rounded = Quantity.parse(goTrimSpace(String(quantity))).roundUpToMilli().toString();
+      const rounded = Quantity.parse(goTrimSpace(String(quantity)))
+        .roundUpToMilli()
+        .toString();
       Object.defineProperty(list, name, { value: rounded, enumerable: true, writable: true, configurable: true });
     } catch (error) {
       if (!(error instanceof QuantityParseError)) throw error;
@@ -153,10 +154,36 @@ function defaultSidecarContainer(container: JsonObject, podInjectPolicy: string)
 
 // Every VolumeSource member of Kubernetes 1.32; a volume with none of them becomes an emptyDir.
 const VOLUME_SOURCE_KEYS = [
-  'hostPath', 'emptyDir', 'gcePersistentDisk', 'awsElasticBlockStore', 'gitRepo', 'secret', 'nfs', 'iscsi',
-  'glusterfs', 'persistentVolumeClaim', 'rbd', 'flexVolume', 'cinder', 'cephfs', 'flocker', 'downwardAPI', 'fc',
-  'azureFile', 'configMap', 'vsphereVolume', 'quobyte', 'azureDisk', 'photonPersistentDisk', 'projected',
-  'portworxVolume', 'scaleIO', 'storageos', 'csi', 'ephemeral', 'image',
+  'hostPath',
+  'emptyDir',
+  'gcePersistentDisk',
+  'awsElasticBlockStore',
+  'gitRepo',
+  'secret',
+  'nfs',
+  'iscsi',
+  'glusterfs',
+  'persistentVolumeClaim',
+  'rbd',
+  'flexVolume',
+  'cinder',
+  'cephfs',
+  'flocker',
+  'downwardAPI',
+  'fc',
+  'azureFile',
+  'configMap',
+  'vsphereVolume',
+  'quobyte',
+  'azureDisk',
+  'photonPersistentDisk',
+  'projected',
+  'portworxVolume',
+  'scaleIO',
+  'storageos',
+  'csi',
+  'ephemeral',
+  'image',
 ];
 const DEFAULT_FILE_MODE = 0o644;
 const DEFAULT_TOKEN_EXPIRATION_SECONDS = 3600;

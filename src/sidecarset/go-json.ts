@@ -350,7 +350,13 @@ function encodeStruct(
 }
 
 /** Writes the Go encoding of one field of `source` into `encoded`, when Go would write it. */
-function encodeField(field: Field, source: Record<string, unknown>, path: string, findings: Findings, encoded: Record<string, unknown>): void {
+function encodeField(
+  field: Field,
+  source: Record<string, unknown>,
+  path: string,
+  findings: Findings,
+  encoded: Record<string, unknown>,
+): void {
   const raw = Object.hasOwn(source, field.key) ? source[field.key] : undefined;
   const isSet = raw !== null && raw !== undefined;
   if (field.presence === 'pointer' || field.presence === 'nullable') {
@@ -436,7 +442,5 @@ const GO_HTML_ESCAPES: Readonly<Record<string, string>> = {
 /** Go encoding/json output for plain data already in Go key order (compact, HTML-safe escaping). */
 export function goJson(value: unknown): string {
   const json = JSON.stringify(value) ?? 'null';
-  return json
-    .replace(LONE_SURROGATE_ESCAPE, '$1\\ufffd')
-    .replace(/[<>&\u2028\u2029]/g, (ch) => GO_HTML_ESCAPES[ch]);
+  return json.replace(LONE_SURROGATE_ESCAPE, '$1\\ufffd').replace(/[<>&\u2028\u2029]/g, (ch) => GO_HTML_ESCAPES[ch]);
 }

@@ -273,9 +273,7 @@ class Evaluator {
           this.advance();
           const operand = this.factor(depth + 1);
           if (operand === null) return null;
-          return operand.kind === 'quantity'
-            ? { kind: 'quantity', value: operand.value.neg() }
-            : { kind: 'number', value: -operand.value };
+          return operand.kind === 'quantity' ? { kind: 'quantity', value: operand.value.neg() } : { kind: 'number', value: -operand.value };
         }
         return this.syntaxError();
       case 'eof':

@@ -31,21 +31,29 @@ export function restoreRevision(current: SidecarSet, revision: Record<string, un
   }
   const set = defaultSidecarSet({ ...deepClone(current), spec, status: { ...(current.status ?? {}), latestRevision: name } });
   const annotations = isPlainObject(meta.annotations) ? meta.annotations : {};
-  const computed = typeof annotations[HASH_ANNOTATION] === 'string' && typeof annotations[HASH_WITHOUT_IMAGE_ANNOTATION] === 'string' ? undefined : sidecarSetHashes(set.spec);
+  const computed =
+    typeof annotations[HASH_ANNOTATION] === 'string' && typeof annotations[HASH_WITHOUT_IMAGE_ANNOTATION] === 'string'
+      ? undefined
+      : sidecarSetHashes(set.spec);
   return {
     set,
     hash: typeof annotations[HASH_ANNOTATION] === 'string' ? annotations[HASH_ANNOTATION] : computed!.hash,
-    hashWithoutImage: typeof annotations[HASH_WITHOUT_IMAGE_ANNOTATION] === 'string' ? annotations[HASH_WITHOUT_IMAGE_ANNOTATION] : computed!.hashWithoutImage,
+    hashWithoutImage:
+      typeof annotations[HASH_WITHOUT_IMAGE_ANNOTATION] === 'string'
+        ? annotations[HASH_WITHOUT_IMAGE_ANNOTATION]
+        : computed!.hashWithoutImage,
     revisionName: name,
   };
 }
 
-export type RevisionChoice =
-  | { use: 'latest' | 'historic'; warning?: string }
-  | { error: string };
+export type RevisionChoice = { use: 'latest' | 'historic'; warning?: string } | { error: string };
 
 /** getSuitableRevisionSidecarSet's choice, with the random Partial draw (selectRevisionRandomly) replaced by the option partialRevision. */
-export function chooseRevision(set: SidecarSet, podLabels: Record<string, string>, partialRevision: Options['partialRevision']): RevisionChoice {
+export function chooseRevision(
+  set: SidecarSet,
+  podLabels: Record<string, string>,
+  partialRevision: Options['partialRevision'],
+): RevisionChoice {
   const strategy = set.spec.updateStrategy ?? {};
   if (strategy.paused) return { use: 'historic' };
   if (set.spec.injectionStrategy?.revision?.policy !== 'Partial') return { use: 'historic' };

@@ -81,7 +81,12 @@ function decodeSidecarSets(sources: readonly RuleSource[], results: Result[]): C
     if (duplicate) {
       if (!deepEqual(stripOrchestratorAnnotations(duplicate.object), stripOrchestratorAnnotations(source.object))) {
         results.push(
-          result('error', `two different SidecarSets are named ${label}; SidecarSet names are cluster-wide and must be unique`, source.subject, 'metadata.name'),
+          result(
+            'error',
+            `two different SidecarSets are named ${label}; SidecarSet names are cluster-wide and must be unique`,
+            source.subject,
+            'metadata.name',
+          ),
         );
       }
       continue;
@@ -104,7 +109,12 @@ function decodeSidecarSets(sources: readonly RuleSource[], results: Result[]): C
 }
 
 /** One stored SidecarSet as a rule: validated as Kruise does, its annotations read, its historic spec restored; undefined when it is not applied (reported). */
-function toRule({ set, subject, object }: Candidate, byName: ReadonlyMap<string, SidecarSet>, ctx: RuleContext, results: Result[]): Rule | undefined {
+function toRule(
+  { set, subject, object }: Candidate,
+  byName: ReadonlyMap<string, SidecarSet>,
+  ctx: RuleContext,
+  results: Result[],
+): Rule | undefined {
   const name = set.metadata.name;
   const errors = validateSidecarSet(set, {
     controllerRevisions: ctx.controllerRevisions,
@@ -122,7 +132,12 @@ function toRule({ set, subject, object }: Candidate, byName: ReadonlyMap<string,
   if (!extensions) return undefined;
   if (!ctx.options.featureGates.SidecarSetServiceAccountInjection && set.spec.serviceAccountName !== undefined) {
     results.push(
-      result('info', `SidecarSet ${name}: spec.serviceAccountName is ignored because the SidecarSetServiceAccountInjection feature gate is off`, subject, 'spec.serviceAccountName'),
+      result(
+        'info',
+        `SidecarSet ${name}: spec.serviceAccountName is ignored because the SidecarSetServiceAccountInjection feature gate is off`,
+        subject,
+        'spec.serviceAccountName',
+      ),
     );
   }
   const historic = historicSpec(set, subject, ctx, results);
@@ -150,7 +165,12 @@ function warnUnknownContainerFields(name: string, object: unknown, subject: Subj
     raw.forEach((c, i) => {
       for (const path of unknownContainerFields(c, `spec.${kind}[${i}]`)) {
         results.push(
-          result('warning', `SidecarSet ${name}: ${path} is not a field of a Kubernetes 1.32 container (or is mis-cased); Kruise drops it, so it is neither injected nor hashed`, subject, path),
+          result(
+            'warning',
+            `SidecarSet ${name}: ${path} is not a field of a Kubernetes 1.32 container (or is mis-cased); Kruise drops it, so it is neither injected nor hashed`,
+            subject,
+            path,
+          ),
         );
       }
     });
@@ -158,25 +178,46 @@ function warnUnknownContainerFields(name: string, object: unknown, subject: Subj
 }
 
 /** The annotations of our extensions (token scope, placement); undefined when one is invalid (reported). */
-function readExtensionAnnotations(set: SidecarSet, subject: Subject, results: Result[]): { placements: Placements | undefined } | undefined {
+function readExtensionAnnotations(
+  set: SidecarSet,
+  subject: Subject,
+  results: Result[],
+): { placements: Placements | undefined } | undefined {
   const name = set.metadata.name;
   const scope = tokenScopeOf(set.metadata.annotations);
   if (typeof scope !== 'string') {
     results.push(
-      result('error', `SidecarSet ${name}: annotation ${TOKEN_SCOPE_ANNOTATION} is ${JSON.stringify(scope.invalid)}; use Pod or Sidecars. It is not applied`, subject, `metadata.annotations[${JSON.stringify(TOKEN_SCOPE_ANNOTATION)}]`),
+      result(
+        'error',
+        `SidecarSet ${name}: annotation ${TOKEN_SCOPE_ANNOTATION} is ${JSON.stringify(scope.invalid)}; use Pod or Sidecars. It is not applied`,
+        subject,
+        `metadata.annotations[${JSON.stringify(TOKEN_SCOPE_ANNOTATION)}]`,
+      ),
     );
     return undefined;
   }
   const placements = placementsOf(set);
   if (placements && 'problems' in placements) {
     for (const p of placements.problems) {
-      results.push(result('error', `SidecarSet ${name}: annotation ${PLACEMENT_ANNOTATION} ${p}. It is not applied`, subject, `metadata.annotations[${JSON.stringify(PLACEMENT_ANNOTATION)}]`));
+      results.push(
+        result(
+          'error',
+          `SidecarSet ${name}: annotation ${PLACEMENT_ANNOTATION} ${p}. It is not applied`,
+          subject,
+          `metadata.annotations[${JSON.stringify(PLACEMENT_ANNOTATION)}]`,
+        ),
+      );
     }
     return undefined;
   }
   if (scope === 'Sidecars' && !set.spec.serviceAccountName) {
     results.push(
-      result('warning', `SidecarSet ${name}: the token scope Sidecars has no effect without spec.serviceAccountName`, subject, `metadata.annotations[${JSON.stringify(TOKEN_SCOPE_ANNOTATION)}]`),
+      result(
+        'warning',
+        `SidecarSet ${name}: the token scope Sidecars has no effect without spec.serviceAccountName`,
+        subject,
+        `metadata.annotations[${JSON.stringify(TOKEN_SCOPE_ANNOTATION)}]`,
+      ),
     );
   }
   return { placements };
@@ -193,7 +234,12 @@ function historicSpec(set: SidecarSet, subject: Subject, ctx: RuleContext, resul
   const wanted = revision.revisionName ?? `custom version ${revision.customVersion}`;
   if (ctx.controllerRevisions === undefined) {
     results.push(
-      result('info', `SidecarSet ${name}: injectionStrategy.revision asks for ${wanted}, but no ControllerRevision is among the items, so the SidecarSet's current spec is injected instead. To inject that revision, add its ControllerRevision (kubectl get controllerrevisions -n kruise-system -l kruise.io/sidecarset-name=${name} -o yaml) to the package`, subject, 'spec.injectionStrategy.revision'),
+      result(
+        'info',
+        `SidecarSet ${name}: injectionStrategy.revision asks for ${wanted}, but no ControllerRevision is among the items, so the SidecarSet's current spec is injected instead. To inject that revision, add its ControllerRevision (kubectl get controllerrevisions -n kruise-system -l kruise.io/sidecarset-name=${name} -o yaml) to the package`,
+        subject,
+        'spec.injectionStrategy.revision',
+      ),
     );
     return undefined;
   }
@@ -211,7 +257,13 @@ function reportConflicts(rules: readonly Rule[], results: Result[]): void {
   for (const c of findConflicts(rules.map((r) => r.set))) {
     const rule = ruleByName.get(c.a);
     results.push(
-      result('error', `SidecarSets ${c.a} and ${c.b} conflict: ${c.message} (${c.pointer}); Kruise would reject whichever of them is applied second`, rule?.subject, pointerToPath(c.pointer), { sidecarSet: c.a, conflictsWith: c.b }),
+      result(
+        'error',
+        `SidecarSets ${c.a} and ${c.b} conflict: ${c.message} (${c.pointer}); Kruise would reject whichever of them is applied second`,
+        rule?.subject,
+        pointerToPath(c.pointer),
+        { sidecarSet: c.a, conflictsWith: c.b },
+      ),
     );
   }
 }

@@ -1,12 +1,6 @@
 // The SidecarSet API as the pod webhook sees it: the stored (v1beta1, defaulted) form.
 // Kubernetes core types come from @kubernetes/client-node as types only, so the bundle stays small.
-import type {
-  V1Container,
-  V1LabelSelector,
-  V1LocalObjectReference,
-  V1ObjectFieldSelector,
-  V1Volume,
-} from '@kubernetes/client-node';
+import type { V1Container, V1LabelSelector, V1LocalObjectReference, V1ObjectFieldSelector, V1Volume } from '@kubernetes/client-node';
 
 export type LabelSelector = V1LabelSelector;
 export type Volume = V1Volume;

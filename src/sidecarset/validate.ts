@@ -97,7 +97,10 @@ function validateCanary(s: SidecarSet, ctx: SidecarSetValidationContext): FieldE
     }
   }
   if (s.spec?.updateStrategy?.type !== 'NotUpdate') {
-    errors.push({ pointer: '/spec/updateStrategy/type', message: 'a canary SidecarSet must use updateStrategy.type: NotUpdate (RollingUpdate is not supported)' });
+    errors.push({
+      pointer: '/spec/updateStrategy/type',
+      message: 'a canary SidecarSet must use updateStrategy.type: NotUpdate (RollingUpdate is not supported)',
+    });
   }
   return errors;
 }
@@ -120,7 +123,10 @@ function validateNativeSidecarUpdates(s: SidecarSet): FieldError[] {
 function validateSidecarSetSelector(selector: LabelSelector, pointer: string): FieldError[] {
   const errors = validateLabelSelector(selector, pointer);
   if (Object.keys(selector.matchLabels ?? {}).length + (selector.matchExpressions ?? []).length === 0) {
-    errors.push({ pointer, message: 'an empty selector is not valid for a SidecarSet: give at least one matchLabels entry or matchExpressions requirement' });
+    errors.push({
+      pointer,
+      message: 'an empty selector is not valid for a SidecarSet: give at least one matchLabels entry or matchExpressions requirement',
+    });
   }
   const conversionProblem = labelSelectorConversionProblem(selector);
   if (conversionProblem) errors.push({ pointer, message: `selector cannot be converted: ${conversionProblem}` });
@@ -151,7 +157,10 @@ function validateInjectionRevision(s: SidecarSet, revisions: unknown[] | undefin
   }
   const policy = revision.policy ?? '';
   if (policy !== '' && policy !== 'Always' && policy !== 'Partial') {
-    errors.push({ pointer: childPointer(pointer, 'policy'), message: `invalid policy ${JSON.stringify(policy)}: must be Always or Partial` });
+    errors.push({
+      pointer: childPointer(pointer, 'policy'),
+      message: `invalid policy ${JSON.stringify(policy)}: must be Always or Partial`,
+    });
   }
   return errors;
 }
@@ -162,8 +171,11 @@ export function findControllerRevision(s: SidecarSet, revisions: unknown[]): Rec
   if (!revision) return undefined;
   const candidates = revisions.filter(
     (r): r is { kind: string; metadata: { name?: string; labels?: Record<string, string> }; revision?: number } =>
-      typeof r === 'object' && r !== null && (r as { kind?: unknown }).kind === 'ControllerRevision' &&
-      typeof (r as { metadata?: unknown }).metadata === 'object' && (r as { metadata?: unknown }).metadata !== null,
+      typeof r === 'object' &&
+      r !== null &&
+      (r as { kind?: unknown }).kind === 'ControllerRevision' &&
+      typeof (r as { metadata?: unknown }).metadata === 'object' &&
+      (r as { metadata?: unknown }).metadata !== null,
   );
   if (revision.revisionName !== undefined) return candidates.find((r) => r.metadata.name === revision.revisionName);
   if (revision.customVersion === undefined) return undefined;
@@ -234,7 +246,12 @@ function validateContainers(s: SidecarSet): FieldError[] {
   const containers = s.spec?.containers ?? [];
   const volumes = s.spec?.volumes ?? [];
   if (initContainers.length === 0 && containers.length === 0) {
-    return [{ pointer: '/spec', message: 'no initContainer or container defined for SidecarSet: give at least one of spec.initContainers, spec.containers' }];
+    return [
+      {
+        pointer: '/spec',
+        message: 'no initContainer or container defined for SidecarSet: give at least one of spec.initContainers, spec.containers',
+      },
+    ];
   }
   const errors: FieldError[] = [];
   initContainers.forEach((c, i) => {
@@ -326,7 +343,10 @@ function validateResourcesPolicy(c: SidecarContainer, pointer: string): FieldErr
   } else {
     const compiled = compileNameRegex(regex);
     if (!compiled.ok) {
-      errors.push({ pointer: childPointer(pointer, 'targetContainersNameRegex'), message: `invalid regex pattern ${JSON.stringify(regex)}: ${compiled.error}` });
+      errors.push({
+        pointer: childPointer(pointer, 'targetContainersNameRegex'),
+        message: `invalid regex pattern ${JSON.stringify(regex)}: ${compiled.error}`,
+      });
     }
   }
   const exprPointer = childPointer(pointer, 'resourcesExpr');
@@ -356,7 +376,13 @@ function validateWhitelist(s: SidecarSet, ctx: SidecarSetValidationContext): Fie
   if (ctx.whitelist === 'absent') {
     return defaultsAllowed
       ? []
-      : [{ pointer, message: 'SidecarSet patch metadata whitelist not found (kruise-configuration ConfigMap, key SidecarSet_PatchPodMetadata_WhiteList), and feature gate SidecarSetPatchPodMetadataDefaultsAllowed is off' }];
+      : [
+          {
+            pointer,
+            message:
+              'SidecarSet patch metadata whitelist not found (kruise-configuration ConfigMap, key SidecarSet_PatchPodMetadata_WhiteList), and feature gate SidecarSetPatchPodMetadataDefaultsAllowed is off',
+          },
+        ];
   }
   const allowedKeyTests: Array<(key: string) => boolean> = [];
   for (const [i, rule] of (ctx.whitelist.rules ?? []).entries()) {
@@ -367,12 +393,20 @@ function validateWhitelist(s: SidecarSet, ctx: SidecarSetValidationContext): Fie
     }
     for (const expr of rule.allowedAnnotationKeyExprs ?? []) {
       const compiled = compileNameRegex(expr);
-      if (!compiled.ok) return [{ pointer, message: `whitelist rule ${i} has an invalid regex ${JSON.stringify(expr)}: ${compiled.error}` }];
+      if (!compiled.ok)
+        return [{ pointer, message: `whitelist rule ${i} has an invalid regex ${JSON.stringify(expr)}: ${compiled.error}` }];
       allowedKeyTests.push(compiled.test);
     }
   }
   if (allowedKeyTests.length === 0) {
-    return defaultsAllowed ? [] : [{ pointer, message: 'no patch metadata whitelist rule applies to this SidecarSet, so its patchPodMetadata annotations are not allowed' }];
+    return defaultsAllowed
+      ? []
+      : [
+          {
+            pointer,
+            message: 'no patch metadata whitelist rule applies to this SidecarSet, so its patchPodMetadata annotations are not allowed',
+          },
+        ];
   }
   const errors: FieldError[] = [];
   patches.forEach((patch, i) => {
@@ -394,12 +428,17 @@ function validatePatchPodMetadata(s: SidecarSet): FieldError[] {
   (s.spec?.patchPodMetadata ?? []).forEach((patch, i) => {
     const at = childPointer('/spec/patchPodMetadata', i);
     const keys = Object.keys(patch.annotations ?? {});
-    if (keys.length === 0) errors.push({ pointer: childPointer(at, 'annotations'), message: 'no annotations defined for patchPodMetadata' });
+    if (keys.length === 0)
+      errors.push({ pointer: childPointer(at, 'annotations'), message: 'no annotations defined for patchPodMetadata' });
     else errors.push(...validateAnnotations(patch.annotations, childPointer(at, 'annotations')));
-    if (!patch.patchPolicy) errors.push({ pointer: childPointer(at, 'patchPolicy'), message: 'no patchPolicy defined for patchPodMetadata' });
+    if (!patch.patchPolicy)
+      errors.push({ pointer: childPointer(at, 'patchPolicy'), message: 'no patchPolicy defined for patchPodMetadata' });
     for (const key of keys.sort()) {
       if (seenKeys.has(key)) {
-        errors.push({ pointer: childPointer(at, 'annotations', key), message: `annotation ${JSON.stringify(key)} is already patched by an earlier patchPodMetadata entry` });
+        errors.push({
+          pointer: childPointer(at, 'annotations', key),
+          message: `annotation ${JSON.stringify(key)} is already patched by an earlier patchPodMetadata entry`,
+        });
       }
       seenKeys.add(key);
     }

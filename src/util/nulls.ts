@@ -70,7 +70,12 @@ function restore(source: unknown, result: unknown): unknown {
     let out: unknown[] | undefined;
     for (let i = 0; i < list.length; i++) {
       const name = nameOf(list[i]);
-      const j = name !== undefined ? source.findIndex((s, k) => !used[k] && nameOf(s) === name) : i < source.length && nameOf(source[i]) === undefined && !used[i] ? i : -1;
+      const j =
+        name !== undefined
+          ? source.findIndex((s, k) => !used[k] && nameOf(s) === name)
+          : i < source.length && nameOf(source[i]) === undefined && !used[i]
+            ? i
+            : -1;
       if (j < 0) continue;
       used[j] = true;
       const restored = restore(source[j], list[i]);
@@ -97,7 +102,9 @@ function restore(source: unknown, result: unknown): unknown {
 const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 
 function nameOf(v: unknown): string | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as { name?: unknown }).name === 'string' ? (v as { name: string }).name : undefined;
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as { name?: unknown }).name === 'string'
+    ? (v as { name: string }).name
+    : undefined;
 }
 
 function copyOfFirst(map: Record<string, unknown>, keys: readonly string[], count: number): Record<string, unknown> {

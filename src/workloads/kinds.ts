@@ -38,9 +38,13 @@ export const BUILTIN_KINDS: readonly WorkloadKind[] = [
   {
     group: 'apps.kruise.io',
     kind: 'UnitedDeployment',
-    templatePaths: ['statefulSetTemplate', 'advancedStatefulSetTemplate', 'cloneSetTemplate', 'deploymentTemplate'].map(
-      (t) => ['spec', 'template', t, 'spec', 'template'],
-    ),
+    templatePaths: ['statefulSetTemplate', 'advancedStatefulSetTemplate', 'cloneSetTemplate', 'deploymentTemplate'].map((t) => [
+      'spec',
+      'template',
+      t,
+      'spec',
+      'template',
+    ]),
   },
   { group: 'argoproj.io', kind: 'Rollout', templatePaths: [TEMPLATE] },
 ];
@@ -60,11 +64,7 @@ export function configuredKinds(specs: readonly WorkloadKindSpec[]): WorkloadKin
 }
 
 /** Template paths of every row matching the object's apiVersion and kind (configured rows add to built-in ones). */
-export function templatePathsFor(
-  apiVersion: string,
-  kind: string,
-  table: readonly WorkloadKind[],
-): (readonly string[])[] {
+export function templatePathsFor(apiVersion: string, kind: string, table: readonly WorkloadKind[]): (readonly string[])[] {
   const { group, version } = splitApiVersion(apiVersion);
   const paths: (readonly string[])[] = [];
   for (const row of table) {

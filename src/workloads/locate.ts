@@ -35,7 +35,17 @@ export interface PodTemplateRef {
  * The free-form maps of a pod template (Go map[string]X in k8s.io/api/core/v1): a null entry of
  * one is its value's zero value, not an absent field, so it is not pruned.
  */
-const POD_STRING_MAPS = new Set(['labels', 'annotations', 'nodeSelector', 'matchLabels', 'limits', 'requests', 'overhead', 'volumeAttributes', 'options']);
+const POD_STRING_MAPS = new Set([
+  'labels',
+  'annotations',
+  'nodeSelector',
+  'matchLabels',
+  'limits',
+  'requests',
+  'overhead',
+  'volumeAttributes',
+  'options',
+]);
 const isPodStringMap = (path: readonly string[]) => POD_STRING_MAPS.has(path[path.length - 1]);
 
 export type Skip = { reason: string; fieldPath?: string };
@@ -55,7 +65,8 @@ export function locateTemplates(
 
   if (obj.kind === 'Rollout' && isPlainObject(obj.spec) && obj.spec.workloadRef !== undefined && obj.spec.template === undefined) {
     skipped.push({
-      reason: 'Rollout uses spec.workloadRef: its pods come from the referenced workload\'s template, which is injected where that workload is rendered',
+      reason:
+        "Rollout uses spec.workloadRef: its pods come from the referenced workload's template, which is injected where that workload is rendered",
       fieldPath: 'spec.workloadRef',
     });
     return { templates, skipped };

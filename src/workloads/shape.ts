@@ -20,7 +20,8 @@ export function templateShapeProblems(template: unknown): ShapeProblem[] {
     if (!isPlainObject(metadata)) fail('metadata', 'must be an object');
     else {
       for (const key of ['labels', 'annotations'] as const) {
-        if (metadata[key] !== undefined && metadata[key] !== null && !stringMap(metadata[key])) fail(`metadata.${key}`, 'must map strings to strings');
+        if (metadata[key] !== undefined && metadata[key] !== null && !stringMap(metadata[key]))
+          fail(`metadata.${key}`, 'must map strings to strings');
       }
     }
   }

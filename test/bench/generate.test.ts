@@ -144,9 +144,7 @@ describe('the SidecarSets', () => {
     expect(resourceList.functionConfig.kind).toBe('InjectSidecarSets');
     expect(resourceList.functionConfig.apiVersion).toBe('fn.kpt.dev/v1alpha1');
     expect(sidecarSets).toHaveLength(OPTIONS.sidecarSets);
-    expect(sidecarSets.every((rule) => rule.apiVersion === 'apps.kruise.io/v1beta1' && rule.kind === 'SidecarSet')).toBe(
-      true,
-    );
+    expect(sidecarSets.every((rule) => rule.apiVersion === 'apps.kruise.io/v1beta1' && rule.kind === 'SidecarSet')).toBe(true);
   });
 
   it('use every selector form and the injection features', () => {
@@ -180,10 +178,7 @@ describe('the SidecarSets', () => {
     const namespaces = items.filter((item) => item.kind === 'Namespace').map((item) => item.metadata.name);
     for (const namespace of namespaces) {
       expect(
-        items.some(
-          (item) =>
-            item.kind === 'ServiceAccount' && item.metadata.name === accountName && item.metadata.namespace === namespace,
-        ),
+        items.some((item) => item.kind === 'ServiceAccount' && item.metadata.name === accountName && item.metadata.namespace === namespace),
       ).toBe(true);
     }
   });

@@ -5,8 +5,18 @@ import { CONFIGMAP_KEYS, specFromStrings } from '../../src/config/forms.js';
 import { specFromStringsCall } from '../../src/modes/spec-from-strings.js';
 import { run, deployment, app } from '../helpers/krm.js';
 
-const broken = { apiVersion: 'apps.kruise.io/v1alpha1', kind: 'SidecarSet', metadata: { name: 'broken' }, spec: { selector: { matchLabels: { app: 'web' } }, containers: 'not-a-list' } };
-const good = { apiVersion: 'apps.kruise.io/v1alpha1', kind: 'SidecarSet', metadata: { name: 'good' }, spec: { selector: { matchLabels: { app: 'web' } }, containers: [{ name: 'good', image: 'g:1' }] } };
+const broken = {
+  apiVersion: 'apps.kruise.io/v1alpha1',
+  kind: 'SidecarSet',
+  metadata: { name: 'broken' },
+  spec: { selector: { matchLabels: { app: 'web' } }, containers: 'not-a-list' },
+};
+const good = {
+  apiVersion: 'apps.kruise.io/v1alpha1',
+  kind: 'SidecarSet',
+  metadata: { name: 'good' },
+  spec: { selector: { matchLabels: { app: 'web' } }, containers: [{ name: 'good', image: 'g:1' }] },
+};
 const config = (annotations?: Record<string, string>, sets: unknown[] = [broken]) => ({
   apiVersion: 'fn.kpt.dev/v1alpha1',
   kind: 'InjectSidecarSets',
@@ -16,7 +26,10 @@ const config = (annotations?: Record<string, string>, sets: unknown[] = [broken]
 
 describe('an InjectSidecarSets config', () => {
   it("reports an embedded SidecarSet's schema errors on that SidecarSet, in the config's own file", () => {
-    const out = run([deployment('web', { app: 'web' }, { containers: [app()] })], config({ 'config.kubernetes.io/path': 'sidecarsets.yaml' }));
+    const out = run(
+      [deployment('web', { app: 'web' }, { containers: [app()] })],
+      config({ 'config.kubernetes.io/path': 'sidecarsets.yaml' }),
+    );
     expect(out.exitCode).toBe(1);
     const errors = out.results.filter((r) => r.severity === 'error');
     expect(errors).toHaveLength(1);
@@ -30,7 +43,9 @@ describe('an InjectSidecarSets config', () => {
 
   it('still reports errors of its own on itself', () => {
     const out = run([], { ...config(), spec: { sidecarSets: [good], partialRevision: 'sometimes' } });
-    expect(out.results.filter((r) => r.severity === 'error').map((r) => [r.resourceRef?.kind, r.field?.path])).toEqual([['InjectSidecarSets', 'spec.partialRevision']]);
+    expect(out.results.filter((r) => r.severity === 'error').map((r) => [r.resourceRef?.kind, r.field?.path])).toEqual([
+      ['InjectSidecarSets', 'spec.partialRevision'],
+    ]);
   });
 
   it('fails the run (exit 1) on an error of one of its SidecarSets', () => {

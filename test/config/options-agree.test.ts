@@ -32,7 +32,12 @@ const { sidecarSets: _rules, ...optionSchemas } = schema.$defs.spec.properties;
 const gateSchemas = optionSchemas.featureGates!.properties!;
 
 /** The options without a default: absent means "not set". */
-const UNSET_BY_DEFAULT = ['uninjectStep', 'injectionTimestamp', 'step', 'patchMetadataWhitelist'] as const satisfies readonly (keyof Options)[];
+const UNSET_BY_DEFAULT = [
+  'uninjectStep',
+  'injectionTimestamp',
+  'step',
+  'patchMetadataWhitelist',
+] as const satisfies readonly (keyof Options)[];
 // A new option must be given a default or be listed above (tsc fails here otherwise).
 type Unlisted = Exclude<keyof Options, keyof typeof DEFAULT_OPTIONS | (typeof UNSET_BY_DEFAULT)[number]>;
 const everyOptionListed: [Unlisted] extends [never] ? true : never = true;
@@ -57,7 +62,8 @@ describe('options.ts and config.schema.json', () => {
 
   it('agree on each default: its type, and the schema accepts it', () => {
     for (const [name, value] of Object.entries(defaults)) expect([name, optionSchemas[name]!.type]).toEqual([name, jsonType(value)]);
-    for (const [gate, value] of Object.entries(DEFAULT_OPTIONS.featureGates)) expect([gate, gateSchemas[gate]!.type]).toEqual([gate, jsonType(value)]);
+    for (const [gate, value] of Object.entries(DEFAULT_OPTIONS.featureGates))
+      expect([gate, gateSchemas[gate]!.type]).toEqual([gate, jsonType(value)]);
     expect(schemaErrors('config', configWith(DEFAULT_OPTIONS))).toEqual([]);
   });
 
@@ -69,12 +75,15 @@ describe('options.ts and config.schema.json', () => {
 
 /** The schema of an option the ConfigMap form sets, by its ConfigMap key (a feature gate goes by its own name). */
 const schemaOfKey = (key: string): PropertySchema => optionSchemas[key] ?? gateSchemas[key]!;
-const fitsInAString = (s: PropertySchema) => s.type === 'string' || s.type === 'boolean' || (s.type === 'array' && s.items?.type === 'string');
+const fitsInAString = (s: PropertySchema) =>
+  s.type === 'string' || s.type === 'boolean' || (s.type === 'array' && s.items?.type === 'string');
 
 describe('the ConfigMap form (and --spec-from-strings, which reads it)', () => {
   it('takes every option that fits in a string, and only those', () => {
     const expected = [
-      ...Object.entries(optionSchemas).filter(([, s]) => fitsInAString(s)).map(([name]) => name),
+      ...Object.entries(optionSchemas)
+        .filter(([, s]) => fitsInAString(s))
+        .map(([name]) => name),
       ...Object.keys(gateSchemas),
     ];
     expect([...CONFIGMAP_KEYS].sort()).toEqual(expected.sort());
@@ -126,7 +135,8 @@ describe('--help', () => {
       if (typeof value !== 'string' && typeof value !== 'boolean') continue;
       expect([name, defaultIn(name)]).toEqual([name, String(value)]);
     }
-    for (const [gate, value] of Object.entries(DEFAULT_OPTIONS.featureGates)) expect([gate, defaultIn(gate)]).toEqual([gate, String(value)]);
+    for (const [gate, value] of Object.entries(DEFAULT_OPTIONS.featureGates))
+      expect([gate, defaultIn(gate)]).toEqual([gate, String(value)]);
   });
 
   it('lists the allowed values of each enumerated option', () => {

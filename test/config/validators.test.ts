@@ -31,7 +31,9 @@ describe('schemaErrors(SidecarSet)', () => {
           upgradeStrategy: { upgradeType: 'HotUpgrade', hotUpgradeEmptyImage: 'empty:1' },
           shareVolumePolicy: { type: 'enabled' },
           shareVolumeDevicePolicy: { type: 'enabled' },
-          transferEnv: [{ sourceContainerNameFrom: { fieldRef: { apiVersion: 'v1', fieldPath: "metadata.labels['app']" } }, envNames: ['X'] }],
+          transferEnv: [
+            { sourceContainerNameFrom: { fieldRef: { apiVersion: 'v1', fieldPath: "metadata.labels['app']" } }, envNames: ['X'] },
+          ],
         },
         {
           name: 'sized',
@@ -40,7 +42,13 @@ describe('schemaErrors(SidecarSet)', () => {
         },
       ],
       volumes: [{ name: 'v', emptyDir: {} }],
-      updateStrategy: { type: 'RollingUpdate', partition: '50%', maxUnavailable: 1, paused: false, scatterStrategy: [{ key: 'k', value: 'v' }] },
+      updateStrategy: {
+        type: 'RollingUpdate',
+        partition: '50%',
+        maxUnavailable: 1,
+        paused: false,
+        scatterStrategy: [{ key: 'k', value: 'v' }],
+      },
       injectionStrategy: { paused: false, revision: { customVersion: 'v1', policy: 'Always' } },
       imagePullSecrets: [{ name: 'reg' }],
       revisionHistoryLimit: 10,
@@ -59,8 +67,15 @@ describe('schemaErrors(SidecarSet)', () => {
   });
 
   it('reports every error, not just the first', () => {
-    const errors = schemaErrors('SidecarSet', beta({ selector: { matchLabels: { app: 1 } }, containers: [{ name: 2 }], revisionHistoryLimit: 'ten' }));
-    expect(errors.map((e) => e.pointer).sort()).toEqual(['/spec/containers/0/name', '/spec/revisionHistoryLimit', '/spec/selector/matchLabels/app']);
+    const errors = schemaErrors(
+      'SidecarSet',
+      beta({ selector: { matchLabels: { app: 1 } }, containers: [{ name: 2 }], revisionHistoryLimit: 'ten' }),
+    );
+    expect(errors.map((e) => e.pointer).sort()).toEqual([
+      '/spec/containers/0/name',
+      '/spec/revisionHistoryLimit',
+      '/spec/selector/matchLabels/app',
+    ]);
   });
 
   it('requires apiVersion, kind and metadata.name', () => {
@@ -183,11 +198,17 @@ describe('schemaErrors(config)', () => {
         { group: '', kind: 'PodTemplate', path: 'template' },
       ],
       sidecarSetsFromItems: true,
-      featureGates: { EnableSortSidecarContainerByName: true, SidecarSetPatchPodMetadataDefaultsAllowed: true, SidecarSetServiceAccountInjection: false },
+      featureGates: {
+        EnableSortSidecarContainerByName: true,
+        SidecarSetPatchPodMetadataDefaultsAllowed: true,
+        SidecarSetServiceAccountInjection: false,
+      },
       injectionTimestamp: '2024-02-29T23:59:59Z',
       partialRevision: 'historic',
       normalizeMergePatchOnFirstWrite: false,
-      patchMetadataWhitelist: { rules: [{ selector: { matchLabels: { a: 'b' } }, allowedAnnotationKeyExprs: ['^oom-'] }, { allowedAnnotationKeyExprs: [] }] },
+      patchMetadataWhitelist: {
+        rules: [{ selector: { matchLabels: { a: 'b' } }, allowedAnnotationKeyExprs: ['^oom-'] }, { allowedAnnotationKeyExprs: [] }],
+      },
       serviceAccountsManagedElsewhere: ['apps/sidecar-sa', 'kube-system/a.b'],
       missingServiceAccount: 'error',
     };
@@ -205,16 +226,22 @@ describe('schemaErrors(config)', () => {
   });
 
   it('reports errors inside embedded SidecarSets with their full pointer', () => {
-    expect(schemaErrors('config', config({ sidecarSets: [beta(minimalSpec), beta({ ...minimalSpec, containers: [{ name: 1 }] })] }))).toEqual([
-      { pointer: '/spec/sidecarSets/1/spec/containers/0/name', message: 'must be string' },
-    ]);
+    expect(
+      schemaErrors('config', config({ sidecarSets: [beta(minimalSpec), beta({ ...minimalSpec, containers: [{ name: 1 }] })] })),
+    ).toEqual([{ pointer: '/spec/sidecarSets/1/spec/containers/0/name', message: 'must be string' }]);
     expect(schemaErrors('config', config({ sidecarSets: [beta({ ...minimalSpec, namespace: 'x' })] }))).toEqual([
       { pointer: '/spec/sidecarSets/0/spec/namespace', message: 'unknown field in this apiVersion' },
     ]);
   });
 
   it('injectionTimestamp must be RFC 3339 UTC with seconds', () => {
-    for (const bad of ['2024-01-01T00:00:00+01:00', '2024-01-01T00:00Z', '2024-01-01 00:00:00Z', '2024-13-01T00:00:00Z', '2024-01-01T00:00:00.5Z']) {
+    for (const bad of [
+      '2024-01-01T00:00:00+01:00',
+      '2024-01-01T00:00Z',
+      '2024-01-01 00:00:00Z',
+      '2024-13-01T00:00:00Z',
+      '2024-01-01T00:00:00.5Z',
+    ]) {
       expect(schemaErrors('config', config({ injectionTimestamp: bad })).map((e) => e.pointer)).toEqual(['/spec/injectionTimestamp']);
     }
   });
@@ -224,7 +251,9 @@ describe('schemaErrors(config)', () => {
       { pointer: '/spec/undecidableNamespaceSelector', message: 'must be one of: "error", "assumeNoMatch", "assumeMatch"' },
     ]);
     expect(schemaErrors('config', config({ partialRevision: 'random' })).map((e) => e.pointer)).toEqual(['/spec/partialRevision']);
-    expect(schemaErrors('config', config({ missingServiceAccount: 'info' })).map((e) => e.pointer)).toEqual(['/spec/missingServiceAccount']);
+    expect(schemaErrors('config', config({ missingServiceAccount: 'info' })).map((e) => e.pointer)).toEqual([
+      '/spec/missingServiceAccount',
+    ]);
     expect(schemaErrors('config', config({ workloadKinds: [{ group: 'x', kind: 'Y' }] }))).toEqual([
       { pointer: '/spec/workloadKinds/0/path', message: 'is required' },
     ]);
@@ -234,7 +263,9 @@ describe('schemaErrors(config)', () => {
     expect(schemaErrors('config', config({ serviceAccountsManagedElsewhere: ['sa-without-namespace'] })).map((e) => e.pointer)).toEqual([
       '/spec/serviceAccountsManagedElsewhere/0',
     ]);
-    expect(schemaErrors('config', config({ defaultNamespace: 'Not_A_Namespace' })).map((e) => e.pointer)).toEqual(['/spec/defaultNamespace']);
+    expect(schemaErrors('config', config({ defaultNamespace: 'Not_A_Namespace' })).map((e) => e.pointer)).toEqual([
+      '/spec/defaultNamespace',
+    ]);
   });
 
   it('requires its own apiVersion and kind', () => {

@@ -10,7 +10,19 @@
 //    documents equal the function's output, no comment is lost, a file's head comment stays
 //    single), the second changes nothing that a render with `cat` would not change as well.
 import { spawn } from 'node:child_process';
-import { accessSync, chmodSync, constants, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -225,7 +237,14 @@ function annotation(item: Obj, key: string): string | undefined {
 
 function identity(item: Obj): string {
   const m = meta(item);
-  return [item.apiVersion, item.kind, m.namespace, m.name, annotation(item, 'internal.config.kubernetes.io/path'), annotation(item, 'internal.config.kubernetes.io/index')]
+  return [
+    item.apiVersion,
+    item.kind,
+    m.namespace,
+    m.name,
+    annotation(item, 'internal.config.kubernetes.io/path'),
+    annotation(item, 'internal.config.kubernetes.io/index'),
+  ]
     .map((x) => (typeof x === 'string' ? x : JSON.stringify(x)))
     .join(' ');
 }
@@ -242,15 +261,26 @@ function templatePaths(item: Obj): string[][] {
   const kind = item.kind;
   if (group === '' && kind === 'Pod') return [[]];
   if (group === '' && kind === 'ReplicationController') return [['spec', 'template']];
-  if ((group === 'apps' || group === 'extensions') && ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].includes(String(kind))) return [['spec', 'template']];
+  if ((group === 'apps' || group === 'extensions') && ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].includes(String(kind)))
+    return [['spec', 'template']];
   if (group === 'batch' && kind === 'Job') return [['spec', 'template']];
   if (group === 'batch' && kind === 'CronJob') return [['spec', 'jobTemplate', 'spec', 'template']];
   if (group === 'argoproj.io' && kind === 'Rollout') return [['spec', 'template']];
   if (group === 'apps.kruise.io') {
     if (['CloneSet', 'StatefulSet', 'DaemonSet', 'BroadcastJob'].includes(String(kind))) return [['spec', 'template']];
-    if (kind === 'AdvancedCronJob') return [['spec', 'template', 'jobTemplate', 'spec', 'template'], ['spec', 'template', 'broadcastJobTemplate', 'spec', 'template']];
+    if (kind === 'AdvancedCronJob')
+      return [
+        ['spec', 'template', 'jobTemplate', 'spec', 'template'],
+        ['spec', 'template', 'broadcastJobTemplate', 'spec', 'template'],
+      ];
     if (kind === 'UnitedDeployment') {
-      return ['statefulSetTemplate', 'advancedStatefulSetTemplate', 'cloneSetTemplate', 'deploymentTemplate'].map((t) => ['spec', 'template', t, 'spec', 'template']);
+      return ['statefulSetTemplate', 'advancedStatefulSetTemplate', 'cloneSetTemplate', 'deploymentTemplate'].map((t) => [
+        'spec',
+        'template',
+        t,
+        'spec',
+        'template',
+      ]);
     }
   }
   return [];
@@ -316,8 +346,15 @@ function loadFixture(dir: string): { path: string; sets: FixtureSet[]; defaultNa
   const defaultNamespace = (dig(doc, ['spec', 'defaultNamespace']) as string | undefined) ?? 'default';
   const sets = raw.map((s) => {
     const spec = s.spec as Obj;
-    const names = [...((spec.containers as Obj[] | undefined) ?? []), ...((spec.initContainers as Obj[] | undefined) ?? [])].map((c) => String(c.name));
-    return { name: String(meta(s).name), selector: spec.selector as Selector, namespaceSelector: spec.namespaceSelector as Selector | undefined, sidecarNames: names };
+    const names = [...((spec.containers as Obj[] | undefined) ?? []), ...((spec.initContainers as Obj[] | undefined) ?? [])].map((c) =>
+      String(c.name),
+    );
+    return {
+      name: String(meta(s).name),
+      selector: spec.selector as Selector,
+      namespaceSelector: spec.namespaceSelector as Selector | undefined,
+      sidecarNames: names,
+    };
   });
   return { path, sets, defaultNamespace };
 }
@@ -365,10 +402,17 @@ function resultRef(r: Obj): string {
 }
 
 function itemRef(item: Obj): string {
-  return [item.apiVersion, item.kind, meta(item).namespace ?? '', meta(item).name, annotation(item, 'internal.config.kubernetes.io/path') ?? ''].join(' ');
+  return [
+    item.apiVersion,
+    item.kind,
+    meta(item).namespace ?? '',
+    meta(item).name,
+    annotation(item, 'internal.config.kubernetes.io/path') ?? '',
+  ].join(' ');
 }
 
-const injectedInfos = (results: readonly Obj[]) => results.filter((r) => r.severity === 'info' && String(r.message).startsWith('injected '));
+const injectedInfos = (results: readonly Obj[]) =>
+  results.filter((r) => r.severity === 'info' && String(r.message).startsWith('injected '));
 
 // ---------------------------------------------------------------------------------------------
 // Files of a package directory.
@@ -386,9 +430,15 @@ function filesUnder(dir: string): Map<string, string> {
   return files;
 }
 
-const commentLines = (text: string) => text.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('#')).sort();
+const commentLines = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('#'))
+    .sort();
 
-const ORCHESTRATOR_ANNOTATION = /^(internal\.)?config\.(kubernetes\.io|k8s\.io)\/(path|index|id|seqindent|annotations-migration-resource-id|package-path)$/;
+const ORCHESTRATOR_ANNOTATION =
+  /^(internal\.)?config\.(kubernetes\.io|k8s\.io)\/(path|index|id|seqindent|annotations-migration-resource-id|package-path)$/;
 
 /** The object as kpt writes it to a file: without the annotations kpt adds for the function. */
 function withoutOrchestratorAnnotations(item: Obj): Obj {
@@ -400,7 +450,6 @@ function withoutOrchestratorAnnotations(item: Obj): Obj {
   }
   return copy;
 }
-
 
 /** Entries of `expected` (a multiset) that `actual` lacks. */
 function missingFrom(actual: readonly string[], expected: readonly string[]): string[] {
@@ -451,7 +500,11 @@ const sourced = new Map<string, string>();
 function kptSource(dir: string): string {
   let text = sourced.get(dir);
   if (text === undefined) {
-    const r = runCommand('kpt', ['fn', 'source', join(CORPUS, dir), '--fn-config', join(FIXTURES, `${dir}.sidecarsets.yaml`)], LARGE_OUTPUT);
+    const r = runCommand(
+      'kpt',
+      ['fn', 'source', join(CORPUS, dir), '--fn-config', join(FIXTURES, `${dir}.sidecarsets.yaml`)],
+      LARGE_OUTPUT,
+    );
     if (r.status !== 0) throw new Error(explain(`kpt fn source ${dir}`, r));
     text = r.stdout;
     sourced.set(dir, text);
@@ -481,7 +534,10 @@ function preparePackages(source: SourceCase, configPath: string) {
   writeScript(echoScript, 'exec cat');
   const kptfile = readFileSync(join(FIXTURES, 'Kptfile.template'), 'utf8').replace('__PACKAGE_NAME__', source.dir);
   const from = join(CORPUS, source.dir);
-  for (const [dir, script] of [[pkg, injectScript], [baseline, echoScript]] as const) {
+  for (const [dir, script] of [
+    [pkg, injectScript],
+    [baseline, echoScript],
+  ] as const) {
     cpSync(from, dir, { recursive: true, filter: (f) => !source.renderRefused.includes(relative(from, f)) });
     writeFileSync(join(dir, 'Kptfile'), kptfile.replace('__EXEC__', script));
     cpSync(configPath, join(dir, 'sidecarsets.yaml'));
@@ -546,11 +602,19 @@ describe.skipIf(SKIP !== undefined)('real-world corpus with kpt', () => {
         expect(injectedInfos(output.results).map(resultRef).sort()).toEqual(changedRefs.sort());
         const notInjected = output.results.filter((r) => String(r.message).startsWith('not injected: Rollout uses spec.workloadRef'));
         expect(notInjected).toHaveLength(source.notInjectedInfos ?? 0);
-        const repeated = output.results.filter((r) => r.severity === 'warning' && / repeated( at line \d+)? in this object/.test(String(r.message)));
+        const repeated = output.results.filter(
+          (r) => r.severity === 'warning' && / repeated( at line \d+)? in this object/.test(String(r.message)),
+        );
         expect(repeated).toHaveLength(source.repeatedKeyItems ?? 0);
-        const unreadable = output.results.filter((r) => r.severity === 'warning' && /the apiserver would reject this pod template/.test(String(r.message)));
+        const unreadable = output.results.filter(
+          (r) => r.severity === 'warning' && /the apiserver would reject this pod template/.test(String(r.message)),
+        );
         expect(unreadable).toHaveLength(source.unreadableTemplates ?? 0);
-        expect(output.results.filter((r) => (r.severity === 'error' || r.severity === 'warning') && !repeated.includes(r) && !unreadable.includes(r))).toEqual([]);
+        expect(
+          output.results.filter(
+            (r) => (r.severity === 'error' || r.severity === 'warning') && !repeated.includes(r) && !unreadable.includes(r),
+          ),
+        ).toEqual([]);
       });
 
       it('is a fixed point on its own output', () => {
@@ -567,7 +631,9 @@ describe.skipIf(SKIP !== undefined)('real-world corpus with kpt', () => {
       it('un-injects back to its input byte for byte (uninject(inject(x)) == x)', () => {
         expect(first.status, explain('function', first)).toBe(0);
         const injected = first.stdout.slice(0, first.stdout.search(/^(functionConfig|results):/m));
-        const back = runFunction(`${injected}functionConfig:\n  apiVersion: fn.kpt.dev/v1alpha1\n  kind: InjectSidecarSets\n  metadata:\n    name: back\n  spec:\n    mode: uninject\n`);
+        const back = runFunction(
+          `${injected}functionConfig:\n  apiVersion: fn.kpt.dev/v1alpha1\n  kind: InjectSidecarSets\n  metadata:\n    name: back\n  spec:\n    mode: uninject\n`,
+        );
         expect(back.status, explain('uninject', back)).toBe(0);
         const items = splitItems(back.stdout).items;
         expect(items.length).toBe(inputItems.length);
@@ -590,7 +656,9 @@ describe.skipIf(SKIP !== undefined)('real-world corpus with kpt', () => {
         const reference = filesUnder(baseline);
 
         // kpt sends the config file and the Kptfile as items too; the function passes them through.
-        const captured = splitItems(readFileSync(capture, 'utf8')).items.map((i) => annotation(i.object, 'internal.config.kubernetes.io/path'));
+        const captured = splitItems(readFileSync(capture, 'utf8')).items.map((i) =>
+          annotation(i.object, 'internal.config.kubernetes.io/path'),
+        );
         expect(captured).toContain('sidecarsets.yaml');
         expect(captured).toContain('Kptfile');
         expect(afterFirst.get('sidecarsets.yaml')).toBe(reference.get('sidecarsets.yaml'));
@@ -621,7 +689,9 @@ describe.skipIf(SKIP !== undefined)('real-world corpus with kpt', () => {
           expect(missingFrom(commentLines(text), commentLines(reference.get(file)!)), `comments lost from ${file}`).toEqual([]);
           const head = headComment(reference.get(file)!);
           if (head) expect(text.split(head).length - 1, `head comment of ${file}`).toBe(1);
-          const docs = YAML.parseAllDocuments(text, { uniqueKeys: false }).map((d) => d.toJS() as Obj).filter((d) => d !== null);
+          const docs = YAML.parseAllDocuments(text, { uniqueKeys: false })
+            .map((d) => d.toJS() as Obj)
+            .filter((d) => d !== null);
           docs.forEach((doc, index) => expect(doc, `${file} document ${index}`).toEqual(functionOutput.get(`${file}#${index}`)));
         }
 
@@ -638,7 +708,8 @@ describe.skipIf(SKIP !== undefined)('real-world corpus with kpt', () => {
           const reference2 = filesUnder(baseline);
           for (const [file, text] of afterFirst) {
             if (reference2.get(file) === reference.get(file)) expect(afterSecond.get(file), `${file} after the second render`).toBe(text);
-            else if (!expectedChanged.has(file)) expect(afterSecond.get(file), `${file} after the second render`).toBe(reference2.get(file));
+            else if (!expectedChanged.has(file))
+              expect(afterSecond.get(file), `${file} after the second render`).toBe(reference2.get(file));
           }
         }
         expect(rendered2.stderr, 'no injected results on the second render').not.toMatch(/: injected /);
@@ -662,16 +733,25 @@ describe.skipIf(SKIP !== undefined)('real-world corpus with kpt', () => {
       }
     }
     expect(found).toEqual(CORPUS_WORKLOADS);
-    const injectedKinds = new Set(SOURCES.flatMap((s) => Object.keys(s.injectedPerKind).map((k) => groupKind(...(k.split(' ') as [string, string])))));
+    const injectedKinds = new Set(
+      SOURCES.flatMap((s) => Object.keys(s.injectedPerKind).map((k) => groupKind(...(k.split(' ') as [string, string])))),
+    );
     // The AdvancedCronJob sample is a stub with no template: nothing to inject.
-    expect([...injectedKinds].sort()).toEqual(Object.keys(CORPUS_WORKLOADS).filter((k) => k !== 'apps.kruise.io/AdvancedCronJob').sort());
+    expect([...injectedKinds].sort()).toEqual(
+      Object.keys(CORPUS_WORKLOADS)
+        .filter((k) => k !== 'apps.kruise.io/AdvancedCronJob')
+        .sort(),
+    );
   });
 
   it('kpt render refuses a configPath object without metadata.name, which is why the List fixtures carry one', () => {
     const dir = makeTemp('realworld-nameless-list');
     const list = readFileSync(join(FIXTURES, 'kruise.sidecarsets.yaml'), 'utf8').replace(/^metadata:\n {2}name: .*\n/m, '');
     writeFileSync(join(dir, 'sidecarsets.yaml'), list);
-    writeFileSync(join(dir, 'Kptfile'), readFileSync(join(FIXTURES, 'Kptfile.template'), 'utf8').replace('__PACKAGE_NAME__', 'nameless').replace('__EXEC__', '/bin/cat'));
+    writeFileSync(
+      join(dir, 'Kptfile'),
+      readFileSync(join(FIXTURES, 'Kptfile.template'), 'utf8').replace('__PACKAGE_NAME__', 'nameless').replace('__EXEC__', '/bin/cat'),
+    );
     const r = runCommand('kpt', ['fn', 'render', '--allow-exec', dir], LARGE_OUTPUT);
     expect(r.status).toBe(1);
     expect(r.stderr + r.stdout).toContain('resource must have `metadata.name`');
@@ -687,7 +767,10 @@ describe.skipIf(SKIP !== undefined)('real-world corpus with kpt', () => {
     cpSync(join(FIXTURES, 'comment-shift/sidecarset.yaml'), join(dir, 'sidecarsets.yaml'));
     const script = join(temp, 'inject.sh');
     writeScript(script, `exec '${process.execPath}' '${BUNDLE}'`);
-    writeFileSync(join(dir, 'Kptfile'), readFileSync(join(FIXTURES, 'Kptfile.template'), 'utf8').replace('__PACKAGE_NAME__', 'comment-shift').replace('__EXEC__', script));
+    writeFileSync(
+      join(dir, 'Kptfile'),
+      readFileSync(join(FIXTURES, 'Kptfile.template'), 'utf8').replace('__PACKAGE_NAME__', 'comment-shift').replace('__EXEC__', script),
+    );
     const r = runCommand('kpt', ['fn', 'render', '--allow-exec', dir], LARGE_OUTPUT);
     expect(r.status, explain('kpt fn render', r)).toBe(0);
     const rendered = readFileSync(join(dir, 'deploy.yaml'), 'utf8');
@@ -711,9 +794,14 @@ it('passes an item with a repeated key through and still injects the others', ()
 
 // The etcd Deployment repeats spec.selector with the same value, outside its pod template: a
 // SidecarSet selecting it injects it, with a warning, and every line of it stays (issue 12, defect 10).
-it('injects kubernetes-examples\' etcd Deployment, which repeats spec.selector, keeping both', () => {
+it("injects kubernetes-examples' etcd Deployment, which repeats spec.selector, keeping both", () => {
   const file = readFileSync(join(CORPUS, 'kubernetes-examples/_archived/openshift-origin/etcd-controller.yaml'), 'utf8');
-  const item = file.trimEnd().split('\n').map((line, i) => (i === 0 ? '- ' : line === '' ? '' : '  ') + line).join('\n') + '\n';
+  const item =
+    file
+      .trimEnd()
+      .split('\n')
+      .map((line, i) => (i === 0 ? '- ' : line === '' ? '' : '  ') + line)
+      .join('\n') + '\n';
   const input = `apiVersion: config.kubernetes.io/v1
 kind: ResourceList
 items:
@@ -740,6 +828,8 @@ ${item}functionConfig:
     at = output.indexOf(line, at);
     expect(at, `input line kept: ${line}`).toBeGreaterThanOrEqual(0);
   }
-  expect(results.filter((x) => x.severity === 'warning').map((x) => x.message)).toEqual([expect.stringMatching(/^key "selector" repeated at line 12 in this object/)]);
+  expect(results.filter((x) => x.severity === 'warning').map((x) => x.message)).toEqual([
+    expect.stringMatching(/^key "selector" repeated at line 12 in this object/),
+  ]);
   expect(runFunction(r.stdout).stdout.split('\nresults:')[0]).toBe(r.stdout.split('\nresults:')[0]);
 });

@@ -7,9 +7,21 @@ import YAML from 'yaml';
 import { simulateGenerate, type CmpRequest, type Manifest } from './cmp-sim.js';
 import { CONFIGMAP_KEYS } from '../../src/config/forms.js';
 import {
-  BROKEN_SIDECARSET, BUNDLE, DEPLOYMENT, ROOT, SERVICE,
-  assertTools, find, orchestratorAnnotations, runCommand, sidecarSet, skipWithout, templateContainers,
-  tempDirs, writeTree, type KubeObject,
+  BROKEN_SIDECARSET,
+  BUNDLE,
+  DEPLOYMENT,
+  ROOT,
+  SERVICE,
+  assertTools,
+  find,
+  orchestratorAnnotations,
+  runCommand,
+  sidecarSet,
+  skipWithout,
+  templateContainers,
+  tempDirs,
+  writeTree,
+  type KubeObject,
 } from './helpers.js';
 
 const TOOLS = ['kubectl', 'node', 'bash'];
@@ -185,12 +197,12 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
       const dir = dirs.make();
       const copy = join(dir, 'config.yaml');
       writeTree(dir, {
-        'inject-sidecarsets': [
-          `#!/bin/sh\nif [ "$1" = --config ]; then cp "$2" '${copy}'; fi\nexec node '${BUNDLE}' "$@"\n`,
-          0o755,
-        ],
+        'inject-sidecarsets': [`#!/bin/sh\nif [ "$1" = --config ]; then cp "$2" '${copy}'; fi\nexec node '${BUNDLE}' "$@"\n`, 0o755],
       });
-      return { bin: join(dir, 'inject-sidecarsets'), config: () => YAML.parse(readFileSync(copy, 'utf8')) as { spec: Record<string, unknown> } };
+      return {
+        bin: join(dir, 'inject-sidecarsets'),
+        config: () => YAML.parse(readFileSync(copy, 'utf8')) as { spec: Record<string, unknown> },
+      };
     }
 
     it('has a test value for every ConfigMap key of the function', () => {
@@ -199,10 +211,15 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
 
     for (const [source, toRequest] of [
       ['plugin env', (key: string, value: string): Partial<CmpRequest> => ({ pluginEnv: { [screaming(key)]: value } })],
-      ['parameters', (key: string, value: string): Partial<CmpRequest> =>
-        GATES.includes(key) ? { parameters: [{ name: 'featureGates', map: { [key]: value } }] }
-        : key === 'serviceAccountsManagedElsewhere' ? { parameters: [{ name: key, array: value.split(',') }] }
-        : { parameters: [{ name: key, string: value }] }],
+      [
+        'parameters',
+        (key: string, value: string): Partial<CmpRequest> =>
+          GATES.includes(key)
+            ? { parameters: [{ name: 'featureGates', map: { [key]: value } }] }
+            : key === 'serviceAccountsManagedElsewhere'
+              ? { parameters: [{ name: key, array: value.split(',') }] }
+              : { parameters: [{ name: key, string: value }] },
+      ],
     ] as const) {
       it(`takes each of them from the ${source}`, () => {
         for (const [key, [value, typed]] of Object.entries(VALUES)) {
@@ -224,7 +241,9 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
       const named = generate(plainApp, { parameters: [{ name: 'step', string: 'platform' }] });
       expect(Object.keys(JSON.parse(annotations(named)['inject-sidecarsets.kpt.dev/injections']!))).toEqual(['platform']);
       const byDefault = generate(plainApp);
-      expect(Object.keys(JSON.parse(annotations(byDefault)['inject-sidecarsets.kpt.dev/injections']!))).toEqual(['InjectSidecarSets/argocd-cmp']);
+      expect(Object.keys(JSON.parse(annotations(byDefault)['inject-sidecarsets.kpt.dev/injections']!))).toEqual([
+        'InjectSidecarSets/argocd-cmp',
+      ]);
     });
 
     it('fails on an unknown setting, naming it and the known ones, and prints nothing', () => {
@@ -246,7 +265,11 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
 
     it('refuses settings for a kustomize app, whose options come from its transformer files', () => {
       const r = generate(
-        { 'kustomization.yaml': 'resources: [deploy.yaml]\ntransformers: [sidecarset.yaml]\n', 'deploy.yaml': DEPLOYMENT, 'sidecarset.yaml': rules },
+        {
+          'kustomization.yaml': 'resources: [deploy.yaml]\ntransformers: [sidecarset.yaml]\n',
+          'deploy.yaml': DEPLOYMENT,
+          'sidecarset.yaml': rules,
+        },
         { pluginEnv: { STRIP_PREVIOUS_INJECTION: 'false' } },
       );
       expect(r.stdout).toBe('');
@@ -267,10 +290,12 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
       const r = generate(app);
       expect(r.error, r.stderr).toBeUndefined();
       expect(kinds(r.manifests)).toEqual(['Deployment/web']);
-      expect(r.stderr).toMatch(/warning: subdirectories are not read, so 2 file\(s\) are left out: more\/deeper\/service\.yaml, more\/worker\.yaml\. Set the plugin env RECURSE=true or the parameter recurse=true/);
+      expect(r.stderr).toMatch(
+        /warning: subdirectories are not read, so 2 file\(s\) are left out: more\/deeper\/service\.yaml, more\/worker\.yaml\. Set the plugin env RECURSE=true or the parameter recurse=true/,
+      );
     });
 
-    it('are read with recurse=true, as Argo CD\'s directory.recurse', () => {
+    it("are read with recurse=true, as Argo CD's directory.recurse", () => {
       for (const request of [{ pluginEnv: { RECURSE: 'true' } }, { parameters: [{ name: 'recurse', string: 'true' }] }]) {
         const r = generate(app, request);
         expect(r.error, r.stderr).toBeUndefined();
@@ -289,7 +314,10 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
 
   describe('discovery and messages of kustomize apps', () => {
     it('finds a SidecarSet transformer in a subdirectory and names that file in messages', () => {
-      const files = { 'kustomization.yaml': 'resources: [deploy.yaml]\ntransformers: [policies/sidecarset.yaml]\n', 'deploy.yaml': DEPLOYMENT };
+      const files = {
+        'kustomization.yaml': 'resources: [deploy.yaml]\ntransformers: [policies/sidecarset.yaml]\n',
+        'deploy.yaml': DEPLOYMENT,
+      };
       const ok = generate({ ...files, 'policies/sidecarset.yaml': sidecarSet('apps.kruise.io/v1alpha1') });
       expect(ok.discovered).toBe(true);
       expect(ok.error, ok.stderr).toBeUndefined();
@@ -297,7 +325,9 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
 
       const broken = generate({ ...files, 'policies/sidecarset.yaml': BROKEN_SIDECARSET });
       expect(broken.stdout).toBe('');
-      expect(broken.error).toMatch(/\[error\] apps\.kruise\.io\/v1alpha1\/SidecarSet\/broken spec\.containers: .*\(policies\/sidecarset\.yaml\)/);
+      expect(broken.error).toMatch(
+        /\[error\] apps\.kruise\.io\/v1alpha1\/SidecarSet\/broken spec\.containers: .*\(policies\/sidecarset\.yaml\)/,
+      );
       expect(broken.stderr).not.toMatch(/\/tmp\/|kust-plugin-config/);
     });
 
@@ -332,7 +362,11 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
     });
 
     it('does not claim a kustomize app without a SidecarSet transformer', () => {
-      const r = generate({ 'kustomization.yaml': 'resources: [deploy.yaml, sidecarset.yaml]\n', 'deploy.yaml': DEPLOYMENT, 'sidecarset.yaml': 'kind: ConfigMap\n' });
+      const r = generate({
+        'kustomization.yaml': 'resources: [deploy.yaml, sidecarset.yaml]\n',
+        'deploy.yaml': DEPLOYMENT,
+        'sidecarset.yaml': 'kind: ConfigMap\n',
+      });
       expect(r.discovered).toBe(false);
     });
   });
@@ -381,7 +415,12 @@ spec:
 
     // The ConfigMap the patch mounts, made with the command its header gives.
     const cm = runCommand('kubectl', [
-      'create', 'configmap', 'inject-sidecarsets-cmp', '--dry-run=client', '-o', 'yaml',
+      'create',
+      'configmap',
+      'inject-sidecarsets-cmp',
+      '--dry-run=client',
+      '-o',
+      'yaml',
       `--from-file=plugin.yaml=${PLUGIN}`,
       `--from-file=generate.sh=${join(ROOT, 'deploy/argocd/generate.sh')}`,
       `--from-file=SidecarSet=${join(ROOT, 'deploy/kustomize-plugin/apps.kruise.io/v1alpha1/sidecarset/SidecarSet')}`,

@@ -27,9 +27,7 @@ export interface PluginSpec {
 }
 
 export type Parameter =
-  | { name: string; string: string }
-  | { name: string; array: string[] }
-  | { name: string; map: Record<string, string> };
+  { name: string; string: string } | { name: string; array: string[] } | { name: string; map: Record<string, string> };
 
 export interface Application {
   name: string;
@@ -73,7 +71,10 @@ export interface CmpResponse {
 
 export function readPlugin(file: string): { name: string; spec: PluginSpec } {
   const plugin = YAML.parse(readFileSync(file, 'utf8')) as {
-    apiVersion?: string; kind?: string; metadata?: { name?: string }; spec?: PluginSpec;
+    apiVersion?: string;
+    kind?: string;
+    metadata?: { name?: string };
+    spec?: PluginSpec;
   };
   if (plugin?.apiVersion !== 'argoproj.io/v1alpha1' || plugin.kind !== 'ConfigManagementPlugin' || !plugin.metadata?.name) {
     throw new Error(`${file}: need apiVersion argoproj.io/v1alpha1, kind ConfigManagementPlugin and metadata.name`);
@@ -165,11 +166,7 @@ function environment(request: CmpRequest): NodeJS.ProcessEnv {
   return env;
 }
 
-function discover(
-  spec: PluginSpec,
-  appDir: string,
-  exec: (c: PluginCommand) => { ok: boolean; stdout: string },
-): boolean | undefined {
+function discover(spec: PluginSpec, appDir: string, exec: (c: PluginCommand) => { ok: boolean; stdout: string }): boolean | undefined {
   if (spec.discover?.fileName) {
     const pattern = globToRegExp(spec.discover.fileName);
     return listRelative(appDir).some((file) => pattern.test(file));

@@ -235,7 +235,9 @@ export const TOKEN_VOLUME_WARNINGS = [
 
 /** The pod template of tokenVolumeApp's output: the ServiceAccount and the volumes left. */
 export function tokenVolumeOutcome(objects: readonly KubeObject[]): { serviceAccountName: unknown; volumes: string[] } {
-  const spec = (find(objects, 'Deployment', 'web').spec as { template: { spec: { serviceAccountName?: unknown; volumes?: Array<{ name: string }> } } }).template.spec;
+  const spec = (
+    find(objects, 'Deployment', 'web').spec as { template: { spec: { serviceAccountName?: unknown; volumes?: Array<{ name: string }> } } }
+  ).template.spec;
   return { serviceAccountName: spec.serviceAccountName, volumes: (spec.volumes ?? []).map((v) => v.name) };
 }
 
@@ -258,9 +260,14 @@ export function resourceList(items: readonly string[], functionConfig?: string):
       .split('\n')
       .map((line, i) => (i === 0 ? `  - ${line}` : `    ${line}`))
       .join('\n');
-  const config = functionConfig === undefined
-    ? ''
-    : `functionConfig:\n${functionConfig.trimEnd().split('\n').map((l) => `  ${l}`).join('\n')}\n`;
+  const config =
+    functionConfig === undefined
+      ? ''
+      : `functionConfig:\n${functionConfig
+          .trimEnd()
+          .split('\n')
+          .map((l) => `  ${l}`)
+          .join('\n')}\n`;
   return `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n${items.map(indent).join('\n')}\n${config}`;
 }
 

@@ -10,7 +10,12 @@ const TOOLS = ['npm', 'node'];
 const SUITE = 'install from a checkout';
 const dirs = tempDirs('e2e-install');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
-  name: string; version: string; bin: Record<string, string>; files: string[]; scripts: Record<string, string>; dependencies?: object;
+  name: string;
+  version: string;
+  bin: Record<string, string>;
+  files: string[];
+  scripts: Record<string, string>;
+  dependencies?: object;
 };
 const npm = (args: string[], cwd = ROOT) => runCommand('npm', [...args, '--no-audit', '--no-fund', '--no-update-notifier'], { cwd });
 

@@ -10,7 +10,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUNDLE, assertTools, describeRun, find, parseStream, runCommand, skipWithout, tempDirs, templateContainers, writeTree } from './helpers.js';
+import {
+  BUNDLE,
+  assertTools,
+  describeRun,
+  find,
+  parseStream,
+  runCommand,
+  skipWithout,
+  tempDirs,
+  templateContainers,
+  writeTree,
+} from './helpers.js';
 
 const skip = skipWithout('kpt and comments', ['kpt']);
 
@@ -92,7 +103,9 @@ describe.skipIf(skip)('kpt and comments', () => {
 
   const runners = {
     'kpt fn eval --exec': (dir: string) =>
-      runCommand('kpt', ['fn', 'eval', join(dir, 'pkg'), '--exec', 'inject-sidecarsets', '--fn-config', join(dir, 'pkg/sidecarset.yaml')], { env }),
+      runCommand('kpt', ['fn', 'eval', join(dir, 'pkg'), '--exec', 'inject-sidecarsets', '--fn-config', join(dir, 'pkg/sidecarset.yaml')], {
+        env,
+      }),
     'kpt fn render': (dir: string) => runCommand('kpt', ['fn', 'render', '--allow-exec', join(dir, 'pkg')], { env }),
   };
   const packageWith = (app: string) => {
@@ -131,7 +144,10 @@ describe.skipIf(skip)('kpt and comments', () => {
       expect(runKpt(dir).status).toBe(0);
       // The user comments the injected sidecar; then the SidecarSet stops selecting the Deployment.
       const injected = deployment(dir).replace('image: busybox:1.36', 'image: busybox:1.36 # sidecar image');
-      writeFileSync(join(dir, 'pkg/deploy.yaml'), injected.replace(' # app image', '').replace('          # pinned by the platform team\n', ''));
+      writeFileSync(
+        join(dir, 'pkg/deploy.yaml'),
+        injected.replace(' # app image', '').replace('          # pinned by the platform team\n', ''),
+      );
       writeFileSync(join(dir, 'pkg/sidecarset.yaml'), sidecarSet('nothing'));
       const removed = runKpt(dir);
       expect(removed.status, describeRun(name, removed)).toBe(0);

@@ -2,7 +2,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUNDLE, DEPLOYMENT, SERVICE, assertTools, describeRun, parseStream, runCommand, sidecarSet, skipWithout, tempDirs, templateContainers, writeTree, find } from './helpers.js';
+import {
+  BUNDLE,
+  DEPLOYMENT,
+  SERVICE,
+  assertTools,
+  describeRun,
+  parseStream,
+  runCommand,
+  sidecarSet,
+  skipWithout,
+  tempDirs,
+  templateContainers,
+  writeTree,
+  find,
+} from './helpers.js';
 
 const skip = skipWithout('kpt fn eval --exec', ['kpt']);
 
@@ -22,14 +36,28 @@ describe.skipIf(skip)('kpt fn eval --exec', () => {
     writeTree(dir, { 'pkg/deploy.yaml': `# the web app\n${DEPLOYMENT}`, 'pkg/service.yaml': SERVICE, ...files });
     return dir;
   };
-  const evalIn = (dir: string, args: string[]) => runCommand('kpt', ['fn', 'eval', join(dir, 'pkg'), '--exec', 'inject-sidecarsets', ...args], { env });
-  const containers = (dir: string) => templateContainers(find(parseStream(readFileSync(join(dir, 'pkg/deploy.yaml'), 'utf8')), 'Deployment', 'web'));
+  const evalIn = (dir: string, args: string[]) =>
+    runCommand('kpt', ['fn', 'eval', join(dir, 'pkg'), '--exec', 'inject-sidecarsets', ...args], { env });
+  const containers = (dir: string) =>
+    templateContainers(find(parseStream(readFileSync(join(dir, 'pkg/deploy.yaml'), 'utf8')), 'Deployment', 'web'));
 
   it.each([
     ['a SidecarSet', sidecarSet('apps.kruise.io/v1beta1')],
     ['a v1alpha1 SidecarSet', sidecarSet('apps.kruise.io/v1alpha1')],
-    ['a List of SidecarSets', `apiVersion: v1\nkind: List\nmetadata:\n  name: sets\nitems:\n${sidecarSet('apps.kruise.io/v1beta1').replace(/^/gm, '  ').replace(/^ {2}apiVersion/, '- apiVersion')}`],
-    ['the InjectSidecarSets kind', `apiVersion: fn.kpt.dev/v1alpha1\nkind: InjectSidecarSets\nmetadata:\n  name: cfg\nspec:\n  sidecarSets:\n${sidecarSet('apps.kruise.io/v1beta1').replace(/^/gm, '    ').replace(/^ {4}apiVersion/, '  - apiVersion')}`],
+    [
+      'a List of SidecarSets',
+      `apiVersion: v1\nkind: List\nmetadata:\n  name: sets\nitems:\n${sidecarSet('apps.kruise.io/v1beta1')
+        .replace(/^/gm, '  ')
+        .replace(/^ {2}apiVersion/, '- apiVersion')}`,
+    ],
+    [
+      'the InjectSidecarSets kind',
+      `apiVersion: fn.kpt.dev/v1alpha1\nkind: InjectSidecarSets\nmetadata:\n  name: cfg\nspec:\n  sidecarSets:\n${sidecarSet(
+        'apps.kruise.io/v1beta1',
+      )
+        .replace(/^/gm, '    ')
+        .replace(/^ {4}apiVersion/, '  - apiVersion')}`,
+    ],
   ])('injects with %s as --fn-config, in place, comments kept, twice without change', (_name, config) => {
     const dir = pkg({ 'config.yaml': config });
     const first = evalIn(dir, ['--fn-config', join(dir, 'config.yaml')]);

@@ -8,9 +8,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
-  BROKEN_SIDECARSET, BUNDLE, DEPLOYMENT, PLUGIN_HOME, SERVICE,
-  assertTools, describeRun, find, onPath, orchestratorAnnotations, parseStream, runCommand, sidecarSet,
-  TOKEN_VOLUME_WARNINGS, skipWithout, templateContainers, tempDirs, tokenVolumeApp, tokenVolumeOutcome, writeTree,
+  BROKEN_SIDECARSET,
+  BUNDLE,
+  DEPLOYMENT,
+  PLUGIN_HOME,
+  SERVICE,
+  assertTools,
+  describeRun,
+  find,
+  onPath,
+  orchestratorAnnotations,
+  parseStream,
+  runCommand,
+  sidecarSet,
+  TOKEN_VOLUME_WARNINGS,
+  skipWithout,
+  templateContainers,
+  tempDirs,
+  tokenVolumeApp,
+  tokenVolumeOutcome,
+  writeTree,
 } from './helpers.js';
 
 const TOOLS = ['kubectl', 'node'];
@@ -168,7 +185,7 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
   // (api/internal/plugins/execplugin/execplugin.go, invokePlugin): the function's warnings are not
   // shown on this path, as README's kustomize section says. The container function shows them
   // (podman.test.ts). Should kustomize start showing them, this fails and the README needs updating.
-  it('removes the app\'s default token and keeps its audience token for an injected ServiceAccount; kustomize does not show the warnings', () => {
+  it("removes the app's default token and keeps its audience token for an injected ServiceAccount; kustomize does not show the warnings", () => {
     const r = kustomize(app(tokenVolumeApp()));
     expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
     expect(tokenVolumeOutcome(parseStream(r.stdout))).toEqual({ serviceAccountName: 'log-shipper', volumes: ['vault-token'] });

@@ -7,7 +7,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import { BUNDLE, PLUGIN_HOME, assertTools, describeRun, find, parseStream, runCommand, skipWithout, tempDirs, writeTree, type KubeObject } from './helpers.js';
+import {
+  BUNDLE,
+  PLUGIN_HOME,
+  assertTools,
+  describeRun,
+  find,
+  parseStream,
+  runCommand,
+  skipWithout,
+  tempDirs,
+  writeTree,
+  type KubeObject,
+} from './helpers.js';
 
 const NODE_AGENT = `apiVersion: apps.kruise.io/v1beta1
 kind: SidecarSet
@@ -88,7 +100,7 @@ interface Named {
   name: string;
 }
 const names = (workload: KubeObject, list: 'containers' | 'initContainers'): string[] =>
-  (((workload.spec as { template: { spec: Record<string, Named[] | undefined> } }).template.spec[list]) ?? []).map((c) => c.name);
+  ((workload.spec as { template: { spec: Record<string, Named[] | undefined> } }).template.spec[list] ?? []).map((c) => c.name);
 
 /** What both tools must produce from WORKLOADS with the node-agent step, then the mesh step. */
 function expectPlacedAndOptedOut(objects: readonly KubeObject[]): void {
@@ -149,16 +161,25 @@ describe.skipIf(skipWithout(KPT, ['kpt']))(KPT, () => {
     const resultsDir = dirs.make();
     const r = runCommand('kpt', ['fn', 'render', '--allow-exec', '--truncate-output=false', '--results-dir', resultsDir, pkg], { env });
     expect(r.status, describeRun('kpt fn render', r)).toBe(0);
-    const list = YAML.parse(readFileSync(join(resultsDir, 'results.yaml'), 'utf8')) as { items?: { results?: { severity?: string; message?: string }[] }[] };
-    return (list.items ?? []).flatMap((item) => item.results ?? []).filter((x) => x.severity !== 'info').map((x) => x.message ?? '');
+    const list = YAML.parse(readFileSync(join(resultsDir, 'results.yaml'), 'utf8')) as {
+      items?: { results?: { severity?: string; message?: string }[] }[];
+    };
+    return (list.items ?? [])
+      .flatMap((item) => item.results ?? [])
+      .filter((x) => x.severity !== 'info')
+      .map((x) => x.message ?? '');
   };
   const snapshot = (dir: string) =>
-    new Map(readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((p) => statSync(join(dir, p)).isFile()).map((p) => [p, readFileSync(join(dir, p), 'utf8')]));
+    new Map(
+      readdirSync(dir, { recursive: true, encoding: 'utf8' })
+        .filter((p) => statSync(join(dir, p)).isFile())
+        .map((p) => [p, readFileSync(join(dir, p), 'utf8')]),
+    );
   const local = (text: string) => text.replace('  annotations:\n', '  annotations:\n    config.kubernetes.io/local-config: "true"\n');
 
   it('places and opts out in two mutators, a second render changes nothing, and an opt-out added later strips the sidecars', () => {
     const pkg = tree({
-      'Kptfile': [
+      Kptfile: [
         'apiVersion: kpt.dev/v1',
         'kind: Kptfile',
         'metadata:',
@@ -178,7 +199,9 @@ describe.skipIf(skipWithout(KPT, ['kpt']))(KPT, () => {
       'mesh.yaml': local(MESH),
     });
     // The node-agent step cannot tell a SidecarSet of another step from a misspelt name.
-    const otherStep = ['inject-sidecarsets.kpt.dev/skip on the workload names mesh, which no SidecarSet of this step has; check the spelling'];
+    const otherStep = [
+      'inject-sidecarsets.kpt.dev/skip on the workload names mesh, which no SidecarSet of this step has; check the spelling',
+    ];
     expect(render(pkg)).toEqual(otherStep);
     expectPlacedAndOptedOut(parseStream(readFileSync(join(pkg, 'workloads.yaml'), 'utf8')));
     const first = snapshot(pkg);
@@ -187,7 +210,10 @@ describe.skipIf(skipWithout(KPT, ['kpt']))(KPT, () => {
 
     // web now opts out of the mesh: the mesh step strips what it injected there.
     const rendered = readFileSync(join(pkg, 'workloads.yaml'), 'utf8');
-    const optedOut = rendered.replace('  name: web\n  namespace: shop\n', '  name: web\n  namespace: shop\n  annotations:\n    inject-sidecarsets.kpt.dev/skip: mesh\n');
+    const optedOut = rendered.replace(
+      '  name: web\n  namespace: shop\n',
+      '  name: web\n  namespace: shop\n  annotations:\n    inject-sidecarsets.kpt.dev/skip: mesh\n',
+    );
     expect(optedOut).not.toBe(rendered);
     writeFileSync(join(pkg, 'workloads.yaml'), optedOut);
     // The node-agent step now says so for web too; the mesh step reports what it removed.

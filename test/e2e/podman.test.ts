@@ -10,10 +10,32 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  BROKEN_SIDECARSET, DEPLOYMENT, DOCKER_SHIM_DIR, FUNCTION_IMAGE, NODE_BASE_IMAGE, ROOT, SERVICE,
-  assertTools, buildFunctionImage, describeRun, find, onPath, orchestratorAnnotations,
-  TOKEN_VOLUME_WARNINGS, parseResourceList, parseStream, preparePodman, resourceList, runCommand, sidecarSet, skipWithout,
-  templateContainers, tempDirs, tokenVolumeApp, tokenVolumeOutcome, writeTree,
+  BROKEN_SIDECARSET,
+  DEPLOYMENT,
+  DOCKER_SHIM_DIR,
+  FUNCTION_IMAGE,
+  NODE_BASE_IMAGE,
+  ROOT,
+  SERVICE,
+  assertTools,
+  buildFunctionImage,
+  describeRun,
+  find,
+  onPath,
+  orchestratorAnnotations,
+  TOKEN_VOLUME_WARNINGS,
+  parseResourceList,
+  parseStream,
+  preparePodman,
+  resourceList,
+  runCommand,
+  sidecarSet,
+  skipWithout,
+  templateContainers,
+  tempDirs,
+  tokenVolumeApp,
+  tokenVolumeOutcome,
+  writeTree,
 } from './helpers.js';
 
 const TOOLS = ['podman', 'kpt', 'kubectl'];
@@ -68,11 +90,28 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
 
     it('fn eval --image runs the local image and injects the sidecar', () => {
       const dir = dirs.make();
-      writeTree(dir, { 'pkg/deploy.yaml': DEPLOYMENT, 'pkg/service.yaml': SERVICE, 'sidecarset.yaml': sidecarSet('apps.kruise.io/v1beta1') });
-      const r = runCommand('kpt', [
-        'fn', 'eval', join(dir, 'pkg'), '--image', FUNCTION_IMAGE, '--image-pull-policy', 'never',
-        '--fn-config', join(dir, 'sidecarset.yaml'), '-o', 'unwrap',
-      ], { env: kptEnv() });
+      writeTree(dir, {
+        'pkg/deploy.yaml': DEPLOYMENT,
+        'pkg/service.yaml': SERVICE,
+        'sidecarset.yaml': sidecarSet('apps.kruise.io/v1beta1'),
+      });
+      const r = runCommand(
+        'kpt',
+        [
+          'fn',
+          'eval',
+          join(dir, 'pkg'),
+          '--image',
+          FUNCTION_IMAGE,
+          '--image-pull-policy',
+          'never',
+          '--fn-config',
+          join(dir, 'sidecarset.yaml'),
+          '-o',
+          'unwrap',
+        ],
+        { env: kptEnv() },
+      );
       expect(r.status, describeRun('kpt fn eval', r)).toBe(0);
       const objects = parseStream(r.stdout);
       expect(templateContainers(find(objects, 'Deployment', 'web'))).toContain('log-agent');
@@ -82,10 +121,21 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
     it('fn eval fails with the function error and leaves the package untouched', () => {
       const dir = dirs.make();
       writeTree(dir, { 'pkg/deploy.yaml': DEPLOYMENT, 'broken.yaml': BROKEN_SIDECARSET });
-      const r = runCommand('kpt', [
-        'fn', 'eval', join(dir, 'pkg'), '--image', FUNCTION_IMAGE, '--image-pull-policy', 'never',
-        '--fn-config', join(dir, 'broken.yaml'),
-      ], { env: kptEnv() });
+      const r = runCommand(
+        'kpt',
+        [
+          'fn',
+          'eval',
+          join(dir, 'pkg'),
+          '--image',
+          FUNCTION_IMAGE,
+          '--image-pull-policy',
+          'never',
+          '--fn-config',
+          join(dir, 'broken.yaml'),
+        ],
+        { env: kptEnv() },
+      );
       expect(r.status, describeRun('kpt fn eval', r)).toBe(1);
       expect(r.stderr).toMatch(/\[FAIL\]/);
       expect(readFileSync(join(dir, 'pkg/deploy.yaml'), 'utf8')).toBe(DEPLOYMENT);
@@ -104,7 +154,12 @@ pipeline:
     - image: ${FUNCTION_IMAGE}
       configPath: sidecarset.yaml
 `;
-      writeTree(dir, { Kptfile: kptfile, 'deploy.yaml': DEPLOYMENT, 'service.yaml': SERVICE, 'sidecarset.yaml': sidecarSet('apps.kruise.io/v1alpha1') });
+      writeTree(dir, {
+        Kptfile: kptfile,
+        'deploy.yaml': DEPLOYMENT,
+        'service.yaml': SERVICE,
+        'sidecarset.yaml': sidecarSet('apps.kruise.io/v1alpha1'),
+      });
       const render = (): void => {
         const r = runCommand('kpt', ['fn', 'render', dir, '--image-pull-policy', 'never'], { env: kptEnv() });
         expect(r.status, describeRun('kpt fn render', r)).toBe(0);
@@ -138,7 +193,10 @@ pipeline:
     it('shows the warnings for token volumes of an app that gets a ServiceAccount', () => {
       const env = { ...process.env, PATH: `${DOCKER_SHIM_DIR}:${process.env.PATH ?? ''}` };
       const dir = dirs.make();
-      writeTree(dir, tokenVolumeApp(`  annotations:\n    config.kubernetes.io/function: |\n      container:\n        image: ${FUNCTION_IMAGE}\n`));
+      writeTree(
+        dir,
+        tokenVolumeApp(`  annotations:\n    config.kubernetes.io/function: |\n      container:\n        image: ${FUNCTION_IMAGE}\n`),
+      );
       const r = runCommand('kubectl', ['kustomize', '--enable-alpha-plugins', dir], { env });
       expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
       expect(tokenVolumeOutcome(parseStream(r.stdout))).toEqual({ serviceAccountName: 'log-shipper', volumes: ['vault-token'] });
@@ -182,12 +240,26 @@ pipeline:
       service = spawn('podman', ['system', 'service', '--time=120', `unix://${socket}`], { stdio: 'ignore' });
       for (let i = 0; i < 100 && !existsSync(socket); i++) await sleep(100);
       const ca = '/etc/ssl/certs/ca-certificates.crt';
-      const r = runCommand('docker', [
-        'build', '--network', 'host',
-        '--build-arg', `BUILD_BASE=${NODE_BASE_IMAGE}`, '--build-arg', `BASE=${NODE_BASE_IMAGE}`,
-        '--build-arg', `NPM_CONFIG_CAFILE=${ca}`, '--build-arg', `NODE_EXTRA_CA_CERTS=${ca}`,
-        '-t', image, ROOT,
-      ], { env: dockerEnv() });
+      const r = runCommand(
+        'docker',
+        [
+          'build',
+          '--network',
+          'host',
+          '--build-arg',
+          `BUILD_BASE=${NODE_BASE_IMAGE}`,
+          '--build-arg',
+          `BASE=${NODE_BASE_IMAGE}`,
+          '--build-arg',
+          `NPM_CONFIG_CAFILE=${ca}`,
+          '--build-arg',
+          `NODE_EXTRA_CA_CERTS=${ca}`,
+          '-t',
+          image,
+          ROOT,
+        ],
+        { env: dockerEnv() },
+      );
       if (r.status !== 0) throw new Error(describeRun('docker build (legacy builder)', { ...r, stdout: r.stdout.slice(-4000) }));
     }, 900_000);
 
@@ -201,10 +273,23 @@ pipeline:
     it('kpt fn eval with its default docker runtime', () => {
       const dir = dirs.make();
       writeTree(dir, { 'pkg/deploy.yaml': DEPLOYMENT, 'sidecarset.yaml': sidecarSet('apps.kruise.io/v1alpha1') });
-      const r = runCommand('kpt', [
-        'fn', 'eval', join(dir, 'pkg'), '--image', image, '--image-pull-policy', 'never',
-        '--fn-config', join(dir, 'sidecarset.yaml'), '-o', 'unwrap',
-      ], { env: { ...dockerEnv(), KPT_FN_RUNTIME: 'docker' } });
+      const r = runCommand(
+        'kpt',
+        [
+          'fn',
+          'eval',
+          join(dir, 'pkg'),
+          '--image',
+          image,
+          '--image-pull-policy',
+          'never',
+          '--fn-config',
+          join(dir, 'sidecarset.yaml'),
+          '-o',
+          'unwrap',
+        ],
+        { env: { ...dockerEnv(), KPT_FN_RUNTIME: 'docker' } },
+      );
       expect(r.status, describeRun('kpt fn eval', r)).toBe(0);
       expect(templateContainers(find(parseStream(r.stdout), 'Deployment', 'web'))).toContain('log-agent');
     });

@@ -18,7 +18,9 @@ describe.skipIf(skip)('the repository as a kpt package', () => {
     symlinkSync(BUNDLE, join(bin, 'inject-sidecarsets'));
     env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
     pkg = join(temp.make(), 'repo');
-    const files = runCommand('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: ROOT }).stdout.split('\0').filter(Boolean);
+    const files = runCommand('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: ROOT })
+      .stdout.split('\0')
+      .filter(Boolean);
     for (const f of files) {
       mkdirSync(dirname(join(pkg, f)), { recursive: true });
       try {

@@ -8,9 +8,19 @@ import { readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync
 import { join } from 'node:path';
 import YAML from 'yaml';
 import {
-  BUNDLE, DEPLOYMENT, PLUGIN_HOME,
-  assertTools, describeRun, find, parseStream, runCommand, skipWithout, tempDirs, writeTree,
-  type KubeObject, type Run,
+  BUNDLE,
+  DEPLOYMENT,
+  PLUGIN_HOME,
+  assertTools,
+  describeRun,
+  find,
+  parseStream,
+  runCommand,
+  skipWithout,
+  tempDirs,
+  writeTree,
+  type KubeObject,
+  type Run,
 } from './helpers.js';
 
 // ---- Two SidecarSets, each with a container, an init container and a volume ----
@@ -23,8 +33,20 @@ interface SidecarSetShape {
   image: string;
 }
 
-const LOGGING: SidecarSetShape = { name: 'logging', container: 'log-agent', initContainer: 'logging-init', volume: 'log-buffer', image: 'fluent/fluent-bit:3.0' };
-const MESH: SidecarSetShape = { name: 'mesh', container: 'envoy', initContainer: 'mesh-init', volume: 'mesh-certs', image: 'envoyproxy/envoy:v1.30' };
+const LOGGING: SidecarSetShape = {
+  name: 'logging',
+  container: 'log-agent',
+  initContainer: 'logging-init',
+  volume: 'log-buffer',
+  image: 'fluent/fluent-bit:3.0',
+};
+const MESH: SidecarSetShape = {
+  name: 'mesh',
+  container: 'envoy',
+  initContainer: 'mesh-init',
+  volume: 'mesh-certs',
+  image: 'envoyproxy/envoy:v1.30',
+};
 
 interface FileOptions {
   /** Marks a kpt functionConfig file, so that it is not a resource of the package. */
@@ -93,7 +115,7 @@ interface PodTemplate {
 }
 
 function podTemplate(workload: KubeObject): PodTemplate {
-  return ((workload.spec as { template?: PodTemplate } | undefined)?.template) ?? {};
+  return (workload.spec as { template?: PodTemplate } | undefined)?.template ?? {};
 }
 
 const names = (things: readonly NamedThing[] | undefined): string[] => (things ?? []).map((t) => t.name);
@@ -138,7 +160,9 @@ function expectInjected(workload: KubeObject, present: readonly SidecarSetShape[
   }
   const hash = JSON.parse(annotations['kruise.io/sidecarset-hash'] ?? '{}') as Record<string, unknown>;
   expect(Object.keys(hash).sort(), 'kruise.io/sidecarset-hash').toEqual(expectedSets);
-  expect((annotations['kruise.io/sidecarset-injected-list'] ?? '').split(',').sort(), 'kruise.io/sidecarset-injected-list').toEqual(expectedSets);
+  expect((annotations['kruise.io/sidecarset-injected-list'] ?? '').split(',').sort(), 'kruise.io/sidecarset-injected-list').toEqual(
+    expectedSets,
+  );
 }
 
 /**
@@ -156,15 +180,16 @@ interface FunctionResult {
 
 /** The warnings and errors among `results` that match none of `expected`. */
 function problems(results: readonly FunctionResult[], expected: readonly RegExp[] = []): FunctionResult[] {
-  return results.filter(
-    (r) => (r.severity === 'warning' || r.severity === 'error') && !expected.some((e) => e.test(r.message ?? '')),
-  );
+  return results.filter((r) => (r.severity === 'warning' || r.severity === 'error') && !expected.some((e) => e.test(r.message ?? '')));
 }
 
 /** The clean-up of `step` is one warning, naming the mesh sidecar it removed, and nothing else is reported. */
 function expectOneRemoval(results: readonly FunctionResult[], step: string): void {
   const reported = problems(results);
-  expect(reported.map((r) => r.severity), JSON.stringify(reported)).toEqual(['warning']);
+  expect(
+    reported.map((r) => r.severity),
+    JSON.stringify(reported),
+  ).toEqual(['warning']);
   expect(reported[0]!.message).toMatch(REMOVAL_WARNING);
   expect(reported[0]!.message).toContain(`(${step})`);
   expect(reported[0]!.message).toContain(MESH.container);
@@ -346,7 +371,7 @@ describe.skipIf(skipWithout(KPT, ['kpt']))(KPT, () => {
 
   it('keeps both sidecars of two exec mutators in one pipeline, and a second render changes nothing', () => {
     const pkg = tree({
-      'Kptfile': kptfile('shop', ['logging.yaml', 'mesh.yaml']),
+      Kptfile: kptfile('shop', ['logging.yaml', 'mesh.yaml']),
       'deploy.yaml': DEPLOYMENT,
       'logging.yaml': sidecarSetFile(LOGGING, { localConfig: true }),
       'mesh.yaml': sidecarSetFile(MESH, { localConfig: true }),
@@ -358,7 +383,7 @@ describe.skipIf(skipWithout(KPT, ['kpt']))(KPT, () => {
 
   it("keeps the subpackage's sidecar when the parent's pipeline injects another, and a second render changes nothing", () => {
     const pkg = tree({
-      'Kptfile': kptfile('platform', ['logging.yaml']),
+      Kptfile: kptfile('platform', ['logging.yaml']),
       'logging.yaml': sidecarSetFile(LOGGING, { localConfig: true }),
       'app/Kptfile': kptfile('app', ['mesh.yaml']),
       'app/mesh.yaml': sidecarSetFile(MESH, { localConfig: true }),
@@ -369,7 +394,7 @@ describe.skipIf(skipWithout(KPT, ['kpt']))(KPT, () => {
   });
 
   it('strips a SidecarSet removed from its List on the next render in place, like a fresh render without it', () => {
-    const files = { 'Kptfile': kptfile('shop', ['sidecarsets.yaml']), 'deploy.yaml': DEPLOYMENT };
+    const files = { Kptfile: kptfile('shop', ['sidecarsets.yaml']), 'deploy.yaml': DEPLOYMENT };
     const pkg = tree({ ...files, 'sidecarsets.yaml': listFile('sidecarsets', [LOGGING, MESH], { localConfig: true }) });
     expect(problems(render(pkg), [ORDER_WARNING])).toEqual([]);
     expectInjected(web(join(pkg, 'deploy.yaml')), [LOGGING, MESH]);
@@ -385,7 +410,7 @@ describe.skipIf(skipWithout(KPT, ['kpt']))(KPT, () => {
   });
 
   it('strips the sidecar of a SidecarSet file deleted from the package (SidecarSets among the items) on the next render', () => {
-    const files = { 'Kptfile': kptfile('shop', [undefined]), 'deploy.yaml': DEPLOYMENT, 'logging.yaml': sidecarSetFile(LOGGING) };
+    const files = { Kptfile: kptfile('shop', [undefined]), 'deploy.yaml': DEPLOYMENT, 'logging.yaml': sidecarSetFile(LOGGING) };
     const pkg = tree({ ...files, 'mesh.yaml': sidecarSetFile(MESH) });
     renderTwice(pkg, [ORDER_WARNING]);
     expectInjected(web(join(pkg, 'deploy.yaml')), [LOGGING, MESH]);

@@ -5,7 +5,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUNDLE, DEPLOYMENT, SERVICE, assertTools, describeRun, runCommand, sidecarSet, skipWithout, tempDirs, writeTree } from './helpers.js';
+import {
+  BUNDLE,
+  DEPLOYMENT,
+  SERVICE,
+  assertTools,
+  describeRun,
+  runCommand,
+  sidecarSet,
+  skipWithout,
+  tempDirs,
+  writeTree,
+} from './helpers.js';
 
 const skip = skipWithout('kpt validators', ['kpt']);
 
@@ -37,7 +48,12 @@ describe.skipIf(skip)('kpt validators: inject-sidecarsets with mode validate', (
   /** A package whose SidecarSet is one of its resources, as committed before any render. */
   const pkg = () => {
     const dir = join(temp.make(), 'app');
-    writeTree(dir, { Kptfile: VALIDATING_KPTFILE, 'deploy.yaml': `# the web app\n${DEPLOYMENT}`, 'service.yaml': SERVICE, 'sidecarset.yaml': sidecarSet('apps.kruise.io/v1beta1') });
+    writeTree(dir, {
+      Kptfile: VALIDATING_KPTFILE,
+      'deploy.yaml': `# the web app\n${DEPLOYMENT}`,
+      'service.yaml': SERVICE,
+      'sidecarset.yaml': sidecarSet('apps.kruise.io/v1beta1'),
+    });
     return dir;
   };
   const files = (dir: string) => new Map(readdirSync(dir).map((name) => [name, readFileSync(join(dir, name), 'utf8')]));
@@ -52,7 +68,9 @@ describe.skipIf(skip)('kpt validators: inject-sidecarsets with mode validate', (
     const before = files(dir);
     const r = kpt('fn', 'render', '--allow-exec', dir);
     expect(r.status, describeRun('kpt fn render', r)).not.toBe(0);
-    expect(r.stderr + r.stdout).toMatch(/Deployment.*web[^\n]*not what injection gives for SidecarSet log-agent: missing sidecar log-agent \(SidecarSet log-agent\)/);
+    expect(r.stderr + r.stdout).toMatch(
+      /Deployment.*web[^\n]*not what injection gives for SidecarSet log-agent: missing sidecar log-agent \(SidecarSet log-agent\)/,
+    );
     expect(files(dir)).toEqual(before);
   });
 
@@ -102,7 +120,9 @@ describe.skipIf(skip)('kpt validators: inject-sidecarsets with mode validate', (
     const r = kpt('fn', 'eval', dir, '--exec', 'inject-sidecarsets', '--truncate-output=false', '--', 'mode=explain');
     expect(r.status, describeRun('kpt fn eval mode=explain', r)).toBe(0);
     expect(r.stderr).toMatch(/\[info\] apps\/v1\/Deployment\/web spec\.template: SidecarSet log-agent: injected: containers log-agent/);
-    expect(r.stderr).toMatch(/\[info\] apps\/v1\/Deployment\/web spec\.template: SidecarSet mesh: not injected: selector: matchLabels mesh=on: the template has no label mesh/);
+    expect(r.stderr).toMatch(
+      /\[info\] apps\/v1\/Deployment\/web spec\.template: SidecarSet mesh: not injected: selector: matchLabels mesh=on: the template has no label mesh/,
+    );
     expect(files(dir)).toEqual(before);
   });
 });

@@ -47,7 +47,13 @@ export function runText(text: string): Run {
 }
 
 export function sidecarSet(name: string, spec: Obj, extra: Obj = {}): Obj {
-  return { apiVersion: 'apps.kruise.io/v1beta1', kind: 'SidecarSet', metadata: { name, ...(extra.metadata ?? {}) }, spec, ...(extra.top ?? {}) };
+  return {
+    apiVersion: 'apps.kruise.io/v1beta1',
+    kind: 'SidecarSet',
+    metadata: { name, ...(extra.metadata ?? {}) },
+    spec,
+    ...(extra.top ?? {}),
+  };
 }
 
 export function pod(name: string, labels: Obj, spec: Obj, namespace?: string): Obj {

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { mergeContainers, type BuiltContainer } from '../../src/inject/containers.js';
 import type { PodInjectPolicy } from '../../src/sidecarset/types.js';
 
-const c = (name: string, injected = false) => ({ name, image: 'img', ...(injected ? { env: [{ name: 'IS_INJECTED', value: 'true' }] } : {}) });
+const c = (name: string, injected = false) => ({
+  name,
+  image: 'img',
+  ...(injected ? { env: [{ name: 'IS_INJECTED', value: 'true' }] } : {}),
+});
 const b = (name: string, policy: PodInjectPolicy): BuiltContainer => ({ container: { name, image: 'new' }, policy, rule: 'set' });
 const names = (list: Array<{ name: string }>) => list.map((x) => x.name);
 
@@ -11,7 +15,12 @@ describe('mergeContainers (§3.5 Kruise vectors)', () => {
   const sorted = [...sidecars].sort((x, y) => (x.container.name < y.container.name ? -1 : 1));
 
   it('groups new sidecars before and after the app containers', () => {
-    expect(names(mergeContainers([c('app-container')], sorted).containers)).toEqual(['new-sidecar-1', 'app-container', 'sidecar-1', 'sidecar-2']);
+    expect(names(mergeContainers([c('app-container')], sorted).containers)).toEqual([
+      'new-sidecar-1',
+      'app-container',
+      'sidecar-1',
+      'sidecar-2',
+    ]);
   });
 
   it('replaces same-named containers in place', () => {
@@ -28,7 +37,13 @@ describe('mergeContainers (§3.5 Kruise vectors)', () => {
 
   it('merges init containers: After ones appended, Before ones in front', () => {
     const built = [b('a-init', 'AfterAppContainer'), b('b-init', 'BeforeAppContainer'), b('c-init', 'BeforeAppContainer')];
-    expect(names(mergeContainers([c('app1-init'), c('app2-init')], built).containers)).toEqual(['b-init', 'c-init', 'app1-init', 'app2-init', 'a-init']);
+    expect(names(mergeContainers([c('app1-init'), c('app2-init')], built).containers)).toEqual([
+      'b-init',
+      'c-init',
+      'app1-init',
+      'app2-init',
+      'a-init',
+    ]);
   });
 
   it('treats an unknown policy like AfterAppContainer', () => {

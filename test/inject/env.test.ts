@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { V1Container } from '@kubernetes/client-node';
-import {
-  appendMissingEnvs,
-  containerNameFromFieldPath,
-  mergeSidecarEnv,
-  transferEnvs,
-} from '../../src/inject/env.js';
+import { appendMissingEnvs, containerNameFromFieldPath, mergeSidecarEnv, transferEnvs } from '../../src/inject/env.js';
 import type { SidecarContainer, TransferEnvVar } from '../../src/sidecarset/types.js';
 
 // Kruise's pod1 fixture (pkg/webhook/pod/mutating/sidecarset_test.go).
@@ -40,9 +35,7 @@ describe('transferEnvs: source container', () => {
 
   it("reads the container name from metadata.annotations['app']", () => {
     const sidecar = sidecarWith([{ envName: 'test-env', sourceContainerNameFrom: fromLabel("metadata.annotations['app']") }]);
-    expect(transferEnvs([main], { app: 'other' }, { app: 'main' }, sidecar).envs).toEqual([
-      { name: 'test-env', value: 'test-value' },
-    ]);
+    expect(transferEnvs([main], { app: 'other' }, { app: 'main' }, sidecar).envs).toEqual([{ name: 'test-env', value: 'test-value' }]);
   });
 
   it('prefers the fieldRef over sourceContainerName', () => {
@@ -59,7 +52,13 @@ describe('transferEnvs: source container', () => {
   });
 
   it('takes previously injected sidecars as sources too', () => {
-    const injected: V1Container = { name: 'old-sidecar', env: [{ name: 'IS_INJECTED', value: 'true' }, { name: 'X', value: '1' }] };
+    const injected: V1Container = {
+      name: 'old-sidecar',
+      env: [
+        { name: 'IS_INJECTED', value: 'true' },
+        { name: 'X', value: '1' },
+      ],
+    };
     const sidecar = sidecarWith([{ envName: 'X', sourceContainerName: 'old-sidecar' }]);
     expect(transferEnvs([injected], {}, {}, sidecar).envs).toEqual([{ name: 'X', value: '1' }]);
   });
@@ -146,9 +145,7 @@ describe('transferEnvs: warnings for what Kruise skips silently', () => {
   it.each(['metadata.name', 'metadata.labels', "metadata.labels['bad key']", "spec.containers['x']"])(
     'skips the whole entry with a warning for fieldPath %s',
     (fieldPath) => {
-      const sidecar = sidecarWith([
-        { envName: 'A', sourceContainerName: 'app', sourceContainerNameFrom: fromLabel(fieldPath) },
-      ]);
+      const sidecar = sidecarWith([{ envName: 'A', sourceContainerName: 'app', sourceContainerNameFrom: fromLabel(fieldPath) }]);
       const { envs, warnings } = transferEnvs([app], { app: 'app' }, {}, sidecar);
       expect(envs).toEqual([]);
       expect(warnings).toEqual([{ path: 'transferEnv[0]', message: expect.stringContaining(fieldPath) }]);
@@ -197,7 +194,10 @@ describe('containerNameFromFieldPath (Kruise ExtractContainerNameFromFieldPath)'
     expect(containerNameFromFieldPath(path, {}, { 'Example.COM/App': 'main' })).toEqual({ ok: true, name: 'main' });
     expect(containerNameFromFieldPath(path, {}, { 'example.com/app': 'main' })).toEqual({ ok: true, name: '' });
     expect(containerNameFromFieldPath("metadata.labels['Example.COM/App']", {}, {}).ok).toBe(false);
-    expect(containerNameFromFieldPath("metadata.annotations['\u0130stio']", {}, { '\u0130stio': 'main' })).toEqual({ ok: true, name: 'main' });
+    expect(containerNameFromFieldPath("metadata.annotations['\u0130stio']", {}, { '\u0130stio': 'main' })).toEqual({
+      ok: true,
+      name: 'main',
+    });
   });
 });
 
@@ -212,10 +212,13 @@ describe('mergeSidecarEnv (step g)', () => {
   });
 
   it('keeps spec env first and lets it win over a transferred env of the same name', () => {
-    const result = mergeSidecarEnv([{ name: 'hello2', value: 'spec' }], [
-      { name: 'hello2', value: 'world2' },
-      { name: 'hello1', value: 'world1' },
-    ]);
+    const result = mergeSidecarEnv(
+      [{ name: 'hello2', value: 'spec' }],
+      [
+        { name: 'hello2', value: 'world2' },
+        { name: 'hello1', value: 'world1' },
+      ],
+    );
     expect(result).toEqual([
       { name: 'hello2', value: 'spec' },
       { name: 'IS_INJECTED', value: 'true' },

@@ -87,9 +87,7 @@ describe('jsonMergePatch: errors', () => {
 
 describe('jsonMergePatch: output bytes', () => {
   it('keeps untouched nested values in their key order but compacts them', () => {
-    expect(merged('{ "z": { "y": 1, "x": [ 1, 2 ] }, "a": 0 }', '{"b":1}')).toBe(
-      '{"a":0,"b":1,"z":{"y":1,"x":[1,2]}}',
-    );
+    expect(merged('{ "z": { "y": 1, "x": [ 1, 2 ] }, "a": 0 }', '{"b":1}')).toBe('{"a":0,"b":1,"z":{"y":1,"x":[1,2]}}');
   });
 
   it('sorts the keys of every object level the merge went into', () => {
@@ -171,7 +169,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 const keyArb = fc.constantFrom('a', 'b', 'c', 'B', '<', 'é', '😀', '\uE000');
 // JSON has no -0 (it is written as 0): the reference must not see one either.
-const scalarArb = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }).map((n) => (Object.is(n, -0) ? 0 : n)), fc.string(), fc.boolean());
+const scalarArb = fc.oneof(
+  fc.integer(),
+  fc.double({ noNaN: true, noDefaultInfinity: true }).map((n) => (Object.is(n, -0) ? 0 : n)),
+  fc.string(),
+  fc.boolean(),
+);
 const { value: jsonArb } = fc.letrec((tie) => ({
   value: fc.oneof(
     { depthSize: 'small' },

@@ -34,7 +34,10 @@ describe('recordOverwrites and undoRecorded', () => {
     annotations: { own: 'a', tuned: 'theirs', added: 'x', 'kruise.io/sidecarset-injected-list': 's' },
     spec: {
       containers: [{ name: 'app', image: 'sidecar:1', env: [injected] }],
-      volumes: [{ name: 'own', emptyDir: {} }, { name: 'side', emptyDir: {} }],
+      volumes: [
+        { name: 'own', emptyDir: {} },
+        { name: 'side', emptyDir: {} },
+      ],
       imagePullSecrets: [{ name: 'registry' }],
       serviceAccountName: 'agent',
     },
@@ -54,8 +57,17 @@ describe('recordOverwrites and undoRecorded', () => {
     expect(Object.keys(JSON.parse(JSON.stringify(record)).replacedContainers[0])).toEqual(['name', 'image', 'ports']);
   });
 
-  it('records nothing when nothing of the template\'s own changed', () => {
-    expect(recordOverwrites(before, { ...before, annotations: { ...before.annotations, 'kruise.io/x': 'y' } }, [], none, {}, nothingStillWritten)).toBeUndefined();
+  it("records nothing when nothing of the template's own changed", () => {
+    expect(
+      recordOverwrites(
+        before,
+        { ...before, annotations: { ...before.annotations, 'kruise.io/x': 'y' } },
+        [],
+        none,
+        {},
+        nothingStillWritten,
+      ),
+    ).toBeUndefined();
   });
 
   it('gives back every recorded value the template still holds as written', () => {
@@ -77,7 +89,10 @@ describe('recordOverwrites and undoRecorded', () => {
     expect(undone.annotations.added).toBeUndefined();
     expect(undone.spec.serviceAccountName).toBe('other');
     expect(undone.spec.containers).toEqual([{ name: 'app', image: 'edited:2' }]);
-    expect(undone.blocked).toEqual({ annotations: { tuned: record!.annotations!.tuned }, spec: { serviceAccountName: record!.spec!.serviceAccountName } });
+    expect(undone.blocked).toEqual({
+      annotations: { tuned: record!.annotations!.tuned },
+      spec: { serviceAccountName: record!.spec!.serviceAccountName },
+    });
   });
 
   it('gives back the pull secrets of a record written before steps (whole-list form)', () => {
@@ -96,10 +111,22 @@ describe('recordOverwrites and undoRecorded', () => {
 describe('volumes of earlier injections', () => {
   const spec = (): V1PodSpec => ({
     containers: [
-      { name: 'side', image: 's', env: [injected], volumeMounts: [{ name: 'side-vol', mountPath: '/s' }, { name: 'shared', mountPath: '/d' }] },
+      {
+        name: 'side',
+        image: 's',
+        env: [injected],
+        volumeMounts: [
+          { name: 'side-vol', mountPath: '/s' },
+          { name: 'shared', mountPath: '/d' },
+        ],
+      },
       { name: 'app', image: 'a', volumeMounts: [{ name: 'shared', mountPath: '/d' }] },
     ],
-    volumes: [{ name: 'shared', emptyDir: {} }, { name: 'side-vol', emptyDir: {} }, { name: 'unused', emptyDir: {} }],
+    volumes: [
+      { name: 'shared', emptyDir: {} },
+      { name: 'side-vol', emptyDir: {} },
+      { name: 'unused', emptyDir: {} },
+    ],
   });
 
   it('are the volumes only injected sidecars mount', () => {

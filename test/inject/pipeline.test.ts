@@ -35,7 +35,12 @@ function rules(sets: Obj[], options: Partial<Options> = {}, conflicting = false)
 }
 
 function sidecarSet(name: string, spec: Obj): Obj {
-  return { apiVersion: 'apps.kruise.io/v1beta1', kind: 'SidecarSet', metadata: { name }, spec: { selector: { matchLabels: { app: 'web' } }, ...spec } };
+  return {
+    apiVersion: 'apps.kruise.io/v1beta1',
+    kind: 'SidecarSet',
+    metadata: { name },
+    spec: { selector: { matchLabels: { app: 'web' } }, ...spec },
+  };
 }
 
 function context(options: Partial<Options> = {}): InjectContext {
@@ -43,21 +48,41 @@ function context(options: Partial<Options> = {}): InjectContext {
 }
 
 function template(spec: Obj = {}, annotations?: Record<string, string>): PodTemplate {
-  return { metadata: { labels: { app: 'web' }, ...(annotations ? { annotations } : {}) }, spec: { containers: [{ name: 'app', image: 'app:1' }], ...spec } } as PodTemplate;
+  return {
+    metadata: { labels: { app: 'web' }, ...(annotations ? { annotations } : {}) },
+    spec: { containers: [{ name: 'app', image: 'app:1' }], ...spec },
+  } as PodTemplate;
 }
 
-const logAgent = sidecarSet('log', { containers: [{ name: 'log-agent', image: 'log:1', volumeMounts: [{ name: 'logs', mountPath: '/logs' }] }], volumes: [{ name: 'logs', emptyDir: {} }] });
+const logAgent = sidecarSet('log', {
+  containers: [{ name: 'log-agent', image: 'log:1', volumeMounts: [{ name: 'logs', mountPath: '/logs' }] }],
+  volumes: [{ name: 'logs', emptyDir: {} }],
+});
 
 describe('patchMetadata', () => {
   it('applies each SidecarSet patch and lists the keys it changed', () => {
-    const [rule] = rules([sidecarSet('meta', { containers: [{ name: 'c', image: 'c' }], patchPodMetadata: [{ annotations: { a: 'x' }, patchPolicy: 'Overwrite' }] })]);
+    const [rule] = rules([
+      sidecarSet('meta', {
+        containers: [{ name: 'c', image: 'c' }],
+        patchPodMetadata: [{ annotations: { a: 'x' }, patchPolicy: 'Overwrite' }],
+      }),
+    ]);
     const problems: Problem[] = [];
-    expect(patchMetadata({ b: 'y' }, [rule], DEFAULT_OPTIONS, problems)).toEqual({ annotations: { a: 'x', b: 'y' }, changedKeys: ['a'], errors: [] });
+    expect(patchMetadata({ b: 'y' }, [rule], DEFAULT_OPTIONS, problems)).toEqual({
+      annotations: { a: 'x', b: 'y' },
+      changedKeys: ['a'],
+      errors: [],
+    });
     expect(problems).toEqual([]);
   });
 
   it('rejects the pod when a MergePatchJson value is not a JSON object, and leaves the input alone', () => {
-    const [rule] = rules([sidecarSet('meta', { containers: [{ name: 'c', image: 'c' }], patchPodMetadata: [{ annotations: { a: '{"k":"v"}' }, patchPolicy: 'MergePatchJson' }] })]);
+    const [rule] = rules([
+      sidecarSet('meta', {
+        containers: [{ name: 'c', image: 'c' }],
+        patchPodMetadata: [{ annotations: { a: '{"k":"v"}' }, patchPolicy: 'MergePatchJson' }],
+      }),
+    ]);
     const problems: Problem[] = [];
     const input = { a: 'not json' };
     expect(patchMetadata(input, [rule], DEFAULT_OPTIONS, problems)).toBeUndefined();
@@ -70,7 +95,11 @@ describe('readBookkeeping', () => {
   it('reads the hash entries and the injected list', () => {
     const problems: Problem[] = [];
     const books = readBookkeeping(
-      { [HASH_ANNOTATION]: '{"log":{"updateTimestamp":"1970-01-01T00:00:00Z","hash":"h","sidecarSetName":"log","sidecarList":["log-agent"]}}', [INJECTED_LIST_ANNOTATION]: 'log,other' },
+      {
+        [HASH_ANNOTATION]:
+          '{"log":{"updateTimestamp":"1970-01-01T00:00:00Z","hash":"h","sidecarSetName":"log","sidecarList":["log-agent"]}}',
+        [INJECTED_LIST_ANNOTATION]: 'log,other',
+      },
       problems,
     );
     expect(problems).toEqual([]);
@@ -87,7 +116,9 @@ describe('readBookkeeping', () => {
 
 describe('containerNamesWithTwins', () => {
   it('names every container and init container with its hot-upgrade twins', () => {
-    const names = containerNamesWithTwins(rules([sidecarSet('s', { containers: [{ name: 'a', image: 'a' }], initContainers: [{ name: 'i', image: 'i' }] })]));
+    const names = containerNamesWithTwins(
+      rules([sidecarSet('s', { containers: [{ name: 'a', image: 'a' }], initContainers: [{ name: 'i', image: 'i' }] })]),
+    );
     expect(names.has('a')).toBe(true);
     expect(names.has('i')).toBe(true);
     expect(names.has('a-1')).toBe(true);
@@ -117,7 +148,17 @@ describe('buildSidecars', () => {
 
   it('fails as a whole when one resourcesPolicy cannot be met, and still reports the other sidecars', () => {
     const bad = sidecarSet('res', {
-      containers: [{ name: 'r', image: 'r', resourcesPolicy: { targetContainersMode: 'sum', targetContainersNameRegex: '^nothing$', resourcesExpr: { limits: { cpu: 'cpu*50%' } } } }],
+      containers: [
+        {
+          name: 'r',
+          image: 'r',
+          resourcesPolicy: {
+            targetContainersMode: 'sum',
+            targetContainersNameRegex: '^nothing$',
+            resourcesExpr: { limits: { cpu: 'cpu*50%' } },
+          },
+        },
+      ],
     });
     const { state, sidecars, problems } = built([bad, logAgent]);
     expect(sidecars).toBeUndefined();
@@ -128,7 +169,12 @@ describe('buildSidecars', () => {
 
 describe('resolveNameConflicts and orderSidecars', () => {
   const a = sidecarSet('a', { containers: [{ name: 'z-shared', image: 'a' }] });
-  const b = sidecarSet('b', { containers: [{ name: 'z-shared', image: 'b' }, { name: 'b-own', image: 'b' }] });
+  const b = sidecarSet('b', {
+    containers: [
+      { name: 'z-shared', image: 'b' },
+      { name: 'b-own', image: 'b' },
+    ],
+  });
 
   function lists(options: Partial<Options> = {}) {
     const ctx = context(options);

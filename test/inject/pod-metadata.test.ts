@@ -45,17 +45,18 @@ describe('applyPatchPodMetadata: Retain and Overwrite', () => {
   it('treats an empty or missing patchPolicy as Retain', () => {
     const result = applyPatchPodMetadata(
       { a: 'old' },
-      one([
-        { patchPolicy: '' as PatchPolicy, annotations: { a: 'new', b: 'new' } },
-        { annotations: { a: 'newer', c: 'new' } },
-      ]),
+      one([{ patchPolicy: '' as PatchPolicy, annotations: { a: 'new', b: 'new' } }, { annotations: { a: 'newer', c: 'new' } }]),
       kruiseFaithful,
     );
     expect(result.annotations).toEqual({ a: 'old', b: 'new', c: 'new' });
   });
 
   it('ignores an unknown patchPolicy', () => {
-    const result = applyPatchPodMetadata({ a: 'old' }, one([{ patchPolicy: 'Replace' as PatchPolicy, annotations: { a: 'new', b: 'x' } }]), kruiseFaithful);
+    const result = applyPatchPodMetadata(
+      { a: 'old' },
+      one([{ patchPolicy: 'Replace' as PatchPolicy, annotations: { a: 'new', b: 'x' } }]),
+      kruiseFaithful,
+    );
     expect(result.annotations).toEqual({ a: 'old' });
     expect(result.changedKeys).toEqual([]);
   });
@@ -123,7 +124,11 @@ describe('applyPatchPodMetadata: MergePatchJson', () => {
   });
 
   it('treats an empty existing value like an absent one', () => {
-    const result = applyPatchPodMetadata({ k: '' }, one([{ patchPolicy: 'MergePatchJson', annotations: { k: '{ "b" : 1 }' } }]), kruiseFaithful);
+    const result = applyPatchPodMetadata(
+      { k: '' },
+      one([{ patchPolicy: 'MergePatchJson', annotations: { k: '{ "b" : 1 }' } }]),
+      kruiseFaithful,
+    );
     expect(result.annotations).toEqual({ k: '{ "b" : 1 }' });
   });
 
@@ -193,14 +198,22 @@ describe('applyPatchPodMetadata: purity', () => {
 
   it('keeps keys that collide with Object.prototype names as plain data', () => {
     const patchWithProto = JSON.parse('{"__proto__":"p"}') as Record<string, string>;
-    const result = applyPatchPodMetadata({ constructor: 'c' }, one([{ patchPolicy: 'Overwrite', annotations: patchWithProto }]), kruiseFaithful);
+    const result = applyPatchPodMetadata(
+      { constructor: 'c' },
+      one([{ patchPolicy: 'Overwrite', annotations: patchWithProto }]),
+      kruiseFaithful,
+    );
     expect(Object.getPrototypeOf(result.annotations)).toBe(Object.prototype);
     expect(Object.keys(result.annotations).sort()).toEqual(['__proto__', 'constructor']);
     expect(result.changedKeys).toEqual(['__proto__']);
   });
 
   it('tolerates SidecarSets without patches and entries without annotations', () => {
-    const result = applyPatchPodMetadata({ a: '1' }, [{ name: 's' }, { name: 't', patchPodMetadata: [{ patchPolicy: 'Overwrite' }] }], kruiseFaithful);
+    const result = applyPatchPodMetadata(
+      { a: '1' },
+      [{ name: 's' }, { name: 't', patchPodMetadata: [{ patchPolicy: 'Overwrite' }] }],
+      kruiseFaithful,
+    );
     expect(result).toEqual({ annotations: { a: '1' }, changedKeys: [], errors: [] });
   });
 });

@@ -109,10 +109,12 @@ describe('Kruise applyResourcesPolicy vectors', () => {
       container('app1', full('200m', '200Mi', '100m', '100Mi')),
       container('app2', { limits: { memory: '400Mi' }, requests: { cpu: '50m', memory: '200Mi' } }),
     ];
-    expect(resourcesOf(compute({ targetContainersMode: 'sum', targetContainersNameRegex: '.*', resourcesExpr: percentages }, pod))).toEqual({
-      limits: { memory: '180Mi' },
-      requests: { cpu: '45m', memory: '60Mi' },
-    });
+    expect(resourcesOf(compute({ targetContainersMode: 'sum', targetContainersNameRegex: '.*', resourcesExpr: percentages }, pod))).toEqual(
+      {
+        limits: { memory: '180Mi' },
+        requests: { cpu: '45m', memory: '60Mi' },
+      },
+    );
   });
 
   it('max mode: one target without a memory limit leaves the sidecar without a memory limit', () => {
@@ -133,19 +135,26 @@ describe('Kruise applyResourcesPolicy vectors', () => {
 
   it('sum mode: a target without requests or limits counts as 0 for requests', () => {
     const pod = [container('app1', full('200m', '200Mi', '100m', '100Mi')), container('app2')];
-    expect(resourcesOf(compute({ targetContainersMode: 'sum', targetContainersNameRegex: '.*', resourcesExpr: percentages }, pod))).toEqual({
-      requests: { cpu: '30m', memory: '20Mi' },
-    });
+    expect(resourcesOf(compute({ targetContainersMode: 'sum', targetContainersNameRegex: '.*', resourcesExpr: percentages }, pod))).toEqual(
+      {
+        requests: { cpu: '30m', memory: '20Mi' },
+      },
+    );
   });
 
   it('sum mode: a target with limits only gets requests = limits first (apiserver defaulting)', () => {
     // Kruise's unit test feeds an undefaulted pod and expects 30m/20Mi; a real pod has app2's
     // requests defaulted to its limits before the webhook runs.
-    const pod = [container('app1', full('200m', '200Mi', '100m', '100Mi')), container('app2', { limits: { cpu: '400m', memory: '400Mi' } })];
-    expect(resourcesOf(compute({ targetContainersMode: 'sum', targetContainersNameRegex: '.*', resourcesExpr: percentages }, pod))).toEqual({
-      limits: { cpu: '300m', memory: '180Mi' },
-      requests: { cpu: '150m', memory: '100Mi' },
-    });
+    const pod = [
+      container('app1', full('200m', '200Mi', '100m', '100Mi')),
+      container('app2', { limits: { cpu: '400m', memory: '400Mi' } }),
+    ];
+    expect(resourcesOf(compute({ targetContainersMode: 'sum', targetContainersNameRegex: '.*', resourcesExpr: percentages }, pod))).toEqual(
+      {
+        limits: { cpu: '300m', memory: '180Mi' },
+        requests: { cpu: '150m', memory: '100Mi' },
+      },
+    );
   });
 
   it('native-sidecar init container as target, classic init container ignored', () => {
@@ -163,7 +172,10 @@ describe('Kruise applyResourcesPolicy vectors', () => {
       ),
       pod: {
         spec: {
-          initContainers: [container('app1', full('400m', '800Mi', '200m', '400Mi'), 'Always'), container('app2', full('400m', '800Mi', '200m', '400Mi'))],
+          initContainers: [
+            container('app1', full('400m', '800Mi', '200m', '400Mi'), 'Always'),
+            container('app2', full('400m', '800Mi', '200m', '400Mi')),
+          ],
           containers: [container('app2', full('600m', '1200Mi', '300m', '600Mi'))],
         },
       },
@@ -234,7 +246,11 @@ describe('Kruise aggregation vectors (identity expressions)', () => {
   });
 
   it('sum keeps the format of the first quantity added; max returns the winner unchanged', () => {
-    const pod = [container('a', { limits: { memory: '1Gi' } }), container('b', { limits: { memory: '512Mi' } }), container('c', { limits: { memory: '0.5G' } })];
+    const pod = [
+      container('a', { limits: { memory: '1Gi' } }),
+      container('b', { limits: { memory: '512Mi' } }),
+      container('c', { limits: { memory: '0.5G' } }),
+    ];
     const memoryOnly = (mode: string): ResourcesPolicy => ({ ...identity(mode), resourcesExpr: { limits: { memory: 'memory' } } });
     expect(resourcesOf(compute(memoryOnly('sum'), pod.slice(0, 2)))).toEqual({ limits: { memory: '1536Mi' } });
     expect(resourcesOf(compute(memoryOnly('sum'), [pod[2], pod[0]]))).toEqual({ limits: { memory: '1573741824' } });
@@ -261,7 +277,11 @@ describe('target selection', () => {
             container('plain-init-container', { requests: { cpu: '10' } }),
             container('sidecar-container', { requests: { cpu: '100m' } }, 'Always'),
           ],
-          containers: [container('app1', { requests: { cpu: '10m' } }), container('app2', { requests: { cpu: '1m' } }), container('sidecar1', { requests: { cpu: '100' } })],
+          containers: [
+            container('app1', { requests: { cpu: '10m' } }),
+            container('app2', { requests: { cpu: '1m' } }),
+            container('sidecar1', { requests: { cpu: '100' } }),
+          ],
         },
       },
       forbiddenNames: new Set(['init-sidecar1', 'sidecar1']),
@@ -272,22 +292,36 @@ describe('target selection', () => {
 
   it('counts a previously injected sidecar whose name is not forbidden', () => {
     const pod = [container('app', { requests: { cpu: '100m' } }), container('old-sidecar', { requests: { cpu: '50m' } })];
-    const policy: ResourcesPolicy = { targetContainersMode: 'sum', targetContainersNameRegex: '', resourcesExpr: { requests: { cpu: 'cpu' } } };
+    const policy: ResourcesPolicy = {
+      targetContainersMode: 'sum',
+      targetContainersNameRegex: '',
+      resourcesExpr: { requests: { cpu: 'cpu' } },
+    };
     expect(resourcesOf(compute(policy, pod))).toEqual({ requests: { cpu: '150m' } });
     expect(resourcesOf(compute(policy, pod, { forbidden: ['old-sidecar'] }))).toEqual({ requests: { cpu: '100m' } });
   });
 
   it('matches the regex unanchored', () => {
-    const policy: ResourcesPolicy = { targetContainersMode: 'sum', targetContainersNameRegex: 'main', resourcesExpr: { requests: { cpu: 'cpu' } } };
+    const policy: ResourcesPolicy = {
+      targetContainersMode: 'sum',
+      targetContainersNameRegex: 'main',
+      resourcesExpr: { requests: { cpu: 'cpu' } },
+    };
     const pod = [container('domain-main-2', { requests: { cpu: '1' } }), container('other', { requests: { cpu: '5' } })];
     expect(resourcesOf(compute(policy, pod))).toEqual({ requests: { cpu: '1' } });
   });
 
   it('reports an invalid regex', () => {
-    const policy: ResourcesPolicy = { targetContainersMode: 'sum', targetContainersNameRegex: '[invalid(regex', resourcesExpr: { requests: { cpu: 'cpu' } } };
+    const policy: ResourcesPolicy = {
+      targetContainersMode: 'sum',
+      targetContainersNameRegex: '[invalid(regex',
+      resourcesExpr: { requests: { cpu: 'cpu' } },
+    };
     const outcome = compute(policy, [container('app')]);
     expect(outcome.ok).toBe(false);
-    expect(!outcome.ok && outcome.error).toMatch(/^failed to get target containers: invalid regex pattern "\[invalid\(regex": error parsing regexp: missing closing \]/);
+    expect(!outcome.ok && outcome.error).toMatch(
+      /^failed to get target containers: invalid regex pattern "\[invalid\(regex": error parsing regexp: missing closing \]/,
+    );
   });
 
   it('reports an invalid quantity in a target', () => {
@@ -330,7 +364,10 @@ describe('evaluation rules', () => {
   });
 
   it('evaluates nothing but requests for a mode outside the enum', () => {
-    const policy: ResourcesPolicy = { ...identity('avg'), resourcesExpr: { limits: { memory: '1Gi' }, requests: { cpu: 'cpu + 1m', memory: '64Mi' } } };
+    const policy: ResourcesPolicy = {
+      ...identity('avg'),
+      resourcesExpr: { limits: { memory: '1Gi' }, requests: { cpu: 'cpu + 1m', memory: '64Mi' } },
+    };
     expect(resourcesOf(compute(policy, pod))).toEqual({ requests: { cpu: '1m', memory: '64Mi' } });
   });
 
@@ -338,7 +375,8 @@ describe('evaluation rules', () => {
     const policy: ResourcesPolicy = { ...identity('sum'), resourcesExpr: { requests: { memory: 'memory - 2Gi' } } };
     expect(compute(policy, pod)).toEqual({
       ok: false,
-      error: 'failed to evaluate memory requests expression: failed to parse expression "memory - 2Gi": calculation result is negative: -1Gi',
+      error:
+        'failed to evaluate memory requests expression: failed to parse expression "memory - 2Gi": calculation result is negative: -1Gi',
     });
     const product: ResourcesPolicy = { ...identity('sum'), resourcesExpr: { limits: { memory: 'memory * memory' } } };
     expect(compute(product, pod)).toEqual({
@@ -349,7 +387,9 @@ describe('evaluation rules', () => {
 
   it('rounds target quantities up to milli precision first (apiserver defaulting)', () => {
     const policy: ResourcesPolicy = { ...identity('sum'), resourcesExpr: { limits: { cpu: 'cpu' } } };
-    expect(resourcesOf(compute(policy, [container('a', { limits: { cpu: '0.0001' } }), container('b', { limits: { cpu: '1.0001' } })]))).toEqual({
+    expect(
+      resourcesOf(compute(policy, [container('a', { limits: { cpu: '0.0001' } }), container('b', { limits: { cpu: '1.0001' } })])),
+    ).toEqual({
       limits: { cpu: '1002m' },
     });
   });
@@ -398,7 +438,14 @@ describe('LimitRange emulation', () => {
   it('ignores non-Container items; the first LimitRange wins across objects', () => {
     const pod = [container('b')];
     const ranges: LimitRange[] = [
-      { spec: { limits: [{ type: 'Pod', max: { cpu: '8' } }, { type: 'Container', default: { cpu: '1' } }] } },
+      {
+        spec: {
+          limits: [
+            { type: 'Pod', max: { cpu: '8' } },
+            { type: 'Container', default: { cpu: '1' } },
+          ],
+        },
+      },
       limitRange({ default: { cpu: '3', memory: '3Gi' } }),
     ];
     expect(resourcesOf(compute(policy, pod, { limitRanges: ranges }))).toEqual({

@@ -127,7 +127,11 @@ describe('tokenScopeOf', () => {
 describe('applyServiceAccount: which ServiceAccount the template ends with', () => {
   it('changes nothing when no matching SidecarSet names a ServiceAccount', () => {
     const spec = barePod({ serviceAccountName: 'app' });
-    const { spec: out, problems } = applyServiceAccount(spec, [rule({ name: 'plain', tokenScope: 'Sidecars', containerNames: ['fluent-bit'] })], context());
+    const { spec: out, problems } = applyServiceAccount(
+      spec,
+      [rule({ name: 'plain', tokenScope: 'Sidecars', containerNames: ['fluent-bit'] })],
+      context(),
+    );
     expect(out).toEqual(spec);
     expect(problems).toEqual([]);
   });
@@ -150,7 +154,11 @@ describe('applyServiceAccount: which ServiceAccount the template ends with', () 
   });
 
   it('reads serviceAccountName before the deprecated field, like the apiserver', () => {
-    const { spec: out, problems } = applyServiceAccount(barePod({ serviceAccountName: 'default', serviceAccount: 'legacy' }), [logShipper], context());
+    const { spec: out, problems } = applyServiceAccount(
+      barePod({ serviceAccountName: 'default', serviceAccount: 'legacy' }),
+      [logShipper],
+      context(),
+    );
     expect(out.serviceAccountName).toBe('log-shipper');
     expect(out.serviceAccount).toBe('log-shipper');
     expect(problems).toEqual([]);
@@ -201,7 +209,7 @@ describe('applyServiceAccount: which ServiceAccount the template ends with', () 
     for (const word of ['mesh', 'mesh-agent', 'zz-metrics', 'metrics']) expect(problems[0]!.message).toContain(word);
   });
 
-  it('orders SidecarSet names by code units: a prefix first, then \'-\' before \'.\'', () => {
+  it("orders SidecarSet names by code units: a prefix first, then '-' before '.'", () => {
     const rules = [
       rule({ name: 'mesh', serviceAccountName: 'mesh-agent' }),
       rule({ name: 'mesh-a', serviceAccountName: 'metrics' }),
@@ -340,7 +348,10 @@ describe('applyServiceAccount: the previous ServiceAccount token', () => {
   });
 
   it('keeps a projected token with an explicit audience, with a warning naming it', () => {
-    const vault: V1Volume = { name: 'vault-token', projected: { sources: [{ serviceAccountToken: { audience: 'vault', path: 'token' } }] } };
+    const vault: V1Volume = {
+      name: 'vault-token',
+      projected: { sources: [{ serviceAccountToken: { audience: 'vault', path: 'token' } }] },
+    };
     const legacy: V1Volume = { name: 'default-token-abcde', secret: { secretName: 'default-token-abcde' } };
     const spec = barePod({
       containers: [
@@ -382,7 +393,11 @@ describe('applyServiceAccount: the previous ServiceAccount token', () => {
     const spec = barePod({
       containers: [
         { name: 'app', image: 'shop/app:1.4' },
-        { name: 'fluent-bit', env: [{ name: 'IS_INJECTED', value: 'true' }], volumeMounts: [{ name: 'shipper-token', mountPath: TOKEN_MOUNT_PATH }] },
+        {
+          name: 'fluent-bit',
+          env: [{ name: 'IS_INJECTED', value: 'true' }],
+          volumeMounts: [{ name: 'shipper-token', mountPath: TOKEN_MOUNT_PATH }],
+        },
       ],
       volumes: [own],
     });
@@ -409,7 +424,12 @@ describe('applyServiceAccount: the previous ServiceAccount token', () => {
 });
 
 describe('applyServiceAccount: token scope Sidecars', () => {
-  const meshSidecars = rule({ name: 'mesh', serviceAccountName: 'mesh-agent', tokenScope: 'Sidecars', containerNames: ['mesh-init', 'mesh-proxy'] });
+  const meshSidecars = rule({
+    name: 'mesh',
+    serviceAccountName: 'mesh-agent',
+    tokenScope: 'Sidecars',
+    containerNames: ['mesh-init', 'mesh-proxy'],
+  });
   const tokenMount = { name: SIDECAR_TOKEN_VOLUME_NAME, mountPath: TOKEN_MOUNT_PATH, readOnly: true };
 
   it('builds the volume exactly as the Kubernetes ServiceAccount admission plugin does', () => {
@@ -456,7 +476,11 @@ describe('applyServiceAccount: token scope Sidecars', () => {
   });
 
   it('applies the scope when the template already names the ServiceAccount', () => {
-    const { spec: out } = applyServiceAccount(barePod({ serviceAccountName: 'mesh-agent', containers: [{ name: 'mesh-proxy' }] }), [meshSidecars], context());
+    const { spec: out } = applyServiceAccount(
+      barePod({ serviceAccountName: 'mesh-agent', containers: [{ name: 'mesh-proxy' }] }),
+      [meshSidecars],
+      context(),
+    );
     expect(out.automountServiceAccountToken).toBe(false);
     expect(container(out, 'mesh-proxy').volumeMounts).toEqual([tokenMount]);
   });
@@ -518,7 +542,11 @@ describe('applyServiceAccount: token scope Sidecars', () => {
   it('does not scope tokens for a losing SidecarSet', () => {
     const loser = rule({ name: 'z-mesh', serviceAccountName: 'metrics', tokenScope: 'Sidecars', containerNames: ['exporter'] });
     const winner = rule({ name: 'a-logs', serviceAccountName: 'log-shipper', containerNames: ['fluent-bit'] });
-    const { spec: out } = applyServiceAccount(barePod({ containers: [{ name: 'exporter' }, { name: 'fluent-bit' }] }), [loser, winner], context());
+    const { spec: out } = applyServiceAccount(
+      barePod({ containers: [{ name: 'exporter' }, { name: 'fluent-bit' }] }),
+      [loser, winner],
+      context(),
+    );
     expect(out.serviceAccountName).toBe('log-shipper');
     expect(out).not.toHaveProperty('automountServiceAccountToken');
     expect(out).not.toHaveProperty('volumes');

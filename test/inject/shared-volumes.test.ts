@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { V1Container, V1VolumeMount } from '@kubernetes/client-node';
-import {
-  isInjectedSidecar,
-  mergeSidecarDevices,
-  mergeSidecarMounts,
-  sharedMountsAndEnvs,
-} from '../../src/inject/shared-volumes.js';
+import { isInjectedSidecar, mergeSidecarDevices, mergeSidecarMounts, sharedMountsAndEnvs } from '../../src/inject/shared-volumes.js';
 import type { SidecarContainer } from '../../src/sidecarset/types.js';
 
 // Kruise's podWithStaragent / sidecarSetWithStaragent fixtures (pkg/webhook/pod/mutating/sidecarset_test.go).
@@ -78,7 +73,7 @@ describe('isInjectedSidecar', () => {
 });
 
 describe('shared volume mounts (shareVolumePolicy enabled)', () => {
-  it('adds the app mounts after a container\'s own, without duplicating /staragent', () => {
+  it("adds the app mounts after a container's own, without duplicating /staragent", () => {
     const { mounts, skipped } = mountsOf(podWithStaragent(), dnsF);
     expect(paths(mounts)).toEqual(['/a/b/c', '/d/e/f', '/staragent', '/a/b', '/e/f']);
     expect(mounts[2]).toEqual({ name: 'volume-staragent', mountPath: '/staragent' });

@@ -27,7 +27,9 @@ describe('selectorsOverlap: the vectors of Kruise (§5.4)', () => {
 
 describe('selectorsOverlap: the heuristic and its quirks', () => {
   it('judges a selector with an extra Exists key as disjoint, although a pod can match both', () => {
-    expect(selectorsOverlap(labels({ app: 'a' }), { matchLabels: { app: 'a' }, matchExpressions: [{ key: 'tier', operator: 'Exists' }] })).toBe(false);
+    expect(
+      selectorsOverlap(labels({ app: 'a' }), { matchLabels: { app: 'a' }, matchExpressions: [{ key: 'tier', operator: 'Exists' }] }),
+    ).toBe(false);
   });
 
   it('NotIn that leaves one of the In values open overlaps', () => {

@@ -94,7 +94,13 @@ describe('label and annotation maps', () => {
 
 describe('validateLabelSelector and labelSelectorConversionProblem', () => {
   it('accepts a valid selector and an empty one', () => {
-    const sel = { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['a', 'b'] }, { key: 'x', operator: 'Exists' }] };
+    const sel = {
+      matchLabels: { app: 'web' },
+      matchExpressions: [
+        { key: 'tier', operator: 'NotIn', values: ['a', 'b'] },
+        { key: 'x', operator: 'Exists' },
+      ],
+    };
     expect(validateLabelSelector(sel, '/s')).toEqual([]);
     expect(labelSelectorConversionProblem(sel)).toBeUndefined();
     expect(validateLabelSelector({}, '/s')).toEqual([]);
@@ -124,10 +130,11 @@ describe('validateLabelSelector and labelSelectorConversionProblem', () => {
   });
 
   it('keys must be qualified names, in matchLabels and in expressions', () => {
-    expect(validateLabelSelector({ matchLabels: { 'a/b/c': 'x' }, matchExpressions: [{ key: '-k', operator: 'Exists' }] }, '/s').map((e) => e.pointer)).toEqual([
-      '/s/matchLabels/a~1b~1c',
-      '/s/matchExpressions/0/key',
-    ]);
+    expect(
+      validateLabelSelector({ matchLabels: { 'a/b/c': 'x' }, matchExpressions: [{ key: '-k', operator: 'Exists' }] }, '/s').map(
+        (e) => e.pointer,
+      ),
+    ).toEqual(['/s/matchLabels/a~1b~1c', '/s/matchExpressions/0/key']);
   });
 });
 
@@ -140,7 +147,7 @@ describe('validateNonNegativeIntOrPercent', () => {
   });
 });
 
-describe('validatePodParts (pod-create rules on a SidecarSet\'s containers and volumes)', () => {
+describe("validatePodParts (pod-create rules on a SidecarSet's containers and volumes)", () => {
   const POINTERS = { initContainers: '/spec/initContainers', containers: '/spec/containers', volumes: '/spec/volumes' };
   const ok = (over: Partial<Container> = {}): Container => ({
     name: 'sidecar',
@@ -156,7 +163,8 @@ describe('validatePodParts (pod-create rules on a SidecarSet\'s containers and v
     ...p,
     pointers: POINTERS,
   });
-  const pointers = (p: Partial<Pick<PodParts, 'initContainers' | 'containers' | 'volumes'>>) => validatePodParts(parts(p)).map((e) => e.pointer);
+  const pointers = (p: Partial<Pick<PodParts, 'initContainers' | 'containers' | 'volumes'>>) =>
+    validatePodParts(parts(p)).map((e) => e.pointer);
 
   it('a valid defaulted container passes', () => {
     expect(validatePodParts(parts({ containers: [ok()] }))).toEqual([]);
@@ -185,10 +193,9 @@ describe('validatePodParts (pod-create rules on a SidecarSet\'s containers and v
 
   it('probes and lifecycle on init containers only with restartPolicy Always', () => {
     const probe = { exec: { command: ['true'] }, successThreshold: 1 };
-    expect(pointers({ initContainers: [ok({ livenessProbe: probe, lifecycle: { preStop: { exec: { command: ['x'] } } } })] }).sort()).toEqual([
-      '/spec/initContainers/0/lifecycle',
-      '/spec/initContainers/0/livenessProbe',
-    ]);
+    expect(
+      pointers({ initContainers: [ok({ livenessProbe: probe, lifecycle: { preStop: { exec: { command: ['x'] } } } })] }).sort(),
+    ).toEqual(['/spec/initContainers/0/lifecycle', '/spec/initContainers/0/livenessProbe']);
     expect(pointers({ initContainers: [ok({ restartPolicy: 'Always', livenessProbe: probe })] })).toEqual([]);
   });
 
@@ -196,61 +203,94 @@ describe('validatePodParts (pod-create rules on a SidecarSet\'s containers and v
     expect(validatePodParts(parts({ containers: [ok({ readinessProbe: { periodSeconds: 10 } })] }))).toEqual([
       { pointer: '/spec/containers/0/readinessProbe', message: expect.stringContaining('must specify a handler type') },
     ]);
-    expect(
-      pointers({ containers: [ok({ readinessProbe: { exec: { command: ['x'] }, tcpSocket: { port: 80 } } })] }),
-    ).toEqual(['/spec/containers/0/readinessProbe/tcpSocket']);
+    expect(pointers({ containers: [ok({ readinessProbe: { exec: { command: ['x'] }, tcpSocket: { port: 80 } } })] })).toEqual([
+      '/spec/containers/0/readinessProbe/tcpSocket',
+    ]);
   });
 
   it('liveness and startup probes need successThreshold 1 (startup probes are not defaulted)', () => {
-    expect(pointers({ containers: [ok({ startupProbe: { tcpSocket: { port: 80 } } })] })).toEqual(['/spec/containers/0/startupProbe/successThreshold']);
+    expect(pointers({ containers: [ok({ startupProbe: { tcpSocket: { port: 80 } } })] })).toEqual([
+      '/spec/containers/0/startupProbe/successThreshold',
+    ]);
     expect(pointers({ containers: [ok({ livenessProbe: { tcpSocket: { port: 80 }, successThreshold: 2 } })] })).toEqual([
       '/spec/containers/0/livenessProbe/successThreshold',
     ]);
   });
 
   it('httpGet handlers need a path, a valid port and a scheme', () => {
-    expect(
-      pointers({ containers: [ok({ readinessProbe: { httpGet: { port: 0 as unknown as number } } })] }).sort(),
-    ).toEqual(['/spec/containers/0/readinessProbe/httpGet/path', '/spec/containers/0/readinessProbe/httpGet/port', '/spec/containers/0/readinessProbe/httpGet/scheme']);
+    expect(pointers({ containers: [ok({ readinessProbe: { httpGet: { port: 0 as unknown as number } } })] }).sort()).toEqual([
+      '/spec/containers/0/readinessProbe/httpGet/path',
+      '/spec/containers/0/readinessProbe/httpGet/port',
+      '/spec/containers/0/readinessProbe/httpGet/scheme',
+    ]);
     expect(pointers({ containers: [ok({ readinessProbe: { httpGet: { path: '/', port: 'http', scheme: 'HTTP' } } })] })).toEqual([]);
   });
 
   it('ports: number ranges, names, protocol, unique names, host port clashes', () => {
-    expect(pointers({ containers: [ok({ ports: [{ containerPort: 70000, protocol: 'TCP' }] })] })).toEqual(['/spec/containers/0/ports/0/containerPort']);
+    expect(pointers({ containers: [ok({ ports: [{ containerPort: 70000, protocol: 'TCP' }] })] })).toEqual([
+      '/spec/containers/0/ports/0/containerPort',
+    ]);
     expect(pointers({ containers: [ok({ ports: [{ containerPort: 80 }] })] })).toEqual(['/spec/containers/0/ports/0/protocol']);
     expect(
-      pointers({ containers: [ok({ ports: [{ name: 'web', containerPort: 80, protocol: 'TCP' }, { name: 'web', containerPort: 81, protocol: 'TCP' }] })] }),
+      pointers({
+        containers: [
+          ok({
+            ports: [
+              { name: 'web', containerPort: 80, protocol: 'TCP' },
+              { name: 'web', containerPort: 81, protocol: 'TCP' },
+            ],
+          }),
+        ],
+      }),
     ).toEqual(['/spec/containers/0/ports/1/name']);
     expect(
       pointers({
-        containers: [ok({ ports: [{ containerPort: 80, hostPort: 8080, protocol: 'TCP' }] }), ok({ name: 'b', ports: [{ containerPort: 81, hostPort: 8080, protocol: 'TCP' }] })],
+        containers: [
+          ok({ ports: [{ containerPort: 80, hostPort: 8080, protocol: 'TCP' }] }),
+          ok({ name: 'b', ports: [{ containerPort: 81, hostPort: 8080, protocol: 'TCP' }] }),
+        ],
       }),
     ).toEqual(['/spec/containers/1/ports/0/hostPort']);
   });
 
   it('env: names and valueFrom sources', () => {
-    expect(pointers({ containers: [ok({ env: [{ name: '1BAD' }, { name: '' }] })] })).toEqual(['/spec/containers/0/env/0/name', '/spec/containers/0/env/1/name']);
-    expect(pointers({ containers: [ok({ env: [{ name: 'A', value: 'x', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } }] })] })).toEqual([
-      '/spec/containers/0/env/0/valueFrom',
+    expect(pointers({ containers: [ok({ env: [{ name: '1BAD' }, { name: '' }] })] })).toEqual([
+      '/spec/containers/0/env/0/name',
+      '/spec/containers/0/env/1/name',
     ]);
-    expect(pointers({ containers: [ok({ env: [{ name: 'A', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.labels' } } }] })] })).toEqual([
-      '/spec/containers/0/env/0/valueFrom/fieldRef/fieldPath',
-    ]);
-    expect(pointers({ containers: [ok({ env: [{ name: 'A', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: "metadata.labels['app']" } } }] })] })).toEqual([]);
+    expect(
+      pointers({
+        containers: [ok({ env: [{ name: 'A', value: 'x', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } }] })],
+      }),
+    ).toEqual(['/spec/containers/0/env/0/valueFrom']);
+    expect(
+      pointers({ containers: [ok({ env: [{ name: 'A', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.labels' } } }] })] }),
+    ).toEqual(['/spec/containers/0/env/0/valueFrom/fieldRef/fieldPath']);
+    expect(
+      pointers({
+        containers: [ok({ env: [{ name: 'A', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: "metadata.labels['app']" } } }] })],
+      }),
+    ).toEqual([]);
   });
 
   it('requests must not exceed limits', () => {
     expect(validatePodParts(parts({ containers: [ok({ resources: { limits: { cpu: '500m' }, requests: { cpu: '1' } } })] }))).toEqual([
       { pointer: '/spec/containers/0/resources/requests/cpu', message: 'cpu request 1 must be less than or equal to its limit 500m' },
     ]);
-    expect(pointers({ containers: [ok({ resources: { limits: { memory: '1Gi' }, requests: { memory: '1024Mi', cpu: '2' } } })] })).toEqual([]);
+    expect(pointers({ containers: [ok({ resources: { limits: { memory: '1Gi' }, requests: { memory: '1024Mi', cpu: '2' } } })] })).toEqual(
+      [],
+    );
   });
 
   it('resource quantities and names are checked', () => {
     expect(pointers({ containers: [ok({ resources: { limits: { cpu: 'lots' } } })] })).toEqual(['/spec/containers/0/resources/limits/cpu']);
-    expect(pointers({ containers: [ok({ resources: { requests: { cpu: '-1' } } })] })).toEqual(['/spec/containers/0/resources/requests/cpu']);
+    expect(pointers({ containers: [ok({ resources: { requests: { cpu: '-1' } } })] })).toEqual([
+      '/spec/containers/0/resources/requests/cpu',
+    ]);
     expect(pointers({ containers: [ok({ resources: { limits: { gpu: '1' } } })] })).toEqual(['/spec/containers/0/resources/limits/gpu']);
-    expect(pointers({ containers: [ok({ resources: { limits: { 'nvidia.com/gpu': '1' }, requests: { 'nvidia.com/gpu': '1' } } })] })).toEqual([]);
+    expect(
+      pointers({ containers: [ok({ resources: { limits: { 'nvidia.com/gpu': '1' }, requests: { 'nvidia.com/gpu': '1' } } })] }),
+    ).toEqual([]);
   });
 
   it('volumes: names, uniqueness, exactly one source', () => {
@@ -273,10 +313,24 @@ describe('validatePodParts (pod-create rules on a SidecarSet\'s containers and v
     const volumes: Volume[] = [{ name: 'v', emptyDir: {} }, { name: 'broken' }];
     expect(
       pointers({
-        containers: [ok({ volumeMounts: [{ name: 'v', mountPath: '/a' }, { name: 'v', mountPath: '/a' }, { name: 'missing', mountPath: '/b' }, { name: 'broken', mountPath: '/c' }] })],
+        containers: [
+          ok({
+            volumeMounts: [
+              { name: 'v', mountPath: '/a' },
+              { name: 'v', mountPath: '/a' },
+              { name: 'missing', mountPath: '/b' },
+              { name: 'broken', mountPath: '/c' },
+            ],
+          }),
+        ],
         volumes,
       }),
-    ).toEqual(['/spec/volumes/1', '/spec/containers/0/volumeMounts/1/mountPath', '/spec/containers/0/volumeMounts/2/name', '/spec/containers/0/volumeMounts/3/name']);
+    ).toEqual([
+      '/spec/volumes/1',
+      '/spec/containers/0/volumeMounts/1/mountPath',
+      '/spec/containers/0/volumeMounts/2/name',
+      '/spec/containers/0/volumeMounts/3/name',
+    ]);
   });
 
   it('devices: declared PVC volume; devicePath equal to a mountPath gives one error on each side', () => {
@@ -285,11 +339,20 @@ describe('validatePodParts (pod-create rules on a SidecarSet\'s containers and v
       { name: 'log', emptyDir: {} },
     ];
     expect(pointers({ containers: [ok({ volumeDevices: [{ name: 'disk0', devicePath: '/dev/nvme1' }] })], volumes })).toEqual([]);
-    expect(pointers({ containers: [ok({ volumeDevices: [{ name: 'disk0', devicePath: '/dev/nvme1' }] })] })).toEqual(['/spec/containers/0/volumeDevices/0/name']);
-    expect(pointers({ containers: [ok({ volumeDevices: [{ name: 'log', devicePath: '/dev/x' }] })], volumes })).toEqual(['/spec/containers/0/volumeDevices/0/name']);
+    expect(pointers({ containers: [ok({ volumeDevices: [{ name: 'disk0', devicePath: '/dev/nvme1' }] })] })).toEqual([
+      '/spec/containers/0/volumeDevices/0/name',
+    ]);
+    expect(pointers({ containers: [ok({ volumeDevices: [{ name: 'log', devicePath: '/dev/x' }] })], volumes })).toEqual([
+      '/spec/containers/0/volumeDevices/0/name',
+    ]);
     expect(
       pointers({
-        containers: [ok({ volumeDevices: [{ name: 'disk0', devicePath: '/home/admin/log' }], volumeMounts: [{ name: 'log', mountPath: '/home/admin/log' }] })],
+        containers: [
+          ok({
+            volumeDevices: [{ name: 'disk0', devicePath: '/home/admin/log' }],
+            volumeMounts: [{ name: 'log', mountPath: '/home/admin/log' }],
+          }),
+        ],
         volumes,
       }),
     ).toEqual(['/spec/containers/0/volumeMounts/0/mountPath', '/spec/containers/0/volumeDevices/0/devicePath']);
@@ -304,7 +367,12 @@ describe('validatePodParts (pod-create rules on a SidecarSet\'s containers and v
 
   it('never throws on odd but typed input', () => {
     expect(() =>
-      validatePodParts(parts({ containers: [{ name: 'x', resources: { limits: { cpu: 1 as unknown as string } } } as Container], volumes: [{} as Volume] })),
+      validatePodParts(
+        parts({
+          containers: [{ name: 'x', resources: { limits: { cpu: 1 as unknown as string } } } as Container],
+          volumes: [{} as Volume],
+        }),
+      ),
     ).not.toThrow();
   });
 });

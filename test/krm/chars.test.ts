@@ -12,7 +12,9 @@ describe('chars', () => {
   });
 
   it('leadingSpace is what trimStart removes', () => {
-    const text = fc.array(fc.constantFrom(' ', '\t', '\u00a0', '\u2028', '\ufeff', 'a', '#', '-', '\n'), { maxLength: 8 }).map((cs) => cs.join(''));
+    const text = fc
+      .array(fc.constantFrom(' ', '\t', '\u00a0', '\u2028', '\ufeff', 'a', '#', '-', '\n'), { maxLength: 8 })
+      .map((cs) => cs.join(''));
     fc.assert(
       fc.property(text, (line) => {
         expect(leadingSpace(line)).toBe(line.length - line.trimStart().length);

@@ -5,8 +5,35 @@ import fc from 'fast-check';
 
 const KEYS = ['a', 'b', 'kind', 'name', 'metadata', 'spec', 'containers', 'env', 'value', '"q k"', "'s k'", 'x-y', '-k'];
 const SCALARS = [
-  'a', 'b c', '"dq"', "'sq'", '1', 'true', 'on', 'null', '~', '[a, b]', '{a: 1}', '[]', '{}', 'x # c', '"a # b"', "'it''s'",
-  '&anc x', '*anc', '!!str 1', 'Deployment', '"a\u2028b"', 'a\u2028 b', '"---"', 'k: v', '"\\u2028"', 'é', '\u00a0x', ':', 'kind: Pod',
+  'a',
+  'b c',
+  '"dq"',
+  "'sq'",
+  '1',
+  'true',
+  'on',
+  'null',
+  '~',
+  '[a, b]',
+  '{a: 1}',
+  '[]',
+  '{}',
+  'x # c',
+  '"a # b"',
+  "'it''s'",
+  '&anc x',
+  '*anc',
+  '!!str 1',
+  'Deployment',
+  '"a\u2028b"',
+  'a\u2028 b',
+  '"---"',
+  'k: v',
+  '"\\u2028"',
+  'é',
+  '\u00a0x',
+  ':',
+  'kind: Pod',
 ];
 const ODD = ['---', '...', '\t', '\tx: 1', '# c', '', '   ', '\u2028', '-', '- ', 'kind: Pod', '  kind: X # c', 'x\ry: 1'];
 
@@ -53,7 +80,8 @@ function block(c: Choices, lines: string[], indent: number, depth: number, odd: 
       }
     } else {
       lines.push(`${sp}${key}: ${c.pick(['|', '>-', '|2', '|+'])}`);
-      for (let j = 1 + (c.next() % 3); j > 0; j--) lines.push(c.pick([`${sp}  text`, `${sp}  # not a comment`, '', `${sp}  ---`, `${sp}    deeper`, `${sp}  - x`]));
+      for (let j = 1 + (c.next() % 3); j > 0; j--)
+        lines.push(c.pick([`${sp}  text`, `${sp}  # not a comment`, '', `${sp}  ---`, `${sp}    deeper`, `${sp}  - x`]));
     }
   }
 }

@@ -23,7 +23,12 @@ const scans = (text: string) => {
 
 /** JSON text, and now and then one character of it changed, dropped or doubled. */
 const jsonish = fc
-  .tuple(fc.json({ maxDepth: 4 }), fc.nat(), fc.constantFrom('', ' ', '\t', '\n', '\r\n', ',', '"', '\\', '-', '0', 'e', '}', ']', '\u0001', '\u2028'), fc.nat(3))
+  .tuple(
+    fc.json({ maxDepth: 4 }),
+    fc.nat(),
+    fc.constantFrom('', ' ', '\t', '\n', '\r\n', ',', '"', '\\', '-', '0', 'e', '}', ']', '\u0001', '\u2028'),
+    fc.nat(3),
+  )
   .map(([json, at, char, mode]) => {
     const p = json.length === 0 ? 0 : at % json.length;
     if (mode === 0) return json;
@@ -44,7 +49,24 @@ describe('scanJson', () => {
       { numRuns: 3000 },
     );
     expect(Math.min(outcomes.json, outcomes.not)).toBeGreaterThan(500);
-    for (const text of ['', ' ', '01', '1.', '.5', '1e', '-', '+1', '"\\x"', '"\\u12"', '[1,]', '{"a":1,}', '{a:1}', 'nul', 'true false', '"\t"']) {
+    for (const text of [
+      '',
+      ' ',
+      '01',
+      '1.',
+      '.5',
+      '1e',
+      '-',
+      '+1',
+      '"\\x"',
+      '"\\u12"',
+      '[1,]',
+      '{"a":1,}',
+      '{a:1}',
+      'nul',
+      'true false',
+      '"\t"',
+    ]) {
       expect(scans(text), text).toBe(false);
     }
   });
@@ -84,7 +106,10 @@ describe('rewriteJson', () => {
         expect(JSON.parse(out)).toEqual(JSON.parse(JSON.stringify(next)));
         if (JSON.stringify(next) === JSON.stringify(read)) expect(out).toBe(text);
         for (const e of scanJson(text, 1).entries ?? []) {
-          if (!Object.prototype.hasOwnProperty.call(change, e.key)) expect(out).toContain(`${e.keyText}: ${text.slice(e.value.start, e.value.end)}`.replace(': ', indent === undefined ? ':' : ': '));
+          if (!Object.prototype.hasOwnProperty.call(change, e.key))
+            expect(out).toContain(
+              `${e.keyText}: ${text.slice(e.value.start, e.value.end)}`.replace(': ', indent === undefined ? ':' : ': '),
+            );
         }
       }),
       { numRuns: 500 },
@@ -93,7 +118,9 @@ describe('rewriteJson', () => {
 
   it('keeps numbers as written where they did not change', () => {
     const text = '{"a": 1.0, "b": 12345678901234567890, "c": [1E2]}';
-    expect(rewriteJson(text, layoutOf(text, '', '\n'), JSON.parse(text), { ...JSON.parse(text), d: 2 })).toBe('{"a": 1.0, "b": 12345678901234567890, "c": [1E2], "d": 2}');
+    expect(rewriteJson(text, layoutOf(text, '', '\n'), JSON.parse(text), { ...JSON.parse(text), d: 2 })).toBe(
+      '{"a": 1.0, "b": 12345678901234567890, "c": [1E2], "d": 2}',
+    );
   });
 
   // Un-injecting gives back a replaced container whose keys the record holds in the input's order

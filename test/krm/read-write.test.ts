@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { load, CORE_SCHEMA } from 'js-yaml';
-import { readResourceList, parseItem, dedentItem, indentItem, dedentLines, indentLines, sniffKind, InputError, NeedsFullParse } from '../../src/krm/read.js';
+import {
+  readResourceList,
+  parseItem,
+  dedentItem,
+  indentItem,
+  dedentLines,
+  indentLines,
+  sniffKind,
+  InputError,
+  NeedsFullParse,
+} from '../../src/krm/read.js';
 import { hasOtherLineBreak } from '../../src/krm/chars.js';
 import { itemArb } from './item-texts.js';
 import { rewriteItem } from '../../src/krm/edit.js';
@@ -62,13 +72,14 @@ describe('readResourceList (fast path)', () => {
   });
 
   it('handles items indented under items: as this function writes them', () => {
-    const text = 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: a\n';
+    const text =
+      'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: a\n';
     const list = readResourceList(text);
     expect(list.items[0].indent).toBe(2);
     expect(parseItem(list.items[0]).object).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } });
   });
 
-  it('accepts the older ResourceList versions and JSON, keeping each JSON item\'s text', () => {
+  it("accepts the older ResourceList versions and JSON, keeping each JSON item's text", () => {
     const json = JSON.stringify({
       apiVersion: 'config.kubernetes.io/v1beta1',
       kind: 'ResourceList',
@@ -95,7 +106,9 @@ describe('readResourceList (fast path)', () => {
   });
 
   it('strips a BOM and CRLF line endings', () => {
-    const list = readResourceList('\ufeffapiVersion: config.kubernetes.io/v1\r\nkind: ResourceList\r\nitems:\r\n- apiVersion: v1\r\n  kind: X\r\n');
+    const list = readResourceList(
+      '\ufeffapiVersion: config.kubernetes.io/v1\r\nkind: ResourceList\r\nitems:\r\n- apiVersion: v1\r\n  kind: X\r\n',
+    );
     expect(parseItem(list.items[0]).object).toEqual({ apiVersion: 'v1', kind: 'X' });
   });
 });
@@ -128,7 +141,9 @@ describe('rewriteItem', () => {
 describe('writeResourceList', () => {
   it('always writes items, and results in block style quoted for YAML 1.1 readers', () => {
     const out = writeResourceList('config.kubernetes.io/v1', [], [{ message: 'on', severity: 'info' }]).join('');
-    expect(out).toBe('apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nresults:\n  - message: "on"\n    severity: info\n');
+    expect(out).toBe(
+      'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nresults:\n  - message: "on"\n    severity: info\n',
+    );
   });
 });
 
@@ -156,7 +171,9 @@ describe('item text, line by line', () => {
   });
 
   it('indentLines is indentItem of the joined lines', () => {
-    const line = fc.array(fc.constantFrom(' ', '  ', '\t', '-', 'a', '# c', ':', '\u00a0', '\u2028', '\r'), { maxLength: 4 }).map((p) => p.join(''));
+    const line = fc
+      .array(fc.constantFrom(' ', '  ', '\t', '-', 'a', '# c', ':', '\u00a0', '\u2028', '\r'), { maxLength: 4 })
+      .map((p) => p.join(''));
     fc.assert(
       fc.property(fc.array(line, { maxLength: 6 }), fc.constantFrom(0, 2), (lines, indent) => {
         expect(indentLines(lines, indent)).toBe(indentItem(lines.join('\n') + '\n', indent));
@@ -209,15 +226,19 @@ describe('item text, line by line', () => {
 });
 
 describe('readResourceList, the line scan', () => {
-  const list = (items: string, rest = '') => readResourceList(`apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n${items}${rest}`);
+  const list = (items: string, rest = '') =>
+    readResourceList(`apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n${items}${rest}`);
 
   it('takes comment lines before the first item into it, and text without a last newline', () => {
     const l = list('# one\n- a: 1\n- b: 2', '');
     expect(l.items.map((i) => i.raw)).toEqual(['# one\n- a: 1\n', '- b: 2\n']);
   });
 
-  it('checks only the start of deeper lines, and any line that reaches the items\' indentation', () => {
-    expect(list('  - a:\n      - x\n    \tb: 1\n  # c\n  - c: 1\n').items.map((i) => i.raw)).toEqual(['  - a:\n      - x\n    \tb: 1\n  # c\n', '  - c: 1\n']);
+  it("checks only the start of deeper lines, and any line that reaches the items' indentation", () => {
+    expect(list('  - a:\n      - x\n    \tb: 1\n  # c\n  - c: 1\n').items.map((i) => i.raw)).toEqual([
+      '  - a:\n      - x\n    \tb: 1\n  # c\n',
+      '  - c: 1\n',
+    ]);
     // Declined by the scan, so read by the full parser, which finds them invalid.
     expect(() => list('  - a: 1\n b: 2\n')).toThrow(InputError);
     expect(() => list('- a: 1\nx\n')).toThrow(InputError);

@@ -23,7 +23,7 @@ describe('readYamlStream', () => {
     for (const d of stream.documents) if (d.item) expect(dedentItem(d.item.raw, 0)).toBe(d.text);
   });
 
-  it('keeps CRLF, drops a byte order mark, and adds the missing last line break in the stream\'s own line break', () => {
+  it("keeps CRLF, drops a byte order mark, and adds the missing last line break in the stream's own line break", () => {
     const stream = readYamlStream('\uFEFF' + A.replace(/\n/g, '\r\n') + '---\r\nkind: X');
     expect(stream.lineBreak).toBe('\r\n');
     expect(stream.documents.map((d) => d.text)).toEqual([A.replace(/\n/g, '\r\n'), 'kind: X\r\n']);
@@ -40,7 +40,7 @@ describe('readYamlStream', () => {
     expect(() => readYamlStream('--- {a: [1\n')).toThrow(StreamSyntaxError);
   });
 
-  it('locates a YAML error by the stream\'s own lines', () => {
+  it("locates a YAML error by the stream's own lines", () => {
     const stream = readYamlStream(`${A}---\n${B}---\nkind: X\nbad: [1\n`);
     const error = stream.documents.map(syntaxErrorIn).find((e) => e !== undefined);
     expect(error).toBeInstanceOf(StreamSyntaxError);

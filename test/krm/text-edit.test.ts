@@ -57,23 +57,40 @@ function both(text: string, change: (o: any) => void) {
 
 describe('editItemText', () => {
   const cases: Array<[string, (o: any) => void]> = [
-    ['adds annotations to a template without them', (o) => (o.spec.template.metadata.annotations = { 'kruise.io/x': '{"a":1}', on: 'yes' })],
-    ['inserts a container before and appends one after the app', (o) => {
-      o.spec.template.spec.containers.unshift({ name: 'before', image: 'b', env: [{ name: 'IS_INJECTED', value: 'true' }], resources: {} });
-      o.spec.template.spec.containers.push({ name: 'after', image: '2021-01-01' });
-    }],
+    [
+      'adds annotations to a template without them',
+      (o) => (o.spec.template.metadata.annotations = { 'kruise.io/x': '{"a":1}', on: 'yes' }),
+    ],
+    [
+      'inserts a container before and appends one after the app',
+      (o) => {
+        o.spec.template.spec.containers.unshift({
+          name: 'before',
+          image: 'b',
+          env: [{ name: 'IS_INJECTED', value: 'true' }],
+          resources: {},
+        });
+        o.spec.template.spec.containers.push({ name: 'after', image: '2021-01-01' });
+      },
+    ],
     ['replaces a container in place', (o) => (o.spec.template.spec.containers[1] = { name: 'helper', image: 'new' })],
     ['edits inside a container, keeping its comments', (o) => o.spec.template.spec.containers[0].env.push({ name: 'B', value: 'on' })],
-    ['appends volumes and adds imagePullSecrets and a scalar', (o) => {
-      o.spec.template.spec.volumes.push({ name: 'conf', configMap: { name: 'c', defaultMode: 420 } });
-      o.spec.template.spec.imagePullSecrets = [{ name: 's' }];
-      o.spec.template.spec.serviceAccountName = 'mesh';
-    }],
+    [
+      'appends volumes and adds imagePullSecrets and a scalar',
+      (o) => {
+        o.spec.template.spec.volumes.push({ name: 'conf', configMap: { name: 'c', defaultMode: 420 } });
+        o.spec.template.spec.imagePullSecrets = [{ name: 's' }];
+        o.spec.template.spec.serviceAccountName = 'mesh';
+      },
+    ],
     ['changes a scalar with a comment', (o) => (o.spec.template.spec.containers[0].image = 'nginx:1.26')],
-    ['removes a container and a key', (o) => {
-      o.spec.template.spec.containers.splice(1, 1);
-      delete o.spec.template.spec.volumes;
-    }],
+    [
+      'removes a container and a key',
+      (o) => {
+        o.spec.template.spec.containers.splice(1, 1);
+        delete o.spec.template.spec.volumes;
+      },
+    ],
   ];
 
   it.each(cases)('%s: same data as the Document path, same bytes', (_name, change) => {
@@ -84,7 +101,7 @@ describe('editItemText', () => {
     expect(fast!.match(/# head comment/g)).toHaveLength(1);
   });
 
-  it('handles indented sequences and a Pod\'s own metadata', () => {
+  it("handles indented sequences and a Pod's own metadata", () => {
     const pod = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: app\n      image: a\n';
     const { next, fast, slow } = both(pod, (o) => {
       o.metadata.annotations = { a: 'b' };
@@ -95,7 +112,8 @@ describe('editItemText', () => {
   });
 
   it('keeps untouched text exactly, where the Document path would reformat it', () => {
-    const text = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p   # spaced\n  labels: {a: b}\nspec:\n  containers:\n  - name: app\n    image: a\n';
+    const text =
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p   # spaced\n  labels: {a: b}\nspec:\n  containers:\n  - name: app\n    image: a\n';
     const { next, fast } = both(text, (o) => o.spec.containers.push({ name: 'side', image: 's' }));
     expect(parse(fast!)).toEqual(next);
     expect(fast).toContain('  name: p   # spaced\n  labels: {a: b}\n');
@@ -117,7 +135,8 @@ describe('editItemText', () => {
 // collection to the Document path, which keeps each collection's style. An empty `{}` or `[]` has
 // none to keep: filled, it becomes a block at its key's indentation, on both paths.
 describe('editItemText, flow collections', () => {
-  const FLOW_POD = 'kind: Pod\nmetadata:\n  name: p\n  labels: {app: web}\nspec:\n  containers: [{name: app, image: nginx, ports: [{containerPort: 80}]}] # the app\n  volumes: [{name: data, emptyDir: {}}]\n';
+  const FLOW_POD =
+    'kind: Pod\nmetadata:\n  name: p\n  labels: {app: web}\nspec:\n  containers: [{name: app, image: nginx, ports: [{containerPort: 80}]}] # the app\n  volumes: [{name: data, emptyDir: {}}]\n';
   const inject = (o: any) => {
     o.spec.containers.unshift({ name: 'log', image: 'busybox', env: [{ name: 'IS_INJECTED', value: 'true' }], resources: {} });
     o.spec.volumes.push({ name: 'logs', emptyDir: {} });
@@ -138,9 +157,12 @@ describe('editItemText, flow collections', () => {
   });
 
   it('keeps an unchanged flow collection as written, and edits the block parts in the text', () => {
-    const text = 'kind: Pod\nmetadata:\n  name: p\n  labels: { app: "web" }\nspec:\n  containers:\n  - name: app\n    args: [ "a", \'b\' ]\n';
+    const text =
+      'kind: Pod\nmetadata:\n  name: p\n  labels: { app: "web" }\nspec:\n  containers:\n  - name: app\n    args: [ "a", \'b\' ]\n';
     const { next, fast, slow } = both(text, (o) => o.spec.containers.unshift({ name: 'log', image: 'busybox' }));
-    expect(fast).toBe('kind: Pod\nmetadata:\n  name: p\n  labels: { app: "web" }\nspec:\n  containers:\n  - name: log\n    image: busybox\n  - name: app\n    args: [ "a", \'b\' ]\n');
+    expect(fast).toBe(
+      'kind: Pod\nmetadata:\n  name: p\n  labels: { app: "web" }\nspec:\n  containers:\n  - name: log\n    image: busybox\n  - name: app\n    args: [ "a", \'b\' ]\n',
+    );
     expect(parse(slow)).toEqual(next);
   });
 
@@ -159,7 +181,10 @@ describe('editItemText, flow collections', () => {
   });
 
   it('keeps flow style through random injections into flow lists, reading back as the new data', () => {
-    const container = fc.record({ name: fc.constantFrom('app', 'web', 'db', 'cache'), image: fc.constantFrom('nginx', 'redis:7', 'on', '1.0') });
+    const container = fc.record({
+      name: fc.constantFrom('app', 'web', 'db', 'cache'),
+      image: fc.constantFrom('nginx', 'redis:7', 'on', '1.0'),
+    });
     const flow = (v: unknown) => JSON.stringify(v).replace(/"([a-z]+)":/g, '$1: ');
     let kept = 0;
     fc.assert(
@@ -185,7 +210,8 @@ describe('editItemText, flow collections', () => {
 
 // kubernetes/examples' etcd Deployment repeats spec.selector (issue 12, defect 10).
 describe('editItemText, a repeated key left alone', () => {
-  const text = 'kind: Deployment\nspec:\n  selector:\n    matchLabels:\n      name: etcd\n  replicas: 3\n  selector:\n    matchLabels:\n      name: etcd\n  template:\n    spec:\n      containers:\n      - name: member\n        image: etcd\n';
+  const text =
+    'kind: Deployment\nspec:\n  selector:\n    matchLabels:\n      name: etcd\n  replicas: 3\n  selector:\n    matchLabels:\n      name: etcd\n  template:\n    spec:\n      containers:\n      - name: member\n        image: etcd\n';
   const read = (t: string) => parse(t, { uniqueKeys: false });
 
   it('keeps both occurrences byte for byte, as the Document path does', () => {
@@ -216,7 +242,8 @@ describe('editItemText, block scalars ending a map or a list item', () => {
     const { next, fast, slow } = both(text, (o) => (o.metadata.annotations.added = 'x'));
     expect(parse(fast!)).toEqual(next);
     expect(parse(slow)).toEqual(next);
-    if (indicator.endsWith('+')) expect(fast).toBe(`metadata:\n  annotations:\n    note: ${indicator}\n      hello\n\n\n    added: x\nspec: {}\n`);
+    if (indicator.endsWith('+'))
+      expect(fast).toBe(`metadata:\n  annotations:\n    note: ${indicator}\n      hello\n\n\n    added: x\nspec: {}\n`);
   });
 
   it.each(INDICATORS)('%s: an item appended to the list', (indicator) => {
@@ -230,7 +257,8 @@ describe('editItemText, block scalars ending a map or a list item', () => {
 
 describe('editItemText, emptied collections', () => {
   it('writes an emptied map or list as {} or [], never as null', () => {
-    const text = 'kind: Pod\nspec:\n  containers:\n  - name: a\n    resources:\n      limits:\n        cpu: 1\n    ports:\n    - containerPort: 80\n';
+    const text =
+      'kind: Pod\nspec:\n  containers:\n  - name: a\n    resources:\n      limits:\n        cpu: 1\n    ports:\n    - containerPort: 80\n';
     const old = parse(text);
     const next = structuredClone(old);
     next.spec.containers[0].resources = {};
@@ -248,9 +276,18 @@ describe('rewriteItem, line by line', () => {
   const change = (numbers: readonly number[]) => {
     let at = 0;
     const next = () => numbers[at++ % numbers.length] ?? 0;
-    const sidecar = () => ({ name: 'sidecar', image: 'on', env: [{ name: 'IS_INJECTED', value: 'true' }, { name: 'x', value: 'a: b' }], resources: {} });
+    const sidecar = () => ({
+      name: 'sidecar',
+      image: 'on',
+      env: [
+        { name: 'IS_INJECTED', value: 'true' },
+        { name: 'x', value: 'a: b' },
+      ],
+      resources: {},
+    });
     const mutate = (v: unknown): unknown => {
-      if (typeof v !== 'object' || v === null) return next() % 2 ? ['x', 'on', 1, null, 'a: b', { n: 1 }, [1], 'e0', 'a\u2028b'][next() % 9] : v;
+      if (typeof v !== 'object' || v === null)
+        return next() % 2 ? ['x', 'on', 1, null, 'a: b', { n: 1 }, [1], 'e0', 'a\u2028b'][next() % 9] : v;
       if (Array.isArray(v)) {
         const out = v.map((x) => (next() % 3 === 0 ? mutate(x) : x));
         if (next() % 3 === 0) out.push(sidecar());
@@ -263,7 +300,8 @@ describe('rewriteItem, line by line', () => {
         if (next() % 10 === 0) delete out[k];
         else if (next() % 3 === 0) out[k] = mutate(out[k]);
       }
-      if (next() % 5 === 0) out[['annotations', 'new', 'a', 'z z'][next() % 4]] = [{ 'kruise.io/x': '{"a":1}' }, [sidecar()], 'v', {}, []][next() % 5];
+      if (next() % 5 === 0)
+        out[['annotations', 'new', 'a', 'z z'][next() % 4]] = [{ 'kruise.io/x': '{"a":1}' }, [sidecar()], 'v', {}, []][next() % 5];
       return out;
     };
     return mutate;
@@ -272,7 +310,14 @@ describe('rewriteItem, line by line', () => {
   const wholeText = (raw: string, indent: number, old: unknown, next: unknown) => {
     const { head, body, tail } = splitItem(raw, indent);
     const text = dedentItem(body, indent);
-    return head + indentItem(editItemText(text, old, next, { compactSequences: usesCompactSequences(text) }) ?? rewriteWithDocument(text, next), indent) + tail;
+    return (
+      head +
+      indentItem(
+        editItemText(text, old, next, { compactSequences: usesCompactSequences(text) }) ?? rewriteWithDocument(text, next),
+        indent,
+      ) +
+      tail
+    );
   };
   const outcome = (f: () => string) => {
     try {
@@ -303,8 +348,18 @@ describe('rewriteItem, line by line', () => {
   });
 
   it.each([
-    [[':', '- a']], [['a:', '  # c', '- x']], [['a:', '# c', '- x']], [['a:  \t', '- x']], [[' a:', '  # c', ' - x']], [['# a:', '- x']],
-    [['- a:', '- x']], [['a:', '', '- x']], [['\ta:', '- x']], [['a: b:', '  - x']], [['a:', '-x', 'b:', '- y']], [['a:']],
+    [[':', '- a']],
+    [['a:', '  # c', '- x']],
+    [['a:', '# c', '- x']],
+    [['a:  \t', '- x']],
+    [[' a:', '  # c', ' - x']],
+    [['# a:', '- x']],
+    [['- a:', '- x']],
+    [['a:', '', '- x']],
+    [['\ta:', '- x']],
+    [['a: b:', '  - x']],
+    [['a:', '-x', 'b:', '- y']],
+    [['a:']],
   ])('compactSequencesIn(%j) is usesCompactSequences of the text', (lines) => {
     expect(compactSequencesIn(lines)).toBe(usesCompactSequences(lines.join('\n') + '\n'));
   });
@@ -330,6 +385,9 @@ describe('rewriteWithDocument, scalars kept from the input', () => {
     const out = rewriteWithDocument(text, next);
     expect(out).toContain('    <<: *l\n');
     expect(out).toContain('  flag: on\n');
-    expect(parse(out, { version: '1.1', merge: true })).toEqual({ ...parse(text, { version: '1.1', merge: true }), spec: { selector: { app: 'web' }, flag: true, image: 'app:2' } });
+    expect(parse(out, { version: '1.1', merge: true })).toEqual({
+      ...parse(text, { version: '1.1', merge: true }),
+      spec: { selector: { app: 'web' }, flag: true, image: 'app:2' },
+    });
   });
 });

@@ -64,7 +64,10 @@ describe.each(SHAPES)('on a %s', (_kind, shape) => {
     });
 
     it('as Kruise writes it, sidecarset2 and sidecarset3 both define dns-f: a conflict the cluster rejects', () => {
-      const { out } = render(shape({ labels: APP_LABELS, spec: podSpec1() }), list(unmatched(), sidecarSetWithTransferEnv(), sidecarSet3()));
+      const { out } = render(
+        shape({ labels: APP_LABELS, spec: podSpec1() }),
+        list(unmatched(), sidecarSetWithTransferEnv(), sidecarSet3()),
+      );
       expect(out.exitCode).toBe(1);
       expect(errors(out).some((r) => /dns-f/.test(r.message) && /sidecarset2|sidecarset3/.test(r.message))).toBe(true);
     });
@@ -105,8 +108,18 @@ describe.each(SHAPES)('on a %s', (_kind, shape) => {
     expect(out.exitCode).toBe(0);
     const hashes = annotationJson(meta, HASH);
     expect(Object.keys(hashes).sort()).toEqual(['sidecarset-test', 'sidecarset1']);
-    expect(hashes['sidecarset-test']).toEqual({ updateTimestamp: null, hash: legacyHash, sidecarSetName: 'sidecarset-test', sidecarList: null });
-    expect(annotationJson(meta, HASH_WITHOUT_IMAGE)['sidecarset-test']).toEqual({ updateTimestamp: null, hash: legacyWithoutImage, sidecarSetName: 'sidecarset-test', sidecarList: null });
+    expect(hashes['sidecarset-test']).toEqual({
+      updateTimestamp: null,
+      hash: legacyHash,
+      sidecarSetName: 'sidecarset-test',
+      sidecarList: null,
+    });
+    expect(annotationJson(meta, HASH_WITHOUT_IMAGE)['sidecarset-test']).toEqual({
+      updateTimestamp: null,
+      hash: legacyWithoutImage,
+      sidecarSetName: 'sidecarset-test',
+      sidecarList: null,
+    });
   });
 
   it('TestInjectMetadata', () => {
@@ -155,7 +168,12 @@ describe.each(SHAPES)('on a %s', (_kind, shape) => {
         [{ patchPolicy: 'MergePatchJson', annotations: { key1: '{"log-agent":1}', key2: '{"envoy":2}', key3: '{"probe":5}' } }],
         { key1: '{"log-agent":1}', key2: '{"envoy":2,"log-agent":1}', key3: '{"probe":5}' },
       ],
-      ['json merge pod annotation, skip', { key1: '{"log-agent":1}' }, [{ patchPolicy: 'MergePatchJson', annotations: { key1: '{"log-agent":1}' } }], { key1: '{"log-agent":1}' }],
+      [
+        'json merge pod annotation, skip',
+        { key1: '{"log-agent":1}' },
+        [{ patchPolicy: 'MergePatchJson', annotations: { key1: '{"log-agent":1}' } }],
+        { key1: '{"log-agent":1}' },
+      ],
     ] as [string, Obj | undefined, Obj[], Obj][])('%s', (_case, annotations, patches, expected) => {
       const { out, meta } = render(shape({ labels: APP_LABELS, spec: podSpec1(), annotations }), patching(patches), [allowKeys]);
       expect(out.exitCode).toBe(0);
@@ -173,7 +191,11 @@ describe.each(SHAPES)('on a %s', (_kind, shape) => {
         selector: { matchLabels: { app: 'nginx' } },
         containers: [
           { name: 'cold-sidecar', image: 'cold-image:v1', upgradeStrategy: { upgradeType: 'ColdUpgrade' } },
-          { name: 'hot-sidecar', image: 'hot-image:v1', upgradeStrategy: { upgradeType: 'HotUpgrade', hotUpgradeEmptyImage: 'hotupgrade:empty' } },
+          {
+            name: 'hot-sidecar',
+            image: 'hot-image:v1',
+            upgradeStrategy: { upgradeType: 'HotUpgrade', hotUpgradeEmptyImage: 'hotupgrade:empty' },
+          },
         ],
         ...(patchPodMetadata ? { patchPodMetadata } : {}),
       },
@@ -189,8 +211,18 @@ describe.each(SHAPES)('on a %s', (_kind, shape) => {
       ['validate sidecarSet whitelist failed-1', patchKey1, [whitelistConfigMap()], false],
       ['validate sidecarSet whitelist success-1', patchKey1, [whitelistConfigMap([{ allowedAnnotationKeyExprs: ['key.*'] }])], true],
       ['validate sidecarSet whitelist failed-2', patchKey1, [whitelistConfigMap([{ allowedAnnotationKeyExprs: ['key2'] }])], false],
-      ['validate sidecarSet whitelist failed-3', patchKey1, [whitelistConfigMap([{ allowedAnnotationKeyExprs: ['key.*'], selector: { matchLabels: { app: 'other' } } }])], false],
-      ['validate sidecarSet whitelist success-2', patchKey1, [whitelistConfigMap([{ allowedAnnotationKeyExprs: ['key.*'], selector: { matchLabels: { app: 'sidecar' } } }])], true],
+      [
+        'validate sidecarSet whitelist failed-3',
+        patchKey1,
+        [whitelistConfigMap([{ allowedAnnotationKeyExprs: ['key.*'], selector: { matchLabels: { app: 'other' } } }])],
+        false,
+      ],
+      [
+        'validate sidecarSet whitelist success-2',
+        patchKey1,
+        [whitelistConfigMap([{ allowedAnnotationKeyExprs: ['key.*'], selector: { matchLabels: { app: 'sidecar' } } }])],
+        true,
+      ],
     ] as [string, Obj[] | undefined, Obj[], boolean][])('%s', (_case, patches, clusterItems, admitted) => {
       const { out, spec, meta } = render(pod(), demo(patches), clusterItems);
       if (admitted) {
@@ -226,7 +258,9 @@ it("TestMutatingSidecarSetFn: the pod carries the hashes Kruise's SidecarSet web
   const { out, meta } = render(SHAPES[0][1]({ labels: { app: 'web' }, spec: { containers: [{ name: 'web', image: 'web:1' }] } }), set);
   expect(out.exitCode).toBe(0);
   expect(annotationJson(meta, HASH)['sidecarset-test'].hash).toBe('6wbd76bd7984x24fb4f44fv9222cw9v9bcf85x766744wddd4zwx927zzz2zb684');
-  expect(annotationJson(meta, HASH_WITHOUT_IMAGE)['sidecarset-test'].hash).toBe('82684vwf9d4cb4wz4vffx4ddfbb47ww4z4wwxdbwb8w2zbb7zvf4524cdd49bv94');
+  expect(annotationJson(meta, HASH_WITHOUT_IMAGE)['sidecarset-test'].hash).toBe(
+    '82684vwf9d4cb4wz4vffx4ddfbb47ww4z4wwxdbwb8w2zbb7zvf4524cdd49bv94',
+  );
   expect(webhookHashes(set)).toEqual({
     hash: '6wbd76bd7984x24fb4f44fv9222cw9v9bcf85x766744wddd4zwx927zzz2zb684',
     hashWithoutImage: '82684vwf9d4cb4wz4vffx4ddfbb47ww4z4wwxdbwb8w2zbb7zvf4524cdd49bv94',

@@ -64,11 +64,36 @@ describe.each(SHAPES)('on a %s', (_kind, shape) => {
     ];
 
     it.each([
-      ['origins not sidecar, and inject new sidecar', appOnly, [sidecar2, sidecar1, newSidecar1], ['new-sidecar-1', 'app-container', 'sidecar-1', 'sidecar-2']],
-      ['origins not sidecar, and inject new sidecar, only before app container', appOnly, [newSidecar1], ['new-sidecar-1', 'app-container']],
-      ['origins not sidecar, and inject new sidecar, only after app container', appOnly, [sidecar2, sidecar1], ['app-container', 'sidecar-1', 'sidecar-2']],
-      ['origin have sidecars, sidecar no new containers', appBetweenSidecars, [sidecar2, sidecar1], ['sidecar-1', 'app-container', 'sidecar-2']],
-      ['origin have sidecars, sidecar have new containers', appBetweenSidecars, [sidecar2, sidecar1, newSidecar1], ['new-sidecar-1', 'sidecar-1', 'app-container', 'sidecar-2']],
+      [
+        'origins not sidecar, and inject new sidecar',
+        appOnly,
+        [sidecar2, sidecar1, newSidecar1],
+        ['new-sidecar-1', 'app-container', 'sidecar-1', 'sidecar-2'],
+      ],
+      [
+        'origins not sidecar, and inject new sidecar, only before app container',
+        appOnly,
+        [newSidecar1],
+        ['new-sidecar-1', 'app-container'],
+      ],
+      [
+        'origins not sidecar, and inject new sidecar, only after app container',
+        appOnly,
+        [sidecar2, sidecar1],
+        ['app-container', 'sidecar-1', 'sidecar-2'],
+      ],
+      [
+        'origin have sidecars, sidecar no new containers',
+        appBetweenSidecars,
+        [sidecar2, sidecar1],
+        ['sidecar-1', 'app-container', 'sidecar-2'],
+      ],
+      [
+        'origin have sidecars, sidecar have new containers',
+        appBetweenSidecars,
+        [sidecar2, sidecar1, newSidecar1],
+        ['new-sidecar-1', 'sidecar-1', 'app-container', 'sidecar-2'],
+      ],
     ] as [string, Obj[], Obj[], string[]][])('%s', (_case, podContainers, sidecars, expected) => {
       const { out, spec } = render(shape({ labels: APP_LABELS, spec: { containers: structuredClone(podContainers) } }), mergeSet(sidecars));
       expect(out.exitCode).toBe(0);
@@ -85,10 +110,17 @@ describe.each(SHAPES)('on a %s', (_kind, shape) => {
       metadata: { name: 'init-sort' },
       spec: { selector: { matchLabels: { ...APP_LABELS } }, initContainers },
     });
-    const init = (name: string, podInjectPolicy?: string) => ({ name, image: 'busybox:1', ...(podInjectPolicy ? { podInjectPolicy } : {}) });
+    const init = (name: string, podInjectPolicy?: string) => ({
+      name,
+      image: 'busybox:1',
+      ...(podInjectPolicy ? { podInjectPolicy } : {}),
+    });
     const appInits = [init('app1-init'), init('app2-init')];
     const run = (shapeOf: Shape, podInits: Obj[], injected: Obj[]) =>
-      render(shapeOf({ labels: APP_LABELS, spec: { initContainers: podInits, containers: [{ name: 'main', image: 'main:1' }] } }), initSet(injected));
+      render(
+        shapeOf({ labels: APP_LABELS, spec: { initContainers: podInits, containers: [{ name: 'main', image: 'main:1' }] } }),
+        initSet(injected),
+      );
 
     it('origins nil, inject containers(a, b, c)', () => {
       const { out, spec } = run(shape, [], [init('a-init'), init('c-init'), init('b-init')]);
@@ -135,7 +167,11 @@ describe.each(SHAPES)('on a %s', (_kind, shape) => {
       expect(names(spec.volumes)).toEqual(['volume-a', 'volume-b', 'volume-1']);
 
       // Kruise's own annotations, exactly; this function's step record comes on top (inject/ownership.ts).
-      expect(Object.keys(meta.annotations).filter((k) => !k.startsWith('inject-sidecarsets.kpt.dev/')).sort()).toEqual(
+      expect(
+        Object.keys(meta.annotations)
+          .filter((k) => !k.startsWith('inject-sidecarsets.kpt.dev/'))
+          .sort(),
+      ).toEqual(
         [
           HASH,
           HASH_WITHOUT_IMAGE,
@@ -151,8 +187,18 @@ describe.each(SHAPES)('on a %s', (_kind, shape) => {
         const entries = annotationJson(meta, key);
         expect(Object.keys(entries).sort()).toEqual(['sidecarset-1', 'sidecarset-2']);
         const pick = (set: Obj) => (key === HASH ? webhookHashes(set).hash : webhookHashes(set).hashWithoutImage);
-        expect(entries['sidecarset-1']).toEqual({ updateTimestamp: expect.any(String), hash: pick(first), sidecarSetName: 'sidecarset-1', sidecarList: ['init-1'] });
-        expect(entries['sidecarset-2']).toEqual({ updateTimestamp: expect.any(String), hash: pick(second), sidecarSetName: 'sidecarset-2', sidecarList: ['hot-init'] });
+        expect(entries['sidecarset-1']).toEqual({
+          updateTimestamp: expect.any(String),
+          hash: pick(first),
+          sidecarSetName: 'sidecarset-1',
+          sidecarList: ['init-1'],
+        });
+        expect(entries['sidecarset-2']).toEqual({
+          updateTimestamp: expect.any(String),
+          hash: pick(second),
+          sidecarSetName: 'sidecarset-2',
+          sidecarList: ['hot-init'],
+        });
       }
       expect(meta.annotations[INJECTED_LIST]).toBe('sidecarset-1,sidecarset-2');
       expect(annotationJson(meta, WORKING_HOT_UPGRADE)).toEqual({ 'hot-init': 'hot-init-1' });

@@ -16,8 +16,13 @@ const transferSet = (selector: Obj, transferEnv: Obj[]): Obj => ({
     containers: [{ name: 'cold-sidecar', image: 'cold-image:v1', upgradeStrategy: { upgradeType: 'ColdUpgrade' }, transferEnv }],
   },
 });
-const fieldRef = (fieldPath: string, apiVersion = 'v1') => ({ envName: 'test-env', sourceContainerNameFrom: { fieldRef: { apiVersion, fieldPath } } });
-const sourceSpec = (containerName: string) => ({ containers: [{ name: containerName, image: 'main:v1', env: [{ name: 'test-env', value: 'test-value' }] }] });
+const fieldRef = (fieldPath: string, apiVersion = 'v1') => ({
+  envName: 'test-env',
+  sourceContainerNameFrom: { fieldRef: { apiVersion, fieldPath } },
+});
+const sourceSpec = (containerName: string) => ({
+  containers: [{ name: containerName, image: 'main:v1', env: [{ name: 'test-env', value: 'test-value' }] }],
+});
 
 describe.each(SHAPES)('on a %s', (_kind, shape) => {
   it('TestSidecarSetTransferEnv', () => {
@@ -47,13 +52,19 @@ describe.each(SHAPES)('on a %s', (_kind, shape) => {
     // Kruise extracts the name alone; end to end, the name picks the container the env comes from.
     it('a label names the source container', () => {
       const labels = { app: 'web', 'test-label': 'test-pod-label' };
-      const { out, spec } = render(shape({ labels, spec: sourceSpec('test-pod-label') }), transferSet({ app: 'web' }, [fieldRef("metadata.labels['test-label']")]));
+      const { out, spec } = render(
+        shape({ labels, spec: sourceSpec('test-pod-label') }),
+        transferSet({ app: 'web' }, [fieldRef("metadata.labels['test-label']")]),
+      );
       expect(out.exitCode).toBe(0);
       expect(byName(spec.containers, 'cold-sidecar')?.env).toEqual([injected, { name: 'test-env', value: 'test-value' }]);
     });
 
     it('an absent label names no container: nothing is transferred', () => {
-      const { out, spec } = render(shape({ labels: { app: 'web' }, spec: sourceSpec('test-pod-label') }), transferSet({ app: 'web' }, [fieldRef("metadata.labels['test-label']")]));
+      const { out, spec } = render(
+        shape({ labels: { app: 'web' }, spec: sourceSpec('test-pod-label') }),
+        transferSet({ app: 'web' }, [fieldRef("metadata.labels['test-label']")]),
+      );
       expect(out.exitCode).toBe(0);
       expect(byName(spec.containers, 'cold-sidecar')?.env).toEqual([injected]);
     });
@@ -80,7 +91,10 @@ describe.each(SHAPES)('on a %s', (_kind, shape) => {
       ['v1', "metadata.annotations['myAnnoKey']", true],
       ['v1', "metadata.labels['myLabelKey']", true],
     ] as [string, string, boolean][])('%s %s', (apiVersion, fieldPath, accepted) => {
-      const { out, spec } = render(shape({ labels: { app: 'web' }, spec: sourceSpec('main') }), transferSet({ app: 'web' }, [fieldRef(fieldPath, apiVersion)]));
+      const { out, spec } = render(
+        shape({ labels: { app: 'web' }, spec: sourceSpec('main') }),
+        transferSet({ app: 'web' }, [fieldRef(fieldPath, apiVersion)]),
+      );
       if (accepted) {
         expect(out.exitCode).toBe(0);
         expect(names(spec.containers)).toEqual(['cold-sidecar', 'main']);

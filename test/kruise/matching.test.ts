@@ -84,7 +84,10 @@ describe.each(SHAPES)('on a %s', (_kind, shape) => {
       ['annotations is nil', undefined, false],
       ["canary annotation is 'TRUE' (case sensitive)", { [canaryKey]: 'TRUE', [baseKey]: 'base-sidecarset-123' }, false],
     ] as [string, Obj | undefined, boolean][])('%s', (_case, annotations, isCanary) => {
-      const { out, spec } = render(shape({ labels: { app: 'nginx' }, spec: { containers: [{ name: 'main', image: 'main:v1' }] } }), list(base, candidate(annotations)));
+      const { out, spec } = render(
+        shape({ labels: { app: 'nginx' }, spec: { containers: [{ name: 'main', image: 'main:v1' }] } }),
+        list(base, candidate(annotations)),
+      );
       expect(out.exitCode).toBe(0);
       expect(names(spec.containers)).toEqual(isCanary ? ['canary-agent', 'main'] : ['base-agent', 'canary-agent', 'main']);
     });
@@ -106,7 +109,9 @@ describe.each(SHAPES)('on a %s', (_kind, shape) => {
         spec: {
           $patch: 'replace',
           initContainers: [{ name: 'init-2', image: 'busybox:1.0.0' }],
-          containers: [{ name: 'dns-f', image: 'dns-f-image:1.0', podInjectPolicy: 'BeforeAppContainer', shareVolumePolicy: { type: 'disabled' } }],
+          containers: [
+            { name: 'dns-f', image: 'dns-f-image:1.0', podInjectPolicy: 'BeforeAppContainer', shareVolumePolicy: { type: 'disabled' } },
+          ],
         },
       },
     };
@@ -214,7 +219,9 @@ describe.each(SHAPES)('on a %s', (_kind, shape) => {
 
     it('canary with bad selector', () => {
       const pod = canaryPod();
-      const { out } = render(pod, canarySet({ selector: { matchExpressions: [{ key: 'somekey', operator: 'badOp' }] } }), [controllerRevision]);
+      const { out } = render(pod, canarySet({ selector: { matchExpressions: [{ key: 'somekey', operator: 'badOp' }] } }), [
+        controllerRevision,
+      ]);
       expect(out.exitCode).toBe(1);
       expect(errors(out).some((r) => r.resourceRef?.kind === pod.kind && /badOp/.test(r.message))).toBe(true);
     });
@@ -234,9 +241,17 @@ it('TestPodMatchedSidecarSet: a namespaceSelector on a namespace the package doe
     apiVersion: 'apps.kruise.io/v1beta1',
     kind: 'SidecarSet',
     metadata: { name: 'sidecarset-test' },
-    spec: { selector: { matchLabels: { app: 'nginx' } }, namespaceSelector: { matchLabels: { ns: 'app1' } }, containers: [{ name: 'sidecar', image: 'sidecar:1' }] },
+    spec: {
+      selector: { matchLabels: { app: 'nginx' } },
+      namespaceSelector: { matchLabels: { ns: 'app1' } },
+      containers: [{ name: 'sidecar', image: 'sidecar:1' }],
+    },
   };
-  const workload = SHAPES[0][1]({ labels: { app: 'nginx' }, spec: { containers: [{ name: 'main', image: 'main:v1' }] }, namespace: 'app1' });
+  const workload = SHAPES[0][1]({
+    labels: { app: 'nginx' },
+    spec: { containers: [{ name: 'main', image: 'main:v1' }] },
+    namespace: 'app1',
+  });
   expect(render(workload, set).out.exitCode).toBe(1);
   const told = render(workload, config([set], { namespaceLabels: { app1: { ns: 'app1' } } }));
   expect(told.out.exitCode).toBe(0);

@@ -27,7 +27,13 @@ interface Exprs {
   limits?: { cpu?: string; memory?: string };
   requests?: { cpu?: string; memory?: string };
 }
-const policySet = (mode: string, regex: string, resourcesExpr: Exprs, sidecar: Obj = { name: 'sidecar1', image: 'sidecar:latest' }, asNativeInit = false): Obj => {
+const policySet = (
+  mode: string,
+  regex: string,
+  resourcesExpr: Exprs,
+  sidecar: Obj = { name: 'sidecar1', image: 'sidecar:latest' },
+  asNativeInit = false,
+): Obj => {
   const sized = { ...sidecar, resourcesPolicy: { targetContainersMode: mode, targetContainersNameRegex: regex, resourcesExpr } };
   return {
     apiVersion: 'apps.kruise.io/v1beta1',
@@ -36,7 +42,9 @@ const policySet = (mode: string, regex: string, resourcesExpr: Exprs, sidecar: O
     spec: {
       selector: { matchLabels: LABELS },
       // A native sidecar cannot be rolled in place: the SidecarSet webhook demands NotUpdate.
-      ...(asNativeInit ? { initContainers: [{ ...sized, restartPolicy: 'Always' }], updateStrategy: { type: 'NotUpdate' } } : { containers: [sized] }),
+      ...(asNativeInit
+        ? { initContainers: [{ ...sized, restartPolicy: 'Always' }], updateStrategy: { type: 'NotUpdate' } }
+        : { containers: [sized] }),
     },
   };
 };
@@ -54,10 +62,16 @@ describe.each(SHAPES)('on a %s', (_kind, shape) => {
     });
     const standard = () => twoApps(resources(['200m', '200Mi'], ['50m', '100Mi']), resources(['400m', '400Mi'], ['100m', '200Mi']));
     const engines = () =>
-      twoApps(resources(['200m', '200Mi'], ['50m', '100Mi']), resources(['400m', '400Mi'], ['100m', '200Mi']), ['large-engine-v4', 'large-engine-v8']);
+      twoApps(resources(['200m', '200Mi'], ['50m', '100Mi']), resources(['400m', '400Mi'], ['100m', '200Mi']), [
+        'large-engine-v4',
+        'large-engine-v8',
+      ]);
 
     it('sum mode with percentage - basic', () => {
-      const { out, res } = size(standard(), policySet('sum', '.*', { limits: { cpu: 'cpu*50%', memory: '200Mi' }, requests: { cpu: 'cpu*50%', memory: '100Mi' } }));
+      const { out, res } = size(
+        standard(),
+        policySet('sum', '.*', { limits: { cpu: 'cpu*50%', memory: '200Mi' }, requests: { cpu: 'cpu*50%', memory: '100Mi' } }),
+      );
       expect(out.exitCode).toBe(0);
       expect(res).toEqual({ limits: { cpu: '300m', memory: '200Mi' }, requests: { cpu: '75m', memory: '100Mi' } });
     });
@@ -77,7 +91,10 @@ describe.each(SHAPES)('on a %s', (_kind, shape) => {
     });
 
     it('no matching containers - should error', () => {
-      const { out } = size({ containers: [container('app1', resources(['200m']))] }, policySet('sum', '^nonexistent$', { limits: { cpu: 'cpu*50%' } }));
+      const { out } = size(
+        { containers: [container('app1', resources(['200m']))] },
+        policySet('sum', '^nonexistent$', { limits: { cpu: 'cpu*50%' } }),
+      );
       expect(out.exitCode).toBe(1);
       expect(errors(out).some((r) => /nonexistent/.test(r.message))).toBe(true);
     });
@@ -119,8 +136,15 @@ describe.each(SHAPES)('on a %s', (_kind, shape) => {
         ],
         containers: [container('app2', resources(['600m', '1200Mi'], ['300m', '600Mi']))],
       };
-      const exprs = { limits: { cpu: 'max(cpu*30%, 50m)', memory: 'max(memory*25%, 100Mi)' }, requests: { cpu: 'cpu*20%', memory: 'memory*15%' } };
-      const { out, res } = size(podSpec, policySet('sum', '^app.*$', exprs, { name: 'init-sidecar', image: 'sidecar:latest' }, true), 'init-sidecar');
+      const exprs = {
+        limits: { cpu: 'max(cpu*30%, 50m)', memory: 'max(memory*25%, 100Mi)' },
+        requests: { cpu: 'cpu*20%', memory: 'memory*15%' },
+      };
+      const { out, res } = size(
+        podSpec,
+        policySet('sum', '^app.*$', exprs, { name: 'init-sidecar', image: 'sidecar:latest' }, true),
+        'init-sidecar',
+      );
       expect(out.exitCode).toBe(0);
       expect(res).toEqual({ limits: { cpu: '300m', memory: '500Mi' }, requests: { cpu: '100m', memory: '150Mi' } });
     });
@@ -133,13 +157,21 @@ describe.each(SHAPES)('on a %s', (_kind, shape) => {
 
   describe('TestAggregateResourcesBySum', () => {
     it('all containers have limits', () => {
-      const { out, res } = aggregate('sum', resources(['200m', '200Mi'], ['50m', '100Mi']), resources(['400m', '400Mi'], ['100m', '200Mi']));
+      const { out, res } = aggregate(
+        'sum',
+        resources(['200m', '200Mi'], ['50m', '100Mi']),
+        resources(['400m', '400Mi'], ['100m', '200Mi']),
+      );
       expect(out.exitCode).toBe(0);
       expect(res).toEqual({ limits: { cpu: '600m', memory: '600Mi' }, requests: { cpu: '150m', memory: '300Mi' } });
     });
 
     it('one container without CPU limit - should be unlimited', () => {
-      const { out, res } = aggregate('sum', resources(['200m', '200Mi'], ['50m', '100Mi']), resources([undefined, '400Mi'], ['100m', '200Mi']));
+      const { out, res } = aggregate(
+        'sum',
+        resources(['200m', '200Mi'], ['50m', '100Mi']),
+        resources([undefined, '400Mi'], ['100m', '200Mi']),
+      );
       expect(out.exitCode).toBe(0);
       expect(res).toEqual({ limits: { memory: '600Mi' }, requests: { cpu: '150m', memory: '300Mi' } });
     });
@@ -154,7 +186,11 @@ describe.each(SHAPES)('on a %s', (_kind, shape) => {
 
   describe('TestAggregateResourcesByMax', () => {
     it('all containers have limits', () => {
-      const { out, res } = aggregate('max', resources(['200m', '200Mi'], ['50m', '100Mi']), resources(['400m', '400Mi'], ['100m', '200Mi']));
+      const { out, res } = aggregate(
+        'max',
+        resources(['200m', '200Mi'], ['50m', '100Mi']),
+        resources(['400m', '400Mi'], ['100m', '200Mi']),
+      );
       expect(out.exitCode).toBe(0);
       expect(res).toEqual({ limits: { cpu: '400m', memory: '400Mi' }, requests: { cpu: '100m', memory: '200Mi' } });
     });
@@ -166,7 +202,11 @@ describe.each(SHAPES)('on a %s', (_kind, shape) => {
     });
 
     it('one container without Cpu limit - should be unlimited', () => {
-      const { out, res } = aggregate('max', resources(['200m', '200Mi'], ['50m', '100Mi']), resources([undefined, '400Mi'], [undefined, '200Mi']));
+      const { out, res } = aggregate(
+        'max',
+        resources(['200m', '200Mi'], ['50m', '100Mi']),
+        resources([undefined, '400Mi'], [undefined, '200Mi']),
+      );
       expect(out.exitCode).toBe(0);
       expect(res).toEqual({ limits: { memory: '400Mi' }, requests: { cpu: '50m', memory: '200Mi' } });
     });
@@ -185,7 +225,11 @@ describe.each(SHAPES)('on a %s', (_kind, shape) => {
     // not the classic init container (32m).
     const requested = (name: string, milli: number, extra: Obj = {}) => container(name, { requests: { cpu: `${milli}m` } }, extra);
     const podSpec = {
-      initContainers: [requested('init-sidecar1', 16), requested('plain-init-container', 32), requested('sidecar-container', 1, { restartPolicy: 'Always' })],
+      initContainers: [
+        requested('init-sidecar1', 16),
+        requested('plain-init-container', 32),
+        requested('sidecar-container', 1, { restartPolicy: 'Always' }),
+      ],
       containers: [requested('app1', 2), requested('app2', 4), requested('sidecar1', 8)],
     };
     const set: Obj = {
@@ -196,7 +240,15 @@ describe.each(SHAPES)('on a %s', (_kind, shape) => {
         selector: { matchLabels: LABELS },
         initContainers: [{ name: 'init-sidecar1', image: 'init:1' }],
         containers: [
-          { name: 'sidecar1', image: 'sidecar:1', resourcesPolicy: { targetContainersMode: 'sum', targetContainersNameRegex: '^.*$', resourcesExpr: { requests: { cpu: 'cpu' } } } },
+          {
+            name: 'sidecar1',
+            image: 'sidecar:1',
+            resourcesPolicy: {
+              targetContainersMode: 'sum',
+              targetContainersNameRegex: '^.*$',
+              resourcesExpr: { requests: { cpu: 'cpu' } },
+            },
+          },
         ],
       },
     };
@@ -207,7 +259,8 @@ describe.each(SHAPES)('on a %s', (_kind, shape) => {
 
   describe('TestEvaluateResourceExpression', () => {
     // One app container holds the aggregate; the sidecar's result is read from the pod.
-    const evaluate = (appResources: Obj, exprs: Exprs) => size({ containers: [container('app', appResources)] }, policySet('sum', '^app$', exprs));
+    const evaluate = (appResources: Obj, exprs: Exprs) =>
+      size({ containers: [container('app', appResources)] }, policySet('sum', '^app$', exprs));
 
     it('empty expression with isLimit=true should return nil (unlimited)', () => {
       const { out, res } = evaluate(resources(['100m']), { limits: { cpu: '' }, requests: { cpu: '10m' } });
@@ -219,22 +272,53 @@ describe.each(SHAPES)('on a %s', (_kind, shape) => {
 
     it.each([
       ['percentage expression - cpu*50%', resources(['200m']), { limits: { cpu: 'cpu*50%' } }, 'limits', 'cpu', '100m'],
-      ['percentage expression - memory*30%', resources([undefined, '600Mi']), { limits: { memory: 'memory*30%' } }, 'limits', 'memory', '180Mi'],
+      [
+        'percentage expression - memory*30%',
+        resources([undefined, '600Mi']),
+        { limits: { memory: 'memory*30%' } },
+        'limits',
+        'memory',
+        '180Mi',
+      ],
       ['max expression - max(cpu*50%, 100m)', resources(['150m']), { limits: { cpu: 'max(cpu*50%, 100m)' } }, 'limits', 'cpu', '100m'],
-      ['max expression with higher percentage - max(cpu*50%, 100m)', resources(['400m']), { limits: { cpu: 'max(cpu*50%, 100m)' } }, 'limits', 'cpu', '200m'],
+      [
+        'max expression with higher percentage - max(cpu*50%, 100m)',
+        resources(['400m']),
+        { limits: { cpu: 'max(cpu*50%, 100m)' } },
+        'limits',
+        'cpu',
+        '200m',
+      ],
       ['addition expression - cpu + 50m', resources(['100m']), { limits: { cpu: 'cpu + 50m' } }, 'limits', 'cpu', '150m'],
-      ['complex expression - max(memory*20% + 100Mi, 200Mi)', resources([undefined, '800Mi']), { limits: { memory: 'max(memory*20% + 100Mi, 200Mi)' } }, 'limits', 'memory', '260Mi'],
+      [
+        'complex expression - max(memory*20% + 100Mi, 200Mi)',
+        resources([undefined, '800Mi']),
+        { limits: { memory: 'max(memory*20% + 100Mi, 200Mi)' } },
+        'limits',
+        'memory',
+        '260Mi',
+      ],
       ['number result - constant value 500m', resources(['100m']), { limits: { cpu: '500m' } }, 'limits', 'cpu', '500m'],
       ['memory constant - 1Gi', resources([undefined, '500Mi']), { limits: { memory: '1Gi' } }, 'limits', 'memory', '1Gi'],
       ['zero aggregated value with isLimit=false (request)', {}, { requests: { cpu: 'cpu*50%' } }, 'requests', 'cpu', '0'],
-      ['percentage of memory request', resources([], [undefined, '400Mi']), { requests: { memory: 'memory*25%' } }, 'requests', 'memory', '100Mi'],
+      [
+        'percentage of memory request',
+        resources([], [undefined, '400Mi']),
+        { requests: { memory: 'memory*25%' } },
+        'requests',
+        'memory',
+        '100Mi',
+      ],
       ['number cpu', resources([], ['2']), { requests: { cpu: '1' } }, 'requests', 'cpu', '1'],
       ['number memory', resources([], [undefined, '2Mi']), { requests: { memory: '1' } }, 'requests', 'memory', '1'],
-    ] as [string, Obj, Exprs, 'limits' | 'requests', 'cpu' | 'memory', string][])('%s', (_case, appResources, exprs, section, resource, expected) => {
-      const { out, res } = evaluate(appResources, exprs);
-      expect(out.exitCode).toBe(0);
-      expect(res[section]?.[resource]).toBe(expected);
-    });
+    ] as [string, Obj, Exprs, 'limits' | 'requests', 'cpu' | 'memory', string][])(
+      '%s',
+      (_case, appResources, exprs, section, resource, expected) => {
+        const { out, res } = evaluate(appResources, exprs);
+        expect(out.exitCode).toBe(0);
+        expect(res[section]?.[resource]).toBe(expected);
+      },
+    );
 
     it('invalid expression should return error', () => {
       // The SidecarSet webhook evaluates every expression once: this one never gets admitted.

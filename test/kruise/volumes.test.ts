@@ -128,7 +128,16 @@ describe.each(SHAPES)('on a %s', (_kind, shape) => {
       ];
       expect(spec.initContainers[0].volumeDevices).toEqual([{ name: 'disk0', devicePath: '/dev/nvme0' }, ...shared]);
       expect(spec.containers[1].volumeDevices).toEqual([{ name: 'disk0', devicePath: '/dev/nvme1' }, ...shared]);
-      expect(names(spec.volumes)).toEqual(['volume-a', 'volume-b', 'volume-staragent', 'origin-pvc-1', 'origin-pvc-share', 'volume-3', 'volume-4', 'disk0']);
+      expect(names(spec.volumes)).toEqual([
+        'volume-a',
+        'volume-b',
+        'volume-staragent',
+        'origin-pvc-1',
+        'origin-pvc-share',
+        'volume-3',
+        'volume-4',
+        'disk0',
+      ]);
       // The pod's own volume-staragent wins over the SidecarSet's.
       expect(byName(spec.volumes, 'volume-staragent')).toEqual({ name: 'volume-staragent', emptyDir: {} });
     });

@@ -15,7 +15,12 @@ describe('decideNamespace', () => {
     expect(decideNamespace({ matchLabels: { 'kubernetes.io/metadata.name': 'shop' } }, 'shop', dir, 'error')).toEqual({ match: true });
     expect(decideNamespace({ matchLabels: { 'kubernetes.io/metadata.name': 'x' } }, 'unknown', dir, 'error')).toEqual({ match: false });
     expect(
-      decideNamespace({ matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['unknown'] }] }, 'unknown', dir, 'error'),
+      decideNamespace(
+        { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['unknown'] }] },
+        'unknown',
+        dir,
+        'error',
+      ),
     ).toEqual({ match: true });
   });
   it('cannot decide other labels of an unknown namespace; the policy says what then', () => {

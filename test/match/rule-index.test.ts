@@ -38,12 +38,17 @@ describe('RuleIndex', () => {
       operator: fc.constantFrom('In', 'NotIn', 'Exists', 'DoesNotExist'),
       values: fc.array(value, { minLength: 1, maxLength: 2 }),
     });
-    const selector = fc.record({ matchLabels: fc.dictionary(key, value, { maxKeys: 2 }), matchExpressions: fc.array(expression, { maxLength: 3 }) });
+    const selector = fc.record({
+      matchLabels: fc.dictionary(key, value, { maxKeys: 2 }),
+      matchExpressions: fc.array(expression, { maxLength: 3 }),
+    });
     fc.assert(
       fc.property(fc.array(selector, { minLength: 1, maxLength: 6 }), fc.dictionary(key, value), (selectors, labels) => {
         const clean = selectors.map((s) => ({
           matchLabels: s.matchLabels,
-          matchExpressions: s.matchExpressions.map((e) => (e.operator === 'Exists' || e.operator === 'DoesNotExist' ? { key: e.key, operator: e.operator } : e)),
+          matchExpressions: s.matchExpressions.map((e) =>
+            e.operator === 'Exists' || e.operator === 'DoesNotExist' ? { key: e.key, operator: e.operator } : e,
+          ),
         }));
         const all = clean.map((s, i) => rule(`r${i}`, s));
         const offered = new RuleIndex(all).candidates(labels);

@@ -66,7 +66,12 @@ const configs = write(join(dir, 'all.yaml'), `${sidecarSet('log:1')}---\n${mesh}
 const manifests = write(join(dir, 'manifests/app.yaml'), `${deployment('web', 'shop')}---\n${service}---\n${deployment('api')}`);
 /** How results and diffs name the file: relative to the working directory. */
 const shown = relative('.', manifests);
-const cli = (...argv: string[]) => runCli(argv, () => '', (p) => readFileSync(p, 'utf8'));
+const cli = (...argv: string[]) =>
+  runCli(
+    argv,
+    () => '',
+    (p) => readFileSync(p, 'utf8'),
+  );
 const lastLine = (text: string) => text.trimEnd().split('\n').pop();
 
 describe('--check', () => {
@@ -107,14 +112,20 @@ describe('--diff', () => {
     expect(plain.exitCode).toBe(0);
     expect(plain.stdout).toBe(cli('--config', config, '--check', manifests).stdout.replace(/2 resources would change\n$/, ''));
     expect(plain.stdout).not.toContain('\x1b[');
-    const coloured = runCli(['--config', config, '--diff', manifests], () => '', (p) => readFileSync(p, 'utf8'), true);
+    const coloured = runCli(
+      ['--config', config, '--diff', manifests],
+      () => '',
+      (p) => readFileSync(p, 'utf8'),
+      true,
+    );
     expect(coloured.stdout).toContain('\x1b[32m+      - name: log-agent\x1b[0m');
     expect(coloured.stdout.replace(/\x1b\[\d+m/g, '')).toBe(plain.stdout);
   });
 
   it.skipIf(!onPath('script'))('colours on a terminal, not in a pipe nor with NO_COLOR (the bundle)', () => {
     const args = `'${process.execPath}' '${BUNDLE}' --config '${config}' --diff '${manifests}'`;
-    const tty = (env: Record<string, string> = {}) => spawnSync('script', ['-qec', args, '/dev/null'], { encoding: 'utf8', env: { ...process.env, ...env } }).stdout;
+    const tty = (env: Record<string, string> = {}) =>
+      spawnSync('script', ['-qec', args, '/dev/null'], { encoding: 'utf8', env: { ...process.env, ...env } }).stdout;
     expect(tty()).toContain('\x1b[32m');
     expect(tty({ NO_COLOR: '1' })).not.toContain('\x1b[');
     const piped = spawnSync(process.execPath, [BUNDLE, '--config', config, '--diff', manifests], { encoding: 'utf8' });
@@ -163,7 +174,11 @@ describe('--uninject', () => {
   it('gives back the manifests as they were before injection, and one step alone with --uninject=STEP', () => {
     const source = readFileSync(manifests, 'utf8');
     const rendered = cli('--config', config, manifests).stdout;
-    const both = runCli(['--config', join(dir, 'mesh.yaml'), '-'], () => rendered.replace(/app: web\n {4}spec:/g, 'app: web\n        mesh: "on"\n    spec:'), (p) => (p.endsWith('mesh.yaml') ? mesh : readFileSync(p, 'utf8')));
+    const both = runCli(
+      ['--config', join(dir, 'mesh.yaml'), '-'],
+      () => rendered.replace(/app: web\n {4}spec:/g, 'app: web\n        mesh: "on"\n    spec:'),
+      (p) => (p.endsWith('mesh.yaml') ? mesh : readFileSync(p, 'utf8')),
+    );
     expect(runCli(['--uninject', '-'], () => rendered).stdout).toBe(source);
     const onlyMesh = runCli(['--uninject=SidecarSet/mesh', '-'], () => both.stdout);
     expect(onlyMesh.stdout).toContain('name: log-agent');
@@ -174,7 +189,8 @@ describe('--uninject', () => {
 describe.skipIf(!onPath('git'))('--check in a git repository of rendered manifests', () => {
   it('passes on the committed rendering, fails on a stale one, and writes nothing', () => {
     const repo = mkdtempSync(join(dir, 'repo-'));
-    const git = (...args: string[]) => spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: repo, encoding: 'utf8' });
+    const git = (...args: string[]) =>
+      spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: repo, encoding: 'utf8' });
     const bundle = (...args: string[]) => spawnSync(process.execPath, [BUNDLE, ...args], { cwd: repo, encoding: 'utf8' });
     expect(git('init', '-q').status).toBe(0);
     write(join(repo, 'platform/sidecarsets.yaml'), sidecarSet('log:1'));

@@ -112,19 +112,23 @@ describe('command-line mode', () => {
   });
 
   it('--help documents every flag', () => {
-    for (const flag of ['--config', '--diff', '--check', '--explain', '--uninject', '--help', ' - ']) expect(HELP).toContain(flag.trim() === '-' ? ' -' : flag);
+    for (const flag of ['--config', '--diff', '--check', '--explain', '--uninject', '--help', ' - '])
+      expect(HELP).toContain(flag.trim() === '-' ? ' -' : flag);
     const r = spawnSync(process.execPath, ['dist/inject-sidecarsets.js', '--help'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(HELP);
   });
 });
 
-describe('command-line mode, a newcomer\'s path (issue 17 §1)', () => {
+describe("command-line mode, a newcomer's path (issue 17 §1)", () => {
   const config = join(dir, 'sidecarsets.yaml');
 
   it('names the file, line and column of a YAML error in one of several files, with the message after the colon', () => {
     // Seven lines, the error on the sixth: a line number in the concatenation would be far larger.
-    writeFileSync(join(dir, 'broken.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: broken\ndata:\n  key: "unterminated\n  other: x\n');
+    writeFileSync(
+      join(dir, 'broken.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: broken\ndata:\n  key: "unterminated\n  other: x\n',
+    );
     const out = runCli(['--config', config, join(dir, 'manifests/app.yaml'), join(dir, 'broken.yaml')], noStdin);
     expect(out.exitCode).toBe(1);
     expect(out.stdout).toBe('');
@@ -136,7 +140,7 @@ describe('command-line mode, a newcomer\'s path (issue 17 §1)', () => {
     expect(Number(line)).toBeLessThanOrEqual(8);
   });
 
-  it('locates an error in a later document of a file by the file\'s own lines', () => {
+  it("locates an error in a later document of a file by the file's own lines", () => {
     writeFileSync(join(dir, 'second-doc.yaml'), `${service}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n`);
     const out = runCli(['--config', config, join(dir, 'second-doc.yaml')], noStdin);
     expect(out.exitCode).toBe(1);
@@ -151,7 +155,15 @@ describe('command-line mode, a newcomer\'s path (issue 17 §1)', () => {
   });
 
   it('writes a .json manifest back as JSON, pretty-printed, and a YAML one as YAML', () => {
-    const json = JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } } } });
+    const json = JSON.stringify({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web' },
+      spec: {
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } },
+      },
+    });
     writeFileSync(join(dir, 'web.json'), json + '\n');
     const out = runCli(['--config', config, join(dir, 'web.json')], noStdin);
     expect(out.exitCode, out.stderr).toBe(0);
@@ -160,7 +172,7 @@ describe('command-line mode, a newcomer\'s path (issue 17 §1)', () => {
     expect(out.stdout).toBe(JSON.stringify(written, null, 2) + '\n');
   });
 
-  it('keeps a pretty-printed .json manifest\'s own layout, and an untouched one byte for byte', () => {
+  it("keeps a pretty-printed .json manifest's own layout, and an untouched one byte for byte", () => {
     const cm = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } }, null, 4) + '\n';
     writeFileSync(join(dir, 'cm4.json'), cm);
     expect(runCli(['--config', config, join(dir, 'cm4.json')], noStdin).stdout).toBe(cm);
@@ -174,7 +186,10 @@ describe('command-line mode, a newcomer\'s path (issue 17 §1)', () => {
   });
 
   it('reports a missing file in one line, without the raw ENOENT', () => {
-    for (const argv of [['--config', join(dir, 'missing.yaml'), join(dir, 'manifests')], ['--config', config, join(dir, 'missing-manifest.yaml')]]) {
+    for (const argv of [
+      ['--config', join(dir, 'missing.yaml'), join(dir, 'manifests')],
+      ['--config', config, join(dir, 'missing-manifest.yaml')],
+    ]) {
       const out = runCli(argv, noStdin);
       expect(out.exitCode).toBe(1);
       expect(out.stdout).toBe('');
@@ -201,7 +216,7 @@ describe('command-line mode, a newcomer\'s path (issue 17 §1)', () => {
     expect(docs(out.stdout)[0].spec.template.spec.containers).toHaveLength(2);
   });
 
-  it('keeps a document\'s text byte for byte whatever its markers: a first ---, `...`, comments on marker lines', () => {
+  it("keeps a document's text byte for byte whatever its markers: a first ---, `...`, comments on marker lines", () => {
     const stream = `--- # first\n${service}...\n--- # second\n${service.replace('name: web # keep', 'name: other')}`;
     const out = runCli(['--config', config, '-'], () => stream);
     expect(out.stdout).toBe(`${service}---\n${service.replace('name: web # keep', 'name: other')}`);

@@ -43,12 +43,18 @@ function packageCase(dir: string): Case {
 }
 
 const packages = [join(ROOT, 'functions/inject-sidecarsets/examples'), join(ROOT, 'test/fixtures/render')].flatMap((root) =>
-  readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => packageCase(join(root, d.name))),
+  readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => packageCase(join(root, d.name))),
 );
 const corpus = existsSync(CORPUS)
   ? readdirSync(CORPUS, { withFileTypes: true })
       .filter((d) => d.isDirectory())
-      .map((d) => ({ name: `corpus/${d.name}`, files: manifestsUnder(join(CORPUS, d.name)), config: join(ROOT, 'test/corpus/fixtures', `${d.name}.sidecarsets.yaml`) }))
+      .map((d) => ({
+        name: `corpus/${d.name}`,
+        files: manifestsUnder(join(CORPUS, d.name)),
+        config: join(ROOT, 'test/corpus/fixtures', `${d.name}.sidecarsets.yaml`),
+      }))
   : [];
 if (corpus.length === 0 && !process.env.CI) console.warn(`[entry-points] ${CORPUS} is missing: the real-world corpus is skipped`);
 
@@ -63,9 +69,14 @@ function documentsOf(text: string): Array<{ text: string; hasContent: boolean }>
   const chunks = text.replace(/^\uFEFF/, '').split(/^(?:---|\.\.\.)(?:[ \t][^\n]*)?(?:\n|$)/m);
   const out = chunks
     .filter((chunk) => chunk.trim() !== '')
-    .map((chunk) => ({ text: chunk.endsWith('\n') ? chunk : chunk + '\n', hasContent: chunk.split('\n').some((l) => l.trim() !== '' && !l.trim().startsWith('#')) }));
+    .map((chunk) => ({
+      text: chunk.endsWith('\n') ? chunk : chunk + '\n',
+      hasContent: chunk.split('\n').some((l) => l.trim() !== '' && !l.trim().startsWith('#')),
+    }));
   // (A last `---` gives the parser an empty document, which holds null.)
-  const parsed = parseAllDocuments(text.replace(/^\uFEFF/, ''), QUIET).map((d) => d.toJS()).filter((data) => data !== null);
+  const parsed = parseAllDocuments(text.replace(/^\uFEFF/, ''), QUIET)
+    .map((d) => d.toJS())
+    .filter((data) => data !== null);
   expect(out.filter((d) => d.hasContent).map((d) => parseAllDocuments(d.text, QUIET)[0].toJS())).toStrictEqual(parsed);
   return out;
 }
@@ -79,14 +90,19 @@ function check({ files, config }: Case): void {
   const configText = config ? readFileSync(config, 'utf8') : undefined;
   const configDocuments = configText === undefined ? [] : documentsOf(configText).filter((d) => d.hasContent);
   const functionConfig =
-    configDocuments.length === 0 ? '' : `functionConfig:\n${(configDocuments.length === 1 ? configDocuments[0].text : 'apiVersion: v1\nkind: List\nitems:\n' + configDocuments.map((d) => indentItem(d.text, 0)).join('')).replace(/^(?=.)/gm, '  ')}`;
+    configDocuments.length === 0
+      ? ''
+      : `functionConfig:\n${(configDocuments.length === 1 ? configDocuments[0].text : 'apiVersion: v1\nkind: List\nitems:\n' + configDocuments.map((d) => indentItem(d.text, 0)).join('')).replace(/^(?=.)/gm, '  ')}`;
   const items = documents.flatMap((f) => f.documents.filter((d) => d.hasContent).map((d) => ({ ...d, json: f.file.endsWith('.json') })));
   const resourceList = `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n${items.length === 0 ? 'items: []' : 'items:'}\n${items.map((d) => indentItem(d.text, 0)).join('')}${functionConfig}`;
   const kpt = runFunction({ text: resourceList });
   expect(kpt.items).toHaveLength(items.length);
 
   if (configText !== undefined && configDocuments.length === 1) {
-    const stream = files.map((f) => readFileSync(f, 'utf8')).map((t) => (t.endsWith('\n') ? t : t + '\n')).join('---\n');
+    const stream = files
+      .map((f) => readFileSync(f, 'utf8'))
+      .map((t) => (t.endsWith('\n') ? t : t + '\n'))
+      .join('---\n');
     const plugin = runFunction({ text: legacyPluginResourceList(stream, configText) });
     expect(plugin.items.map((i) => i.text)).toEqual(kpt.items.map((i) => i.text));
     expect(plugin.stdout).toBe(kpt.stdout);
@@ -114,7 +130,7 @@ function check({ files, config }: Case): void {
   expect(cli.stdout).toBe(texts.map((t, i) => (i === 0 ? '' : texts[i - 1].separator) + t.text).join(''));
 }
 
-describe('every entry point gives the ResourceList path\'s bytes', () => {
+describe("every entry point gives the ResourceList path's bytes", () => {
   it.each(packages.map((c) => [c.name, c] as const))('%s', (_name, c) => check(c));
   it.skipIf(corpus.length === 0).each(corpus.map((c) => [c.name, c] as const))('%s', (_name, c) => check(c));
 });

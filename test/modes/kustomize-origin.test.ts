@@ -20,16 +20,31 @@ describe('transformerFile', () => {
 
   it('finds it among the documents of a file and the items of a List', () => {
     const list = `apiVersion: v1\nkind: List\nitems:\n- ${logs.trimEnd().split('\n').join('\n  ')}\n- ${mesh.trimEnd().split('\n').join('\n  ')}\n`;
-    expect(transformerFile(config, root, files({ '/repo/app/Kustomization': 'transformers: [../shared/list.yaml]', '/repo/shared/list.yaml': list })))
-      .toEqual({ path: '../shared/list.yaml' });
-    expect(transformerFile(config, root, files({ '/repo/app/kustomization.yml': 'transformers: [all.yaml]', '/repo/app/all.yaml': `${logs}---\n${mesh}` })))
-      .toEqual({ path: 'all.yaml' });
+    expect(
+      transformerFile(
+        config,
+        root,
+        files({ '/repo/app/Kustomization': 'transformers: [../shared/list.yaml]', '/repo/shared/list.yaml': list }),
+      ),
+    ).toEqual({ path: '../shared/list.yaml' });
+    expect(
+      transformerFile(
+        config,
+        root,
+        files({ '/repo/app/kustomization.yml': 'transformers: [all.yaml]', '/repo/app/all.yaml': `${logs}---\n${mesh}` }),
+      ),
+    ).toEqual({ path: 'all.yaml' });
   });
 
   it('falls back on the kustomization file when no listed file holds it, and gives nothing without one', () => {
-    const read = files({ '/repo/app/kustomization.yaml': 'transformers: [https://example.com/x.yaml, dir/, logs.yaml]\n', '/repo/app/logs.yaml': logs });
+    const read = files({
+      '/repo/app/kustomization.yaml': 'transformers: [https://example.com/x.yaml, dir/, logs.yaml]\n',
+      '/repo/app/logs.yaml': logs,
+    });
     expect(transformerFile(config, root, read)).toEqual({ path: 'kustomization.yaml' });
     expect(transformerFile(config, root, files({}))).toBeUndefined();
-    expect(transformerFile(config, root, files({ '/repo/app/kustomization.yaml': ': not yaml [' }))).toEqual({ path: 'kustomization.yaml' });
+    expect(transformerFile(config, root, files({ '/repo/app/kustomization.yaml': ': not yaml [' }))).toEqual({
+      path: 'kustomization.yaml',
+    });
   });
 });

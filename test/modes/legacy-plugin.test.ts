@@ -5,7 +5,8 @@ import { legacyPluginResourceList, legacyPluginSyntaxError } from '../../src/mod
 import { readResourceList, dedentItem } from '../../src/krm/read.js';
 import { runFunction } from '../../src/run.js';
 
-const CONFIG = 'apiVersion: apps.kruise.io/v1alpha1\nkind: SidecarSet\nmetadata:\n  name: log\nspec:\n  selector:\n    matchLabels: {app: web}\n  containers:\n  - name: log\n    image: log:1\n';
+const CONFIG =
+  'apiVersion: apps.kruise.io/v1alpha1\nkind: SidecarSet\nmetadata:\n  name: log\nspec:\n  selector:\n    matchLabels: {app: web}\n  containers:\n  - name: log\n    image: log:1\n';
 const SERVICE = '# kept\napiVersion: v1\nkind: Service\nmetadata:\n  name: web   # odd spacing kept\n';
 
 describe('legacy plugin protocol', () => {
@@ -26,7 +27,9 @@ describe('legacy plugin protocol', () => {
     const out = runFunction({ text: legacyPluginResourceList(broken, CONFIG) });
     expect(out.exitCode).toBe(1);
     expect(legacyPluginSyntaxError(broken, CONFIG)).toMatch(/^the resources on stdin: line (8|9), column \d+: \S/);
-    expect(legacyPluginSyntaxError(SERVICE, CONFIG.replace('name: log\n', 'name: [log\n'))).toMatch(/^the plugin config file: line [4-9], column \d+: \S/);
+    expect(legacyPluginSyntaxError(SERVICE, CONFIG.replace('name: log\n', 'name: [log\n'))).toMatch(
+      /^the plugin config file: line [4-9], column \d+: \S/,
+    );
     expect(legacyPluginSyntaxError(SERVICE, CONFIG)).toBeUndefined();
   });
 });

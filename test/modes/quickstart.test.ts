@@ -25,7 +25,7 @@ describe('npm start', () => {
     expect(list.results?.[0]?.message).toMatch(/^injected log-agent into spec\.template from SidecarSet log-sidecar$/);
   });
 
-  it('adds Kruise\'s annotations to the template and one record of its own, which the README explains', () => {
+  it("adds Kruise's annotations to the template and one record of its own, which the README explains", () => {
     const list = YAML.parse(start.stdout) as { items: { kind: string; spec?: { template?: { metadata?: { annotations?: object } } } }[] };
     const deployment = list.items.find((i) => i.kind === 'Deployment');
     expect(Object.keys(deployment?.spec?.template?.metadata?.annotations ?? {}).sort()).toEqual([

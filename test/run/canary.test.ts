@@ -14,7 +14,10 @@ const agentImage = (o: Obj) => podSpec(o).containers.find((c: Obj) => c.name ===
 
 describe.each(SHAPES)('on a %s', (_kind, make) => {
   it('a matching canary replaces its base', () => {
-    const out = run([make('w', { app: 'web', canary: 'yes' }, { containers: [app()] })], list(base, canary({ matchLabels: { canary: 'yes' } })));
+    const out = run(
+      [make('w', { app: 'web', canary: 'yes' }, { containers: [app()] })],
+      list(base, canary({ matchLabels: { canary: 'yes' } })),
+    );
     expect(out.exitCode).toBe(0);
     expect(agentImage(out.objects[0])).toBe('agent:2');
   });
@@ -23,7 +26,10 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
     expect(agentImage(out.objects[0])).toBe('agent:1');
   });
   it('a paused canary does not suppress its base', () => {
-    const out = run([make('w', { app: 'web', canary: 'yes' }, { containers: [app()] })], list(base, canary({ matchLabels: { canary: 'yes' } }, { injectionStrategy: { paused: true } })));
+    const out = run(
+      [make('w', { app: 'web', canary: 'yes' }, { containers: [app()] })],
+      list(base, canary({ matchLabels: { canary: 'yes' } }, { injectionStrategy: { paused: true } })),
+    );
     expect(agentImage(out.objects[0])).toBe('agent:1');
   });
 });

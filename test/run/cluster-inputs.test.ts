@@ -36,7 +36,12 @@ describe('clusterInputs', () => {
     expect(results).toEqual([]);
   });
 
-  const whitelistMap = (data: Record<string, string> | undefined) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: meta('kruise-configuration', 'kruise-system'), ...(data ? { data } : {}) });
+  const whitelistMap = (data: Record<string, string> | undefined) => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: meta('kruise-configuration', 'kruise-system'),
+    ...(data ? { data } : {}),
+  });
 
   it("reads the patchPodMetadata whitelist from Kruise's ConfigMap", () => {
     const rules = [{ selector: { matchLabels: { a: 'b' } }, allowedAnnotationKeyExprs: ['x'] }];
@@ -49,7 +54,13 @@ describe('clusterInputs', () => {
     const results: Result[] = [];
     const inputs = clusterInputs([whitelistMap({ SidecarSet_PatchPodMetadata_WhiteList: '{' })], DEFAULT_OPTIONS, results);
     expect(inputs.whitelist).toBeUndefined();
-    expect(results).toMatchObject([{ severity: 'error', field: { path: 'data.SidecarSet_PatchPodMetadata_WhiteList' }, resourceRef: { kind: 'ConfigMap', name: 'kruise-configuration' } }]);
+    expect(results).toMatchObject([
+      {
+        severity: 'error',
+        field: { path: 'data.SidecarSet_PatchPodMetadata_WhiteList' },
+        resourceRef: { kind: 'ConfigMap', name: 'kruise-configuration' },
+      },
+    ]);
   });
 
   it('leaves the whitelist to the config when the config sets one', () => {

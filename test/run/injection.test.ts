@@ -32,7 +32,10 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
   });
 
   it('does nothing for a paused SidecarSet', () => {
-    const out = run([workload({ app: 'web' })], sidecarSet('s', { selector: { matchLabels: { app: 'web' } }, injectionStrategy: { paused: true }, containers: [logAgent] }));
+    const out = run(
+      [workload({ app: 'web' })],
+      sidecarSet('s', { selector: { matchLabels: { app: 'web' } }, injectionStrategy: { paused: true }, containers: [logAgent] }),
+    );
     expect(out.exitCode).toBe(0);
     expect(names(podSpec(out.objects[0]).containers)).toEqual(['app']);
   });
@@ -42,7 +45,13 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
 
     it('v1alpha1 spec.namespace limits injection to that namespace', () => {
       const alpha = { ...set({ namespace: 'shop' }), apiVersion: 'apps.kruise.io/v1alpha1' };
-      const out = run([workload({ app: 'web' }, undefined, 'shop'), { ...workload({ app: 'web' }, undefined, 'other'), metadata: { name: 'w2', namespace: 'other' } }], alpha);
+      const out = run(
+        [
+          workload({ app: 'web' }, undefined, 'shop'),
+          { ...workload({ app: 'web' }, undefined, 'other'), metadata: { name: 'w2', namespace: 'other' } },
+        ],
+        alpha,
+      );
       expect(out.exitCode).toBe(0);
       expect(names(podSpec(out.objects[0]).containers)).toContain('log-agent');
       expect(names(podSpec(out.objects[1]).containers)).not.toContain('log-agent');
@@ -56,7 +65,12 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
     });
 
     it('namespaceSelector uses labels from the config for namespaces not among the items', () => {
-      const config = { apiVersion: 'fn.kpt.dev/v1alpha1', kind: 'InjectSidecarSets', metadata: { name: 'c' }, spec: { sidecarSets: [set({ namespaceSelector: { matchLabels: { mesh: 'on' } } })], namespaceLabels: { shop: { mesh: 'off' } } } };
+      const config = {
+        apiVersion: 'fn.kpt.dev/v1alpha1',
+        kind: 'InjectSidecarSets',
+        metadata: { name: 'c' },
+        spec: { sidecarSets: [set({ namespaceSelector: { matchLabels: { mesh: 'on' } } })], namespaceLabels: { shop: { mesh: 'off' } } },
+      };
       const out = run([workload({ app: 'web' }, undefined, 'shop')], config);
       expect(out.exitCode).toBe(0);
       expect(names(podSpec(out.objects[0]).containers)).toEqual(['app']);
@@ -68,7 +82,9 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
       expect(out.exitCode).toBe(1);
       expect(out.problems[0].message).toMatch(/cannot tell whether SidecarSet s applies/);
       const assumed = run([workload({ app: 'web' }, undefined, 'shop')], {
-        apiVersion: 'fn.kpt.dev/v1alpha1', kind: 'InjectSidecarSets', metadata: { name: 'c' },
+        apiVersion: 'fn.kpt.dev/v1alpha1',
+        kind: 'InjectSidecarSets',
+        metadata: { name: 'c' },
         spec: { sidecarSets: [sel], undecidableNamespaceSelector: 'assumeMatch' },
       });
       expect(assumed.exitCode).toBe(0);
@@ -78,7 +94,12 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
 
     it('the default namespace of the config applies to workloads without one', () => {
       const alpha = { ...set({ namespace: 'team' }), apiVersion: 'apps.kruise.io/v1alpha1' };
-      const config = { apiVersion: 'fn.kpt.dev/v1alpha1', kind: 'InjectSidecarSets', metadata: { name: 'c' }, spec: { sidecarSets: [alpha], defaultNamespace: 'team' } };
+      const config = {
+        apiVersion: 'fn.kpt.dev/v1alpha1',
+        kind: 'InjectSidecarSets',
+        metadata: { name: 'c' },
+        spec: { sidecarSets: [alpha], defaultNamespace: 'team' },
+      };
       expect(names(podSpec(run([workload({ app: 'web' })], config).objects[0]).containers)).toContain('log-agent');
       expect(names(podSpec(run([workload({ app: 'web' })], alpha).objects[0]).containers)).not.toContain('log-agent');
     });
@@ -86,7 +107,10 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
 
   describe('containers', () => {
     const inject = (containers: Obj[], podContainers: Obj[] = [app()], extra: Obj = {}) =>
-      run([workload({ app: 'web' }, { containers: podContainers })], sidecarSet('s', { selector: { matchLabels: { app: 'web' } }, containers, ...extra }));
+      run(
+        [workload({ app: 'web' }, { containers: podContainers })],
+        sidecarSet('s', { selector: { matchLabels: { app: 'web' } }, containers, ...extra }),
+      );
 
     it('BeforeAppContainer (the default) goes first, AfterAppContainer last', () => {
       const out = inject([{ ...logAgent }, { name: 'after', image: 'a', podInjectPolicy: 'AfterAppContainer' }]);
@@ -94,7 +118,14 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
     });
 
     it('injects the defaulted core container with IS_INJECTED and without SidecarSet-only fields', () => {
-      const out = inject([{ ...logAgent, podInjectPolicy: 'AfterAppContainer', shareVolumePolicy: { type: 'disabled' }, upgradeStrategy: { upgradeType: 'ColdUpgrade' } }]);
+      const out = inject([
+        {
+          ...logAgent,
+          podInjectPolicy: 'AfterAppContainer',
+          shareVolumePolicy: { type: 'disabled' },
+          upgradeStrategy: { upgradeType: 'ColdUpgrade' },
+        },
+      ]);
       expect(podSpec(out.objects[0]).containers[1]).toEqual({
         name: 'log-agent',
         image: 'log:1',
@@ -110,17 +141,22 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
       const out = inject([{ ...logAgent, podInjectPolicy: 'AfterAppContainer' }], [{ name: 'log-agent', image: 'old' }, app()]);
       expect(names(podSpec(out.objects[0]).containers)).toEqual(['log-agent', 'app']);
       expect(podSpec(out.objects[0]).containers[0].image).toBe('log:1');
-      expect(out.problems).toEqual([expect.objectContaining({ severity: 'warning', message: expect.stringMatching(/replaces the container log-agent/) })]);
+      expect(out.problems).toEqual([
+        expect.objectContaining({ severity: 'warning', message: expect.stringMatching(/replaces the container log-agent/) }),
+      ]);
       // Re-injection of its own output: the template's container is given back and replaced again, with the same warning.
       const again = runText(out.stdout);
       expect(again.problems).toEqual(out.problems);
       expect(itemTexts(again)).toBe(itemTexts(out));
     });
 
-    it('init containers: sorted by name after the pod\'s own; native sidecars count in the sidecar list', () => {
+    it("init containers: sorted by name after the pod's own; native sidecars count in the sidecar list", () => {
       const out = inject([], [app()], {
         containers: [logAgent],
-        initContainers: [{ name: 'z-init', image: 'z' }, { name: 'a-native', image: 'a', restartPolicy: 'Always' }],
+        initContainers: [
+          { name: 'z-init', image: 'z' },
+          { name: 'a-native', image: 'a', restartPolicy: 'Always' },
+        ],
         updateStrategy: { type: 'NotUpdate' },
       });
       expect(out.exitCode).toBe(0);
@@ -133,7 +169,9 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
 
     it('two SidecarSets injecting one container name is an error naming both', () => {
       const out = run([workload({ app: 'web' })], {
-        apiVersion: 'v1', kind: 'List', items: [
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [
           sidecarSet('a', { selector: { matchLabels: { app: 'web' } }, containers: [logAgent] }),
           sidecarSet('b', { selector: { matchLabels: { app: 'web' } }, containers: [logAgent] }),
         ],
@@ -145,10 +183,16 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
 
     it('orders several SidecarSets namespace-pinned first, then by name', () => {
       const out = run([workload({ app: 'web' }, undefined, 'shop')], {
-        apiVersion: 'v1', kind: 'List', items: [
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [
           sidecarSet('b-cluster', { selector: { matchLabels: { app: 'web' } }, containers: [{ name: 'c2', image: 'x' }] }),
           sidecarSet('a-cluster', { selector: { matchLabels: { app: 'web' } }, containers: [{ name: 'c1', image: 'x' }] }),
-          sidecarSet('z-pinned', { selector: { matchLabels: { app: 'web' } }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } }, containers: [{ name: 'c3', image: 'x' }] }),
+          sidecarSet('z-pinned', {
+            selector: { matchLabels: { app: 'web' } },
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } },
+            containers: [{ name: 'c3', image: 'x' }],
+          }),
         ],
       });
       expect(out.exitCode).toBe(0);
@@ -160,25 +204,48 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
   describe('volumes and imagePullSecrets', () => {
     const set = sidecarSet('s', {
       selector: { matchLabels: { app: 'web' } },
-      containers: [{ ...logAgent, volumeMounts: [{ name: 'conf', mountPath: '/conf' }, { name: 'data', mountPath: '/data' }] }],
-      volumes: [{ name: 'conf', configMap: { name: 'c' } }, { name: 'data', emptyDir: {} }, { name: 'unused', emptyDir: {} }],
+      containers: [
+        {
+          ...logAgent,
+          volumeMounts: [
+            { name: 'conf', mountPath: '/conf' },
+            { name: 'data', mountPath: '/data' },
+          ],
+        },
+      ],
+      volumes: [
+        { name: 'conf', configMap: { name: 'c' } },
+        { name: 'data', emptyDir: {} },
+        { name: 'unused', emptyDir: {} },
+      ],
       imagePullSecrets: [{ name: 's0' }, { name: 's1' }, { name: 's2' }],
     });
 
-    it('adds only referenced volumes, defaulted; the pod\'s own volume of a name wins with a warning if different', () => {
+    it("adds only referenced volumes, defaulted; the pod's own volume of a name wins with a warning if different", () => {
       const out = run([workload({ app: 'web' }, { containers: [app()], volumes: [{ name: 'data', hostPath: { path: '/x' } }] })], set);
       const spec = podSpec(out.objects[0]);
-      expect(spec.volumes).toEqual([{ name: 'data', hostPath: { path: '/x' } }, { name: 'conf', configMap: { name: 'c', defaultMode: 420 } }]);
+      expect(spec.volumes).toEqual([
+        { name: 'data', hostPath: { path: '/x' } },
+        { name: 'conf', configMap: { name: 'c', defaultMode: 420 } },
+      ]);
       expect(out.problems.some((p) => p.severity === 'warning' && /volume data is kept/.test(p.message))).toBe(true);
     });
 
     it('merges imagePullSecrets without duplicates (Kruise vector)', () => {
-      const out = run([workload({ app: 'web' }, { containers: [app()], imagePullSecrets: [{ name: 's2' }, { name: 's3' }, { name: 's3' }] })], set);
+      const out = run(
+        [workload({ app: 'web' }, { containers: [app()], imagePullSecrets: [{ name: 's2' }, { name: 's3' }, { name: 's3' }] })],
+        set,
+      );
       expect(podSpec(out.objects[0]).imagePullSecrets).toEqual([{ name: 's2' }, { name: 's3' }, { name: 's0' }, { name: 's1' }]);
     });
 
-    it('keeps the ServiceAccount\'s secrets when it is among the items, and warns when it is not', () => {
-      const sa = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'default' }, imagePullSecrets: [{ name: 'sa-secret' }] };
+    it("keeps the ServiceAccount's secrets when it is among the items, and warns when it is not", () => {
+      const sa = {
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name: 'default', namespace: 'default' },
+        imagePullSecrets: [{ name: 'sa-secret' }],
+      };
       const withSa = run([sa, workload({ app: 'web' })], set);
       expect(podSpec(withSa.objects[1]).imagePullSecrets).toEqual([{ name: 'sa-secret' }, { name: 's0' }, { name: 's1' }, { name: 's2' }]);
       expect(withSa.problems).toEqual([]);
@@ -188,23 +255,44 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
   });
 
   describe('annotations', () => {
-    it('writes Kruise\'s bookkeeping, keeps the timestamp of an unchanged entry, and uses the configured one otherwise', () => {
+    it("writes Kruise's bookkeeping, keeps the timestamp of an unchanged entry, and uses the configured one otherwise", () => {
       const set = sidecarSet('s', { selector: { matchLabels: { app: 'web' } }, containers: [logAgent] });
       const out = run([workload({ app: 'web' })], set);
       const a = podMeta(out.objects[0]).annotations;
-      expect(Object.keys(a)).toEqual(['kruise.io/sidecarset-hash', 'kruise.io/sidecarset-hash-without-image', 'kruise.io/sidecarset-injected-list', 'inject-sidecarsets.kpt.dev/injections']);
-      expect(JSON.parse(a['inject-sidecarsets.kpt.dev/injections'])).toEqual({ 'SidecarSet/s': { sidecarSets: ['s'], containers: ['log-agent'] } });
-      expect(JSON.parse(a['kruise.io/sidecarset-hash']).s).toMatchObject({ updateTimestamp: '1970-01-01T00:00:00Z', sidecarSetName: 's', sidecarList: ['log-agent'] });
-      const config = { apiVersion: 'fn.kpt.dev/v1alpha1', kind: 'InjectSidecarSets', metadata: { name: 'c' }, spec: { sidecarSets: [set], injectionTimestamp: '2025-03-01T08:09:10Z' } };
+      expect(Object.keys(a)).toEqual([
+        'kruise.io/sidecarset-hash',
+        'kruise.io/sidecarset-hash-without-image',
+        'kruise.io/sidecarset-injected-list',
+        'inject-sidecarsets.kpt.dev/injections',
+      ]);
+      expect(JSON.parse(a['inject-sidecarsets.kpt.dev/injections'])).toEqual({
+        'SidecarSet/s': { sidecarSets: ['s'], containers: ['log-agent'] },
+      });
+      expect(JSON.parse(a['kruise.io/sidecarset-hash']).s).toMatchObject({
+        updateTimestamp: '1970-01-01T00:00:00Z',
+        sidecarSetName: 's',
+        sidecarList: ['log-agent'],
+      });
+      const config = {
+        apiVersion: 'fn.kpt.dev/v1alpha1',
+        kind: 'InjectSidecarSets',
+        metadata: { name: 'c' },
+        spec: { sidecarSets: [set], injectionTimestamp: '2025-03-01T08:09:10Z' },
+      };
       const stamped = run([workload({ app: 'web' })], config);
       expect(podMeta(stamped.objects[0]).annotations['kruise.io/sidecarset-hash']).toContain('"updateTimestamp":"2025-03-01T08:09:10Z"');
     });
 
     it('takes controllerRevision from status.latestRevision', () => {
-      const set = { ...sidecarSet('s', { selector: { matchLabels: { app: 'web' } }, containers: [logAgent] }), status: { latestRevision: 's-abc' } };
+      const set = {
+        ...sidecarSet('s', { selector: { matchLabels: { app: 'web' } }, containers: [logAgent] }),
+        status: { latestRevision: 's-abc' },
+      };
       const out = run([workload({ app: 'web' })], set);
       expect(JSON.parse(podMeta(out.objects[0]).annotations['kruise.io/sidecarset-hash']).s.controllerRevision).toBe('s-abc');
-      expect(JSON.parse(podMeta(out.objects[0]).annotations['kruise.io/sidecarset-hash-without-image']).s.controllerRevision).toBeUndefined();
+      expect(
+        JSON.parse(podMeta(out.objects[0]).annotations['kruise.io/sidecarset-hash-without-image']).s.controllerRevision,
+      ).toBeUndefined();
     });
 
     it('ignores hash annotations already on the input SidecarSet', () => {
@@ -227,7 +315,9 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
 
 describe('results about the order and about SidecarSets not injected', () => {
   const two = (gate: boolean) => ({
-    apiVersion: 'fn.kpt.dev/v1alpha1', kind: 'InjectSidecarSets', metadata: { name: 'c' },
+    apiVersion: 'fn.kpt.dev/v1alpha1',
+    kind: 'InjectSidecarSets',
+    metadata: { name: 'c' },
     spec: {
       featureGates: { EnableSortSidecarContainerByName: gate },
       sidecarSets: [
@@ -238,7 +328,7 @@ describe('results about the order and about SidecarSets not injected', () => {
   });
   const workload = () => SHAPES[1][1]('w', { app: 'web' }, { containers: [app()] });
 
-  it('warns that Kruise\'s order between SidecarSets adding containers is random with the gate off', () => {
+  it("warns that Kruise's order between SidecarSets adding containers is random with the gate off", () => {
     const off = run([workload()], two(false));
     expect(off.problems).toEqual([expect.objectContaining({ severity: 'warning', message: expect.stringMatching(/order is random/) })]);
     expect(podSpec(off.objects[0]).containers.map((c: Obj) => c.name)).toEqual(['z-side', 'a-side', 'app']);
@@ -248,11 +338,21 @@ describe('results about the order and about SidecarSets not injected', () => {
   });
 
   it('says when a matching SidecarSet is paused, and when a SidecarSet matches nothing', () => {
-    const paused = sidecarSet('p', { selector: { matchLabels: { app: 'web' } }, injectionStrategy: { paused: true }, containers: [{ name: 's', image: 'x' }] });
+    const paused = sidecarSet('p', {
+      selector: { matchLabels: { app: 'web' } },
+      injectionStrategy: { paused: true },
+      containers: [{ name: 's', image: 'x' }],
+    });
     expect(run([workload()], paused).results.some((r) => r.severity === 'info' && /paused/.test(r.message))).toBe(true);
     const none = sidecarSet('typo', { selector: { matchLabels: { app: 'wbe' } }, containers: [{ name: 's', image: 'x' }] });
     expect(run([workload()], none).results).toEqual(
-      expect.arrayContaining([expect.objectContaining({ severity: 'info', resourceRef: expect.objectContaining({ kind: 'SidecarSet', name: 'typo' }), message: expect.stringMatching(/matches no pod template/) })]),
+      expect.arrayContaining([
+        expect.objectContaining({
+          severity: 'info',
+          resourceRef: expect.objectContaining({ kind: 'SidecarSet', name: 'typo' }),
+          message: expect.stringMatching(/matches no pod template/),
+        }),
+      ]),
     );
   });
 });

@@ -1,7 +1,19 @@
 // A `kind: List` item (issue 12, defect 8): kubectl applies the objects in its items, so their pod
 // templates are injected where they stand; results name the List and the workload.
 import { describe, expect, it } from 'vitest';
-import { run, runText, itemTexts, sidecarSet, deployment, pod, app, podSpec, type Obj, RESOURCE_LIST_HEAD as HEADER, logSidecarSetItem } from '../helpers/krm.js';
+import {
+  run,
+  runText,
+  itemTexts,
+  sidecarSet,
+  deployment,
+  pod,
+  app,
+  podSpec,
+  type Obj,
+  RESOURCE_LIST_HEAD as HEADER,
+  logSidecarSetItem,
+} from '../helpers/krm.js';
 
 const logAgent = { name: 'log-agent', image: 'log:1' };
 const rule = sidecarSet('log', { selector: { matchLabels: { app: 'web' } }, containers: [logAgent] });
@@ -63,7 +75,12 @@ describe('a List item', () => {
     const [svc, web, db] = out.objects[1].items;
     expect(names(web)).toEqual(['log-agent', 'app']);
     expect(names(db)).toEqual(['db']);
-    expect(svc).toEqual({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } });
+    expect(svc).toEqual({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web' },
+      spec: { selector: { app: 'web' }, ports: [{ port: 80 }] },
+    });
     // Every input line of the List is still there, in order: the injection only added lines.
     const input = LIST_TEXT.split('\n').slice(LIST_TEXT.split('\n').indexOf('- apiVersion: v1'));
     const output = out.items[1].text.split('\n');
@@ -93,13 +110,26 @@ describe('a List item', () => {
   });
 
   it('matches each workload in its own namespace', () => {
-    const alpha = { ...sidecarSet('log', { selector: { matchLabels: { app: 'web' } }, namespace: 'shop', containers: [logAgent] }), apiVersion: 'apps.kruise.io/v1alpha1' };
-    const out = run([alpha, list([deployment('a', { app: 'web' }, { containers: [app()] }, 'shop'), deployment('b', { app: 'web' }, { containers: [app()] }, 'other')])]);
+    const alpha = {
+      ...sidecarSet('log', { selector: { matchLabels: { app: 'web' } }, namespace: 'shop', containers: [logAgent] }),
+      apiVersion: 'apps.kruise.io/v1alpha1',
+    };
+    const out = run([
+      alpha,
+      list([
+        deployment('a', { app: 'web' }, { containers: [app()] }, 'shop'),
+        deployment('b', { app: 'web' }, { containers: [app()] }, 'other'),
+      ]),
+    ]);
     expect(out.objects[1].items.map(names)).toEqual([['log-agent', 'app'], ['app']]);
   });
 
-  it('puts the field paths of problems below the workload\'s place in the List, and names a List without a name as such', () => {
-    const secretRule = sidecarSet('log', { selector: { matchLabels: { app: 'web' } }, containers: [logAgent], imagePullSecrets: [{ name: 'registry' }] });
+  it("puts the field paths of problems below the workload's place in the List, and names a List without a name as such", () => {
+    const secretRule = sidecarSet('log', {
+      selector: { matchLabels: { app: 'web' } },
+      containers: [logAgent],
+      imagePullSecrets: [{ name: 'registry' }],
+    });
     const out = run([secretRule, list([service, pod('p', { app: 'web' }, { containers: [app()] })])]);
     expect(out.exitCode).toBe(0);
     expect(out.problems).toEqual([
@@ -116,14 +146,19 @@ describe('a List item', () => {
     const out = run([rule, list([service, list([deployment('web', { app: 'web' }, { containers: [app()] })])], 'outer')]);
     expect(out.exitCode).toBe(0);
     expect(names(out.objects[1].items[1].items[0])).toEqual(['log-agent', 'app']);
-    expect(out.results.map((r) => r.message)).toContain('Deployment web, items[1].items[0] of List outer: injected log-agent into spec.template from SidecarSet log');
+    expect(out.results.map((r) => r.message)).toContain(
+      'Deployment web, items[1].items[0] of List outer: injected log-agent into spec.template from SidecarSet log',
+    );
     expect(itemTexts(runText(out.stdout))).toBe(itemTexts(out));
   });
 
   it('is left as it is when no workload in it is selected, or when it is not a v1 List', () => {
     const unselected = run([rule, list([service, deployment('db', { app: 'db' }, { containers: [app()] })], 'bundle')]);
     expect(unselected.items[1].changed).toBe(false);
-    const other = run([rule, { ...list([deployment('web', { app: 'web' }, { containers: [app()] })], 'bundle'), apiVersion: 'example.com/v1' }]);
+    const other = run([
+      rule,
+      { ...list([deployment('web', { app: 'web' }, { containers: [app()] })], 'bundle'), apiVersion: 'example.com/v1' },
+    ]);
     expect(other.items[1].changed).toBe(false);
   });
 });

@@ -36,7 +36,11 @@ function edited(obj: Obj, path: Path, edit: (parent: any, key: string | number) 
 
 const nulled = (obj: Obj, path: Path) => edited(obj, path, (parent, key) => (parent[key] = null));
 const removed = (obj: Obj, path: Path) => edited(obj, path, (parent, key) => delete parent[key]);
-const show = (path: Path) => path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('').slice(1);
+const show = (path: Path) =>
+  path
+    .map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`))
+    .join('')
+    .slice(1);
 
 const appContainer = {
   name: 'app',
@@ -55,7 +59,9 @@ const appContainer = {
 const template = {
   metadata: { labels: { app: 'web' }, annotations: { note: 'kept' } },
   spec: {
-    initContainers: [{ name: 'init', image: 'init:1', env: [{ name: 'A', value: 'a' }], volumeMounts: [{ name: 'data', mountPath: '/init' }] }],
+    initContainers: [
+      { name: 'init', image: 'init:1', env: [{ name: 'A', value: 'a' }], volumeMounts: [{ name: 'data', mountPath: '/init' }] },
+    ],
     containers: [appContainer],
     volumes: [{ name: 'data', emptyDir: {} }],
     imagePullSecrets: [{ name: 'own' }],
@@ -140,7 +146,14 @@ function nullsIn(value: unknown): { count: number; rest: unknown } {
 }
 
 /** The template fields the injection fills (relative to the template); any other null stays. */
-const FILLED = new Set(['metadata', 'metadata.annotations', 'spec.containers', 'spec.initContainers', 'spec.volumes', 'spec.imagePullSecrets']);
+const FILLED = new Set([
+  'metadata',
+  'metadata.annotations',
+  'spec.containers',
+  'spec.initContainers',
+  'spec.volumes',
+  'spec.imagePullSecrets',
+]);
 
 const resultsOf = (out: ReturnType<typeof run>) => out.results.map((r) => `${r.severity} ${r.field?.path ?? ''} ${r.message}`);
 
@@ -199,16 +212,24 @@ describe('a null field of a SidecarSet', () => {
   });
 
   it('in an InjectSidecarSets functionConfig too', () => {
-    const config = (set: Obj) => ({ apiVersion: 'fn.kpt.dev/v1alpha1', kind: 'InjectSidecarSets', metadata: { name: 'c' }, spec: { sidecarSets: [set] } });
+    const config = (set: Obj) => ({
+      apiVersion: 'fn.kpt.dev/v1alpha1',
+      kind: 'InjectSidecarSets',
+      metadata: { name: 'c' },
+      spec: { sidecarSets: [set] },
+    });
     const withNulls = nulled(nulled(fullSidecarSet, ['metadata', 'annotations']), ['spec', 'containers', 0, 'env']);
     const out = run([whitelist, workload], config(withNulls));
     expect(out.problems.filter((p) => p.severity === 'error')).toEqual([]);
-    expect(out.items[1].text).toBe(run([whitelist, workload], config(removed(removed(fullSidecarSet, ['metadata', 'annotations']), ['spec', 'containers', 0, 'env']))).items[1].text);
+    expect(out.items[1].text).toBe(
+      run([whitelist, workload], config(removed(removed(fullSidecarSet, ['metadata', 'annotations']), ['spec', 'containers', 0, 'env'])))
+        .items[1].text,
+    );
   });
 });
 
 describe('a null map written as YAML writes it', () => {
-    const rule = logSidecarSetItem('log');
+  const rule = logSidecarSetItem('log');
   const deployment = (annotations: string, env: string) => `- apiVersion: apps/v1
   kind: Deployment
   metadata:

@@ -7,8 +7,15 @@ import { run, sidecarSet, podSpec, podMeta, SHAPES, app, itemTexts, pod, type Ob
 const INJECT = 'inject-sidecarsets.kpt.dev/inject';
 const SKIP = 'inject-sidecarsets.kpt.dev/skip';
 const selector = { matchLabels: { app: 'web' } };
-const mesh = sidecarSet('mesh', { selector, containers: [{ name: 'proxy', image: 'proxy:1' }], initContainers: [{ name: 'mesh-init', image: 'init:1' }] });
-const logging = sidecarSet('logging', { selector, containers: [{ name: 'log-agent', image: 'log:1', podInjectPolicy: 'AfterAppContainer' }] });
+const mesh = sidecarSet('mesh', {
+  selector,
+  containers: [{ name: 'proxy', image: 'proxy:1' }],
+  initContainers: [{ name: 'mesh-init', image: 'init:1' }],
+});
+const logging = sidecarSet('logging', {
+  selector,
+  containers: [{ name: 'log-agent', image: 'log:1', podInjectPolicy: 'AfterAppContainer' }],
+});
 const both = { apiVersion: 'v1', kind: 'List', metadata: { name: 'platform' }, items: [logging, mesh] };
 const names = (l: Obj[] | undefined) => (l ?? []).map((x) => x.name);
 const namespace = (name: string, annotations: Obj) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, annotations } });
@@ -31,7 +38,8 @@ describe.each(SHAPES)('on a %s', (kind, make) => {
     if (annotations.workload) obj.metadata.annotations = annotations.workload;
     return [namespace('shop', annotations.namespace ?? {}), obj];
   }
-  const label = (where: Where) => (where === 'namespace' ? 'namespace shop' : where === 'template' ? (isPod ? 'the pod' : 'the pod template') : 'the workload');
+  const label = (where: Where) =>
+    where === 'namespace' ? 'namespace shop' : where === 'template' ? (isPod ? 'the pod' : 'the pod template') : 'the workload';
   const fieldPath = (where: Where, key: string) =>
     `${where === 'template' && !isPod ? 'spec.template.' : ''}metadata.annotations["${key}"]`;
 
@@ -63,17 +71,41 @@ describe.each(SHAPES)('on a %s', (kind, make) => {
 
   describe('precedence: the pod template over the workload over the namespace, for each annotation', () => {
     const cases: Array<[string, Partial<Record<Where, Obj>>, string[]]> = [
-      ['the template\'s "true" beats the namespace\'s "false"', { template: { [INJECT]: 'true' }, namespace: { [INJECT]: 'false' } }, ['mesh-init', 'proxy', 'log-agent']],
-      ['the template\'s skip replaces the namespace\'s', { template: { [SKIP]: 'logging' }, namespace: { [SKIP]: 'mesh' } }, ['mesh-init', 'proxy']],
-      ['an empty skip on the template cancels the namespace\'s', { template: { [SKIP]: '' }, namespace: { [SKIP]: 'mesh' } }, ['mesh-init', 'proxy', 'log-agent']],
+      [
+        'the template\'s "true" beats the namespace\'s "false"',
+        { template: { [INJECT]: 'true' }, namespace: { [INJECT]: 'false' } },
+        ['mesh-init', 'proxy', 'log-agent'],
+      ],
+      [
+        "the template's skip replaces the namespace's",
+        { template: { [SKIP]: 'logging' }, namespace: { [SKIP]: 'mesh' } },
+        ['mesh-init', 'proxy'],
+      ],
+      [
+        "an empty skip on the template cancels the namespace's",
+        { template: { [SKIP]: '' }, namespace: { [SKIP]: 'mesh' } },
+        ['mesh-init', 'proxy', 'log-agent'],
+      ],
       ['inject and skip are decided separately', { template: { [INJECT]: 'true' }, namespace: { [SKIP]: 'mesh' } }, ['log-agent']],
-      ['the namespace\'s "false" holds when nothing more specific says otherwise', { template: { [SKIP]: 'logging' }, namespace: { [INJECT]: 'false' } }, []],
+      [
+        'the namespace\'s "false" holds when nothing more specific says otherwise',
+        { template: { [SKIP]: 'logging' }, namespace: { [INJECT]: 'false' } },
+        [],
+      ],
     ];
     if (!isPod) {
       cases.push(
-        ['the workload\'s "true" beats the namespace\'s "false"', { workload: { [INJECT]: 'true' }, namespace: { [INJECT]: 'false' } }, ['mesh-init', 'proxy', 'log-agent']],
-        ['the template\'s "true" beats the workload\'s "false"', { template: { [INJECT]: 'true' }, workload: { [INJECT]: 'false' } }, ['mesh-init', 'proxy', 'log-agent']],
-        ['the template\'s skip replaces the workload\'s', { template: { [SKIP]: 'mesh' }, workload: { [SKIP]: 'logging' } }, ['log-agent']],
+        [
+          'the workload\'s "true" beats the namespace\'s "false"',
+          { workload: { [INJECT]: 'true' }, namespace: { [INJECT]: 'false' } },
+          ['mesh-init', 'proxy', 'log-agent'],
+        ],
+        [
+          'the template\'s "true" beats the workload\'s "false"',
+          { template: { [INJECT]: 'true' }, workload: { [INJECT]: 'false' } },
+          ['mesh-init', 'proxy', 'log-agent'],
+        ],
+        ["the template's skip replaces the workload's", { template: { [SKIP]: 'mesh' }, workload: { [SKIP]: 'logging' } }, ['log-agent']],
       );
     }
     it.each(cases)('%s', (_what, annotations, expected) => {
@@ -84,24 +116,29 @@ describe.each(SHAPES)('on a %s', (kind, make) => {
     });
   });
 
-  it.each(places)('an inject value other than "true" or "false" on the %s is an error naming the field, and nothing is injected', (where) => {
-    const out = run(web({ [where]: { [INJECT]: 'no' } }), both);
-    expect(out.exitCode).toBe(1);
-    expect(out.problems).toHaveLength(1);
-    expect(out.problems[0]).toMatchObject({
-      severity: 'error',
-      message: expect.stringContaining(`${INJECT} on ${label(where)} is "no"; use "true" or "false"`),
-      field: { path: fieldPath(where, INJECT) },
-      resourceRef: { kind: where === 'namespace' ? 'Namespace' : kind, name: where === 'namespace' ? 'shop' : 'web' },
-    });
-    expect(itemTexts(out)).toBe(itemTexts(run(web({ [where]: { [INJECT]: 'no' } }))));
-  });
+  it.each(places)(
+    'an inject value other than "true" or "false" on the %s is an error naming the field, and nothing is injected',
+    (where) => {
+      const out = run(web({ [where]: { [INJECT]: 'no' } }), both);
+      expect(out.exitCode).toBe(1);
+      expect(out.problems).toHaveLength(1);
+      expect(out.problems[0]).toMatchObject({
+        severity: 'error',
+        message: expect.stringContaining(`${INJECT} on ${label(where)} is "no"; use "true" or "false"`),
+        field: { path: fieldPath(where, INJECT) },
+        resourceRef: { kind: where === 'namespace' ? 'Namespace' : kind, name: where === 'namespace' ? 'shop' : 'web' },
+      });
+      expect(itemTexts(out)).toBe(itemTexts(run(web({ [where]: { [INJECT]: 'no' } }))));
+    },
+  );
 
   // (On a pod template, a value that is no string makes the template invalid: a warning, and nothing is injected.)
   it.skipIf(isPod)('an unquoted false on the workload (a YAML boolean, which the apiserver rejects) is an error with a hint', () => {
     const out = run(web({ workload: { [INJECT]: false } }), both);
     expect(out.exitCode).toBe(1);
-    expect(out.problems.map((p) => p.message)).toEqual([expect.stringMatching(/is false; use "true" or "false" \(quote it: annotation values are strings\)/)]);
+    expect(out.problems.map((p) => p.message)).toEqual([
+      expect.stringMatching(/is false; use "true" or "false" \(quote it: annotation values are strings\)/),
+    ]);
   });
 
   it.each(places)('a skip naming no SidecarSet of the step on the %s is a warning; the others are skipped', (where) => {
@@ -133,7 +170,7 @@ describe.each(SHAPES)('on a %s', (kind, make) => {
       expect(itemTexts(run(out.objects, both))).toBe(itemTexts(out));
     });
 
-    it('skip added: only the skipped SidecarSet\'s sidecars go', () => {
+    it("skip added: only the skipped SidecarSet's sidecars go", () => {
       const injected = run(web(), both);
       const items = JSON.parse(JSON.stringify(injected.objects)) as Obj[];
       podMeta(items[1]).annotations[SKIP] = 'mesh';
@@ -162,9 +199,23 @@ describe.each(SHAPES)('on a %s', (kind, make) => {
 
 it('a Namespace opt-out applies to every workload in it and none elsewhere; errors on it are reported once, on the Namespace', () => {
   const web = (name: string, ns: string) => pod(name, { app: 'web' }, { containers: [app()] }, ns);
-  const out = run([namespace('shop', { [INJECT]: 'off' }), namespace('quiet', { [INJECT]: 'false' }), web('a', 'shop'), web('b', 'shop'), web('c', 'quiet'), web('d', 'other')], mesh);
+  const out = run(
+    [
+      namespace('shop', { [INJECT]: 'off' }),
+      namespace('quiet', { [INJECT]: 'false' }),
+      web('a', 'shop'),
+      web('b', 'shop'),
+      web('c', 'quiet'),
+      web('d', 'other'),
+    ],
+    mesh,
+  );
   expect(out.problems.map((p) => [p.severity, p.resourceRef?.kind, p.message])).toEqual([
-    ['error', 'Namespace', `${INJECT} on namespace shop is "off"; use "true" or "false"; its workloads that do not set the annotation themselves get nothing injected`],
+    [
+      'error',
+      'Namespace',
+      `${INJECT} on namespace shop is "off"; use "true" or "false"; its workloads that do not set the annotation themselves get nothing injected`,
+    ],
   ]);
   expect(out.objects.slice(2).map(sidecars)).toEqual([[], [], [], ['mesh-init', 'proxy']]);
   expect(optOutInfos(out)).toEqual([`opted out: not injected by SidecarSet mesh (${INJECT}: "false" on namespace quiet)`]);

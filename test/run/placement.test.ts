@@ -8,7 +8,13 @@ const PLACEMENT = 'inject-sidecarsets.kpt.dev/placement';
 const selector = { matchLabels: { app: 'web' } };
 const names = (l: Obj[] | undefined) => (l ?? []).map((x) => x.name);
 const placed = (name: string, spec: Obj, placement: Obj | string | undefined) =>
-  sidecarSet(name, { selector, ...spec }, placement === undefined ? {} : { metadata: { annotations: { [PLACEMENT]: typeof placement === 'string' ? placement : JSON.stringify(placement) } } });
+  sidecarSet(
+    name,
+    { selector, ...spec },
+    placement === undefined
+      ? {}
+      : { metadata: { annotations: { [PLACEMENT]: typeof placement === 'string' ? placement : JSON.stringify(placement) } } },
+  );
 const list = (name: string, ...items: Obj[]) => ({ apiVersion: 'v1', kind: 'List', metadata: { name }, items });
 const sidecar = (name: string, extra: Obj = {}) => ({ name, image: `${name}:1`, ...extra });
 const record = (obj: Obj) => JSON.parse(podMeta(obj).annotations['inject-sidecarsets.kpt.dev/injections']);
@@ -47,7 +53,11 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
     });
 
     it('several sidecars placed first keep SidecarSet order (SidecarSet, then spec order), whatever podInjectPolicy says', () => {
-      const a = placed('a-set', { containers: [sidecar('zeta', { podInjectPolicy: 'AfterAppContainer' }), sidecar('alpha')] }, { zeta: 'first', alpha: 'first' });
+      const a = placed(
+        'a-set',
+        { containers: [sidecar('zeta', { podInjectPolicy: 'AfterAppContainer' }), sidecar('alpha')] },
+        { zeta: 'first', alpha: 'first' },
+      );
       const b = placed('b-set', { containers: [sidecar('beta')] }, { beta: 'first' });
       const out = run([web()], list('both', b, a));
       expect(names(podSpec(out.objects[0]).containers)).toEqual(['zeta', 'alpha', 'beta', 'app', 'worker']);
@@ -63,22 +73,31 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
     });
 
     it('a missing anchor leaves the sidecar where podInjectPolicy puts it, with a warning naming the workload, the sidecar and the name', () => {
-      const set = placed('mesh', { containers: [sidecar('proxy'), sidecar('log', { podInjectPolicy: 'AfterAppContainer' })] }, { log: 'before:nginx' });
+      const set = placed(
+        'mesh',
+        { containers: [sidecar('proxy'), sidecar('log', { podInjectPolicy: 'AfterAppContainer' })] },
+        { log: 'before:nginx' },
+      );
       const out = run([web()], set);
       expect(names(podSpec(out.objects[0]).containers)).toEqual(['proxy', 'app', 'worker', 'log']);
       expect(out.problems).toHaveLength(1);
       expect(out.problems[0]).toMatchObject({
         severity: 'warning',
-        message: 'SidecarSet mesh: container log is placed before:nginx, but the template has no container nginx; it is left where Kruise puts it (podInjectPolicy AfterAppContainer)',
+        message:
+          'SidecarSet mesh: container log is placed before:nginx, but the template has no container nginx; it is left where Kruise puts it (podInjectPolicy AfterAppContainer)',
         resourceRef: { kind: make === SHAPES[0][1] ? 'Pod' : 'Deployment', name: 'web' },
       });
       expectFixedPoint(out, set);
     });
 
     it('hot-upgrade twins are placed together, -1 before -2', () => {
-      const set = placed('dns', {
-        containers: [sidecar('dns', { upgradeStrategy: { upgradeType: 'HotUpgrade', hotUpgradeEmptyImage: 'empty:1' } })],
-      }, { dns: 'after:app' });
+      const set = placed(
+        'dns',
+        {
+          containers: [sidecar('dns', { upgradeStrategy: { upgradeType: 'HotUpgrade', hotUpgradeEmptyImage: 'empty:1' } })],
+        },
+        { dns: 'after:app' },
+      );
       const out = run([web()], set);
       expect(names(podSpec(out.objects[0]).containers)).toEqual(['app', 'dns-1', 'dns-2', 'worker']);
       expectFixedPoint(out, set);
@@ -87,16 +106,24 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
 
   describe('init containers', () => {
     it.each([
-      ['first: a native sidecar before the pod\'s own init containers', { agent: 'first' }, ['agent', 'setup', 'migrate', 'certs']],
+      ["first: a native sidecar before the pod's own init containers", { agent: 'first' }, ['agent', 'setup', 'migrate', 'certs']],
       ['last', { agent: 'last' }, ['setup', 'migrate', 'certs', 'agent']],
       ['before an init container of the template', { certs: 'before:migrate' }, ['setup', 'certs', 'migrate', 'agent']],
       ['after an init container of the template', { agent: 'after:setup' }, ['setup', 'agent', 'migrate', 'certs']],
-      ['in spec order when both are first (Kruise sorts them by name)', { certs: 'first', agent: 'first' }, ['certs', 'agent', 'setup', 'migrate']],
+      [
+        'in spec order when both are first (Kruise sorts them by name)',
+        { certs: 'first', agent: 'first' },
+        ['certs', 'agent', 'setup', 'migrate'],
+      ],
     ])('%s', (_what, placement, expected) => {
-      const set = placed('node', {
-        updateStrategy: { type: 'NotUpdate' },
-        initContainers: [sidecar('certs'), sidecar('agent', { restartPolicy: 'Always' })],
-      }, placement);
+      const set = placed(
+        'node',
+        {
+          updateStrategy: { type: 'NotUpdate' },
+          initContainers: [sidecar('certs'), sidecar('agent', { restartPolicy: 'Always' })],
+        },
+        placement,
+      );
       const out = run([web()], set);
       expect(out.problems).toEqual([]);
       expect(names(podSpec(out.objects[0]).initContainers)).toEqual(expected);
@@ -118,7 +145,11 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
     it.each([
       ['not JSON', '{first', /is not valid JSON/],
       ['not an object', '["first"]', /must be a JSON object/],
-      ['a key that is no container of the SidecarSet', { nginx: 'first' }, /names "nginx", which is no container or init container of this SidecarSet/],
+      [
+        'a key that is no container of the SidecarSet',
+        { nginx: 'first' },
+        /names "nginx", which is no container or init container of this SidecarSet/,
+      ],
       ['an unknown value', { proxy: 'top' }, /"proxy": "top" is not first, last, before:<container> or after:<container>/],
       ['a value that is no string', { proxy: 1 }, /"proxy": 1 is not first/],
       ['an anchor that is no container name', { proxy: 'after:App' }, /"after:App" does not name a container/],
@@ -133,13 +164,19 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
       expect(errors).toHaveLength(1);
       expect(errors[0].message).toMatch(message);
       expect(errors[0].message).toMatch(/^SidecarSet mesh: annotation inject-sidecarsets\.kpt\.dev\/placement .*It is not applied$/);
-      expect(errors[0]).toMatchObject({ resourceRef: { kind: 'SidecarSet', name: 'mesh' }, field: { path: `metadata.annotations["${PLACEMENT}"]` } });
+      expect(errors[0]).toMatchObject({
+        resourceRef: { kind: 'SidecarSet', name: 'mesh' },
+        field: { path: `metadata.annotations["${PLACEMENT}"]` },
+      });
       expect(itemTexts(out)).toBe(itemTexts(run([web()])));
     });
   });
 
-  it('without the annotation, or with an empty one, the output is Kruise\'s, byte for byte; the hashes never depend on it', () => {
-    const spec = { containers: [sidecar('proxy'), sidecar('log', { podInjectPolicy: 'AfterAppContainer' })], initContainers: [sidecar('certs')] };
+  it("without the annotation, or with an empty one, the output is Kruise's, byte for byte; the hashes never depend on it", () => {
+    const spec = {
+      containers: [sidecar('proxy'), sidecar('log', { podInjectPolicy: 'AfterAppContainer' })],
+      initContainers: [sidecar('certs')],
+    };
     const plain = run([web()], placed('mesh', spec, undefined));
     expect(names(podSpec(plain.objects[0]).containers)).toEqual(['proxy', 'app', 'worker', 'log']);
     expect(itemTexts(run([web()], placed('mesh', spec, {})))).toBe(itemTexts(plain));
@@ -151,7 +188,7 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
     expect(record(plain.objects[0])['SidecarSet/mesh']).not.toHaveProperty('placement');
   });
 
-  it('a placement removed from the SidecarSet gives Kruise\'s order back on the next render', () => {
+  it("a placement removed from the SidecarSet gives Kruise's order back on the next render", () => {
     const spec = { containers: [sidecar('proxy', { podInjectPolicy: 'AfterAppContainer' })], initContainers: [sidecar('certs')] };
     const first = run([web()], placed('mesh', spec, { proxy: 'first', certs: 'first' }));
     expect(names(podSpec(first.objects[0]).containers)).toEqual(['proxy', 'app', 'worker']);
@@ -174,22 +211,32 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
     podSpec(items[0]).containers = podSpec(items[0]).containers.filter((c: Obj) => c.name !== 'worker');
     const out = run(items, set);
     expect(names(podSpec(out.objects[0]).containers)).toEqual(['app', 'proxy']);
-    expect(out.problems.map((p) => p.message)).toEqual([expect.stringMatching(/container proxy is placed after:worker, but the template has no container worker/)]);
+    expect(out.problems.map((p) => p.message)).toEqual([
+      expect.stringMatching(/container proxy is placed after:worker, but the template has no container worker/),
+    ]);
     expectFixedPoint(out, set);
   });
 
   it('a step record whose placement cannot be read is reported, and the template is taken as it stands', () => {
     const set = placed('mesh', { containers: [sidecar('proxy')] }, { proxy: 'last' });
     const items = JSON.parse(JSON.stringify(run([web()], set).objects)) as Obj[];
-    podMeta(items[0]).annotations['inject-sidecarsets.kpt.dev/injections'] = JSON.stringify({ 'SidecarSet/mesh': { sidecarSets: ['mesh'], containers: ['proxy'], placement: { proxy: 'middle' } } });
+    podMeta(items[0]).annotations['inject-sidecarsets.kpt.dev/injections'] = JSON.stringify({
+      'SidecarSet/mesh': { sidecarSets: ['mesh'], containers: ['proxy'], placement: { proxy: 'middle' } },
+    });
     const out = run(items, set);
     expect(out.problems.map((p) => p.message)).toContainEqual(
-      expect.stringMatching(/annotation inject-sidecarsets.kpt.dev\/injections cannot be read \(step "SidecarSet\/mesh": placement of "proxy": "middle" is not first, last/),
+      expect.stringMatching(
+        /annotation inject-sidecarsets.kpt.dev\/injections cannot be read \(step "SidecarSet\/mesh": placement of "proxy": "middle" is not first, last/,
+      ),
     );
   });
 
   describe('several steps', () => {
-    const node = placed('node', { containers: [sidecar('node-agent', { podInjectPolicy: 'AfterAppContainer' })] }, { 'node-agent': 'first' });
+    const node = placed(
+      'node',
+      { containers: [sidecar('node-agent', { podInjectPolicy: 'AfterAppContainer' })] },
+      { 'node-agent': 'first' },
+    );
     const mesh = placed('mesh', { containers: [sidecar('proxy')] }, undefined);
     const meshFirst = placed('mesh', { containers: [sidecar('proxy')] }, { proxy: 'first' });
 
@@ -204,7 +251,7 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
       expect(itemTexts(steps(out.objects, node, later))).toBe(itemTexts(out));
     });
 
-    it('another step\'s sidecar can be the anchor, and a placement waits for an anchor a later step brings', () => {
+    it("another step's sidecar can be the anchor, and a placement waits for an anchor a later step brings", () => {
       const tap = placed('tap', { containers: [sidecar('tap')] }, { tap: 'after:proxy' });
       const meshAfter = placed('mesh', { containers: [sidecar('proxy', { podInjectPolicy: 'AfterAppContainer' })] }, undefined);
       const anchorFirst = steps([web()], meshAfter, tap);
@@ -212,7 +259,9 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
       expect(anchorFirst.problems).toEqual([]);
 
       const anchorLater = run([web()], tap);
-      expect(anchorLater.problems.map((p) => p.message)).toEqual([expect.stringMatching(/container tap is placed after:proxy, but the template has no container proxy/)]);
+      expect(anchorLater.problems.map((p) => p.message)).toEqual([
+        expect.stringMatching(/container tap is placed after:proxy, but the template has no container proxy/),
+      ]);
       const composed = run(anchorLater.objects, placed('mesh', { containers: [sidecar('proxy')] }, undefined));
       // The tap step recorded its placement; the mesh step honours it once proxy is there.
       expect(names(podSpec(composed.objects[0]).containers)).toEqual(['proxy', 'tap', 'app', 'worker']);

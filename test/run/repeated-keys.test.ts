@@ -73,7 +73,13 @@ describe('a repeated key', () => {
     expect(out.items[1].changed).toBe(true);
     expect(out.objects[1].spec.template.spec.containers.map((c: { name: string }) => c.name)).toEqual(['log-agent', 'member']);
     expect(out.problems).toEqual([
-      expect.objectContaining({ severity: 'warning', message: expect.stringMatching(/^key "selector" repeated at line 12 in this object \(spec\.selector\), with the same value each time/), field: { path: 'spec.selector' } }),
+      expect.objectContaining({
+        severity: 'warning',
+        message: expect.stringMatching(
+          /^key "selector" repeated at line 12 in this object \(spec\.selector\), with the same value each time/,
+        ),
+        field: { path: 'spec.selector' },
+      }),
     ]);
     keepsEveryLine(item, out.items[1].text);
     expect(out.items[1].text.match(/^ {4}selector:$/gm)).toHaveLength(2);
@@ -81,10 +87,22 @@ describe('a repeated key', () => {
   });
 
   it.each([
-    ['with two values', etcd('replicas: 3\n    replicas: 1'), / repeated at line \d+ in this object with different values; it is passed through unchanged/],
-    ['inside the pod template', etcd(undefined, undefined, '\n          image: openshift/etcd-20-centos7'), / repeated at line \d+ in this object where the injection reads or writes; it is passed through unchanged/],
+    [
+      'with two values',
+      etcd('replicas: 3\n    replicas: 1'),
+      / repeated at line \d+ in this object with different values; it is passed through unchanged/,
+    ],
+    [
+      'inside the pod template',
+      etcd(undefined, undefined, '\n          image: openshift/etcd-20-centos7'),
+      / repeated at line \d+ in this object where the injection reads or writes; it is passed through unchanged/,
+    ],
     ['on the way to the pod template', etcd(undefined, TEMPLATE), /where the injection reads or writes/],
-    ['in the namespace the match reads', etcd().replace('    name: etcd\n  spec:', '    name: etcd\n    namespace: a\n    namespace: a\n  spec:'), /where the injection reads or writes/],
+    [
+      'in the namespace the match reads',
+      etcd().replace('    name: etcd\n  spec:', '    name: etcd\n    namespace: a\n    namespace: a\n  spec:'),
+      /where the injection reads or writes/,
+    ],
   ])('%s: an error when selected, and the item unchanged', (_name, item, message) => {
     const out = runText(HEADER + item);
     expect(out.exitCode).toBe(1);
@@ -98,11 +116,17 @@ describe('a repeated key', () => {
     const out = runText(HEADER + item);
     expect(out.exitCode).toBe(0);
     expect(out.items[1].text).toBe(item);
-    expect(out.problems).toEqual([expect.objectContaining({ severity: 'warning', message: expect.stringMatching(/^key "selector" repeated at line 12 in this object/) })]);
+    expect(out.problems).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        message: expect.stringMatching(/^key "selector" repeated at line 12 in this object/),
+      }),
+    ]);
   });
 
   it('in a workload of a List: judged by its place in the List', () => {
-    const inList = (workload: string) => `- apiVersion: v1\n  kind: List\n  items:\n${workload.replace(/^/gm, '  ').replace(/^ +$/gm, '').replace(/\n$/, '')}\n`;
+    const inList = (workload: string) =>
+      `- apiVersion: v1\n  kind: List\n  items:\n${workload.replace(/^/gm, '  ').replace(/^ +$/gm, '').replace(/\n$/, '')}\n`;
     const fine = runText(HEADER + inList(etcd()));
     expect(fine.exitCode).toBe(0);
     expect(fine.items[1].changed).toBe(true);

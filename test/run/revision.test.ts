@@ -5,7 +5,12 @@ import { run, sidecarSet, podSpec, podMeta, SHAPES, app, type Obj } from '../hel
 const revision = (name: string, image: string, extra: Obj = {}) => ({
   apiVersion: 'apps/v1',
   kind: 'ControllerRevision',
-  metadata: { name, namespace: 'kruise-system', labels: { 'kruise.io/sidecarset-name': 's', ...(extra.labels ?? {}) }, ...(extra.annotations ? { annotations: extra.annotations } : {}) },
+  metadata: {
+    name,
+    namespace: 'kruise-system',
+    labels: { 'kruise.io/sidecarset-name': 's', ...(extra.labels ?? {}) },
+    ...(extra.annotations ? { annotations: extra.annotations } : {}),
+  },
   revision: extra.revision ?? 1,
   data: { spec: { $patch: 'replace', containers: [{ name: 'agent', image }] } },
 });
@@ -22,7 +27,9 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
   const workload = (labels: Obj = { app: 'web' }) => make('w', labels, { containers: [app()] });
 
   it('injects the revision a revisionName names (policy Always), with its hash and name', () => {
-    const cr = revision('s-old', 'agent:1', { annotations: { 'kruise.io/sidecarset-hash': 'oldhash', 'kruise.io/sidecarset-hash-without-image': 'oldhash2' } });
+    const cr = revision('s-old', 'agent:1', {
+      annotations: { 'kruise.io/sidecarset-hash': 'oldhash', 'kruise.io/sidecarset-hash-without-image': 'oldhash2' },
+    });
     const out = run([cr, workload()], set({ revisionName: 's-old' }));
     expect(out.exitCode).toBe(0);
     expect(image(out, 1)).toBe('agent:1');
@@ -32,7 +39,10 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
 
   it('finds a customVersion by labels, the highest revision winning', () => {
     const v = { 'apps.kruise.io/sidecarset-custom-version': 'v1' };
-    const out = run([revision('s-a', 'agent:1a', { labels: v, revision: 1 }), revision('s-b', 'agent:1b', { labels: v, revision: 3 }), workload()], set({ customVersion: 'v1' }));
+    const out = run(
+      [revision('s-a', 'agent:1a', { labels: v, revision: 1 }), revision('s-b', 'agent:1b', { labels: v, revision: 3 }), workload()],
+      set({ customVersion: 'v1' }),
+    );
     expect(image(out, 2)).toBe('agent:1b');
   });
 
@@ -60,7 +70,12 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
     const rev = { revisionName: 's-old', policy: 'Partial' };
     const at = (partition: string, cfg: Obj = {}) => {
       const s = set(rev, { type: 'NotUpdate', partition });
-      return run([revision('s-old', 'agent:1'), workload()], Object.keys(cfg).length ? { apiVersion: 'fn.kpt.dev/v1alpha1', kind: 'InjectSidecarSets', metadata: { name: 'c' }, spec: { sidecarSets: [s], ...cfg } } : s);
+      return run(
+        [revision('s-old', 'agent:1'), workload()],
+        Object.keys(cfg).length
+          ? { apiVersion: 'fn.kpt.dev/v1alpha1', kind: 'InjectSidecarSets', metadata: { name: 'c' }, spec: { sidecarSets: [s], ...cfg } }
+          : s,
+      );
     };
     expect(image(at('0%'), 1)).toBe('agent:2');
     expect(image(at('100%'), 1)).toBe('agent:1');
@@ -72,7 +87,10 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
   });
 
   it('updateStrategy.paused always injects the revision', () => {
-    const out = run([revision('s-old', 'agent:1'), workload({ app: 'web', canary: 'true' })], set({ revisionName: 's-old', policy: 'Partial' }, { type: 'NotUpdate', paused: true }));
+    const out = run(
+      [revision('s-old', 'agent:1'), workload({ app: 'web', canary: 'true' })],
+      set({ revisionName: 's-old', policy: 'Partial' }, { type: 'NotUpdate', paused: true }),
+    );
     expect(image(out, 1)).toBe('agent:1');
   });
 });

@@ -15,11 +15,18 @@ const logging = sidecarSet('logging', {
 });
 const mesh = sidecarSet('mesh', {
   selector,
-  containers: [{ name: 'proxy', image: 'proxy:1', podInjectPolicy: 'BeforeAppContainer', volumeMounts: [{ name: 'certs', mountPath: '/certs' }] }],
+  containers: [
+    { name: 'proxy', image: 'proxy:1', podInjectPolicy: 'BeforeAppContainer', volumeMounts: [{ name: 'certs', mountPath: '/certs' }] },
+  ],
   volumes: [{ name: 'certs', secret: { secretName: 'certs' } }],
   imagePullSecrets: [{ name: 'mesh-registry' }],
 });
-const list = (name: string | undefined, ...items: Obj[]) => ({ apiVersion: 'v1', kind: 'List', ...(name ? { metadata: { name } } : {}), items });
+const list = (name: string | undefined, ...items: Obj[]) => ({
+  apiVersion: 'v1',
+  kind: 'List',
+  ...(name ? { metadata: { name } } : {}),
+  items,
+});
 const names = (l: Obj[] | undefined) => (l ?? []).map((x) => x.name);
 const injections = (obj: Obj) => JSON.parse(podMeta(obj).annotations['inject-sidecarsets.kpt.dev/injections']);
 const annotation = (obj: Obj, key: string) => podMeta(obj).annotations[key];
@@ -34,7 +41,7 @@ function steps(items: Obj[], ...configs: Obj[]): Run {
 describe.each(SHAPES)('on a %s', (_kind, make) => {
   const web = () => make('web', { app: 'web' }, { containers: [app()], volumes: [{ name: 'own', emptyDir: {} }] });
 
-  it('two steps keep each other\'s sidecars, volumes, pull secrets, annotations and bookkeeping', () => {
+  it("two steps keep each other's sidecars, volumes, pull secrets, annotations and bookkeeping", () => {
     const out = steps([web()], logging, mesh);
     expect(out.exitCode).toBe(0);
     const spec = podSpec(out.objects[0]);
@@ -47,7 +54,13 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
     expect(Object.keys(JSON.parse(annotation(out.objects[0], 'kruise.io/sidecarset-hash')))).toEqual(['logging', 'mesh']);
     expect(Object.keys(JSON.parse(annotation(out.objects[0], 'kruise.io/sidecarset-hash-without-image')))).toEqual(['logging', 'mesh']);
     expect(injections(out.objects[0])).toEqual({
-      'SidecarSet/logging': { sidecarSets: ['logging'], containers: ['log-init', 'log-agent'], volumes: ['logs'], imagePullSecrets: ['log-registry'], overwritten: { annotations: { 'logging/enabled': { before: null, after: 'true' } } } },
+      'SidecarSet/logging': {
+        sidecarSets: ['logging'],
+        containers: ['log-init', 'log-agent'],
+        volumes: ['logs'],
+        imagePullSecrets: ['log-registry'],
+        overwritten: { annotations: { 'logging/enabled': { before: null, after: 'true' } } },
+      },
       'SidecarSet/mesh': { sidecarSets: ['mesh'], containers: ['proxy'], volumes: ['certs'], imagePullSecrets: ['mesh-registry'] },
     });
     expect(out.problems).toEqual([]);
@@ -80,11 +93,16 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
     const expected = run([web()], mesh);
     expect(removed.objects).toEqual(expected.objects);
     expect(removed.problems.map((p) => [p.severity, p.message])).toEqual([
-      ['warning', expect.stringMatching(/removed what an earlier run of this step \(List\/platform\) injected .*SidecarSets logging; containers log-agent, log-init; volumes logs/)],
+      [
+        'warning',
+        expect.stringMatching(
+          /removed what an earlier run of this step \(List\/platform\) injected .*SidecarSets logging; containers log-agent, log-init; volumes logs/,
+        ),
+      ],
     ]);
   });
 
-  it('a changed SidecarSet is re-injected in place; the other step\'s sidecar stays where it is', () => {
+  it("a changed SidecarSet is re-injected in place; the other step's sidecar stays where it is", () => {
     const both = steps([web()], logging, mesh);
     const changed = sidecarSet('logging', { ...logging.spec, containers: [{ ...logging.spec.containers[0], image: 'log:2' }] });
     const again = run(both.objects, changed);
@@ -94,12 +112,14 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
     expect(itemTexts(run(again.objects, mesh))).toBe(itemTexts(again));
   });
 
-  it('a container another step\'s different SidecarSet injected is an error naming both, and the other step\'s container stays', () => {
+  it("a container another step's different SidecarSet injected is an error naming both, and the other step's container stays", () => {
     const rival = sidecarSet('rival', { selector, containers: [{ name: 'log-agent', image: 'rival:1' }] });
     const out = steps([web()], logging, rival);
     expect(out.exitCode).toBe(1);
     expect(out.problems.filter((p) => p.severity === 'error').map((p) => p.message)).toEqual([
-      expect.stringMatching(/SidecarSet rival injects a container log-agent, and SidecarSet logging of another step \(SidecarSet\/logging\) already injected/),
+      expect.stringMatching(
+        /SidecarSet rival injects a container log-agent, and SidecarSet logging of another step \(SidecarSet\/logging\) already injected/,
+      ),
     ]);
   });
 
@@ -109,7 +129,11 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
     expect(overlay.problems).toEqual([]);
     expect(names(podSpec(overlay.objects[0]).containers)).toEqual(['proxy', 'log-agent', 'app']);
     expect(injections(overlay.objects[0])['List/overlay'].sidecarSets).toEqual(['mesh']);
-    expect(itemTexts(run(base.objects, { ...logging, metadata: { ...logging.metadata, annotations: { 'inject-sidecarsets.kpt.dev/step': 'again' } } }))).toBe(itemTexts(base));
+    expect(
+      itemTexts(
+        run(base.objects, { ...logging, metadata: { ...logging.metadata, annotations: { 'inject-sidecarsets.kpt.dev/step': 'again' } } }),
+      ),
+    ).toBe(itemTexts(base));
   });
 
   it('the same SidecarSet name with a different spec in two steps is an error', () => {
@@ -117,11 +141,15 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
     const other = sidecarSet('logging', { ...logging.spec, containers: [{ name: 'log-agent', image: 'log:9' }] });
     const out = run(base.objects, list('overlay', other));
     expect(out.exitCode).toBe(1);
-    expect(out.problems.map((p) => p.message)).toContainEqual(expect.stringMatching(/SidecarSet logging was already injected into this template by another step \(SidecarSet\/logging\) with a different spec/));
+    expect(out.problems.map((p) => p.message)).toContainEqual(
+      expect.stringMatching(
+        /SidecarSet logging was already injected into this template by another step \(SidecarSet\/logging\) with a different spec/,
+      ),
+    );
     expect(podSpec(out.objects[0]).containers.find((c: Obj) => c.name === 'log-agent').image).toBe('log:1');
   });
 
-  it('SidecarSets among the items: a deleted SidecarSet is stripped on the next render, the other step\'s stays', () => {
+  it("SidecarSets among the items: a deleted SidecarSet is stripped on the next render, the other step's stays", () => {
     const first = steps([web(), logging], undefined as unknown as Obj, mesh);
     expect(names(podSpec(first.objects[0]).containers)).toEqual(['proxy', 'log-agent', 'app']);
     const again = steps([first.objects[0]], undefined as unknown as Obj, mesh);
@@ -130,7 +158,12 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
   });
 
   it('an explicit step option or annotation sets the identity', () => {
-    const config = { apiVersion: 'fn.kpt.dev/v1alpha1', kind: 'InjectSidecarSets', metadata: { name: 'c' }, spec: { sidecarSets: [logging], step: 'platform-logging' } };
+    const config = {
+      apiVersion: 'fn.kpt.dev/v1alpha1',
+      kind: 'InjectSidecarSets',
+      metadata: { name: 'c' },
+      spec: { sidecarSets: [logging], step: 'platform-logging' },
+    };
     expect(Object.keys(injections(run([web()], config).objects[0]))).toEqual(['platform-logging']);
     const annotated = list(undefined, mesh);
     (annotated as Obj).metadata = { annotations: { 'inject-sidecarsets.kpt.dev/step': 'mesh-step' } };
@@ -142,13 +175,16 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
     const earlier = run([web()], list(undefined, logging, mesh));
     const legacy = JSON.parse(JSON.stringify(earlier.objects[0]));
     delete podMeta(legacy).annotations['inject-sidecarsets.kpt.dev/injections'];
-    podMeta(legacy).annotations['inject-sidecarsets.kpt.dev/overwritten'] = JSON.stringify({ annotations: { 'logging/enabled': { before: null, after: 'true' } }, spec: { imagePullSecrets: { before: null, after: [{ name: 'log-registry' }, { name: 'mesh-registry' }] } } });
+    podMeta(legacy).annotations['inject-sidecarsets.kpt.dev/overwritten'] = JSON.stringify({
+      annotations: { 'logging/enabled': { before: null, after: 'true' } },
+      spec: { imagePullSecrets: { before: null, after: [{ name: 'log-registry' }, { name: 'mesh-registry' }] } },
+    });
     const out = run([legacy], mesh);
     expect(out.objects[0]).toEqual(run([web()], mesh).objects[0]);
     expect(annotation(out.objects[0], 'inject-sidecarsets.kpt.dev/overwritten')).toBeUndefined();
   });
 
-  it('pull secrets copied from the ServiceAccount stay with the step\'s own, and go with them', () => {
+  it("pull secrets copied from the ServiceAccount stay with the step's own, and go with them", () => {
     const sa = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' }, imagePullSecrets: [{ name: 'sa-secret' }] };
     const first = steps([web(), sa], list('platform', logging), mesh);
     expect(names(podSpec(first.objects[0]).imagePullSecrets)).toEqual(['sa-secret', 'log-registry', 'mesh-registry']);
@@ -160,8 +196,13 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
 });
 
 describe('the record', () => {
-  it('is not written with stripPreviousInjection: false, whose output is Kruise\'s', () => {
-    const config = { apiVersion: 'fn.kpt.dev/v1alpha1', kind: 'InjectSidecarSets', metadata: { name: 'c' }, spec: { sidecarSets: [logging], stripPreviousInjection: false } };
+  it("is not written with stripPreviousInjection: false, whose output is Kruise's", () => {
+    const config = {
+      apiVersion: 'fn.kpt.dev/v1alpha1',
+      kind: 'InjectSidecarSets',
+      metadata: { name: 'c' },
+      spec: { sidecarSets: [logging], stripPreviousInjection: false },
+    };
     const out = run([SHAPES[1][1]('web', { app: 'web' }, { containers: [app()] })], config);
     expect(podMeta(out.objects[0]).annotations['inject-sidecarsets.kpt.dev/injections']).toBeUndefined();
   });

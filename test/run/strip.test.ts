@@ -8,9 +8,17 @@ const setA = sidecarSet('a', {
   initContainers: [{ name: 'x-init', image: 'xi:1' }],
   volumes: [{ name: 'vx', emptyDir: {} }],
 });
-const setB = sidecarSet('b', { selector: { matchLabels: { app: 'web' } }, containers: [{ name: 'y', image: 'y:1', upgradeStrategy: { upgradeType: 'HotUpgrade', hotUpgradeEmptyImage: 'empty:1' } }] });
+const setB = sidecarSet('b', {
+  selector: { matchLabels: { app: 'web' } },
+  containers: [{ name: 'y', image: 'y:1', upgradeStrategy: { upgradeType: 'HotUpgrade', hotUpgradeEmptyImage: 'empty:1' } }],
+});
 const list = (...items: Obj[]) => ({ apiVersion: 'v1', kind: 'List', items });
-const config = (sets: Obj[], extra: Obj = {}) => ({ apiVersion: 'fn.kpt.dev/v1alpha1', kind: 'InjectSidecarSets', metadata: { name: 'c' }, spec: { sidecarSets: sets, ...extra } });
+const config = (sets: Obj[], extra: Obj = {}) => ({
+  apiVersion: 'fn.kpt.dev/v1alpha1',
+  kind: 'InjectSidecarSets',
+  metadata: { name: 'c' },
+  spec: { sidecarSets: sets, ...extra },
+});
 
 describe.each(SHAPES)('on a %s', (_kind, make) => {
   const original = () => make('w', { app: 'web' }, { containers: [app()], volumes: [{ name: 'own', emptyDir: {} }] });
@@ -21,12 +29,17 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
     const again = rerender(both, list(setB));
     expect(again.exitCode).toBe(0);
     expect(again.objects).toEqual(run([original()], list(setB)).objects);
-    expect(again.problems.filter((r) => /removed what an earlier run of this step \(List\) injected/.test(r.message)).map((r) => r.severity)).toEqual(['warning']);
+    expect(
+      again.problems.filter((r) => /removed what an earlier run of this step \(List\) injected/.test(r.message)).map((r) => r.severity),
+    ).toEqual(['warning']);
   });
 
   it('gives back the original template when no SidecarSet applies any more', () => {
     const first = run([original()], list(setA));
-    const again = rerender(first, list(sidecarSet('other', { selector: { matchLabels: { app: 'nothing' } }, containers: [{ name: 'z', image: 'z' }] })));
+    const again = rerender(
+      first,
+      list(sidecarSet('other', { selector: { matchLabels: { app: 'nothing' } }, containers: [{ name: 'z', image: 'z' }] })),
+    );
     expect(again.objects).toEqual([original()]);
   });
 
@@ -44,7 +57,7 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
     expect(podMeta(again.objects[0]).annotations['kruise.io/sidecarset-injected-list']).toBe('a,b');
   });
 
-  it('keeps leftovers with stripPreviousInjection: false (Kruise\'s behaviour)', () => {
+  it("keeps leftovers with stripPreviousInjection: false (Kruise's behaviour)", () => {
     const first = run([original()], setA);
     const again = rerender(first, config([setB], { stripPreviousInjection: false }));
     expect(podSpec(again.objects[0]).containers.map((c: Obj) => c.name)).toContain('x');
@@ -59,7 +72,12 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
   });
 
   describe('what the template had of its own comes back (the overwritten record)', () => {
-    const sa = (name: string, secrets: string[] = []) => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name }, ...(secrets.length ? { imagePullSecrets: secrets.map((n) => ({ name: n })) } : {}) });
+    const sa = (name: string, secrets: string[] = []) => ({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name },
+      ...(secrets.length ? { imagePullSecrets: secrets.map((n) => ({ name: n })) } : {}),
+    });
     const decorated = (patch: Obj, extra: Obj = {}) =>
       sidecarSet('deco', {
         selector: { matchLabels: { app: 'web' } },
@@ -92,7 +110,11 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
       const first = run([withOwn()], decorated(overwrite));
       const changed = decorated(
         { patchPolicy: 'MergePatchJson', annotations: { json: '{"a":1}' } },
-        { imagePullSecrets: [{ name: 'mirror' }], containers: [{ name: 'z', image: 'z:2', volumeMounts: [{ name: 'vz2', mountPath: '/z' }] }], volumes: [{ name: 'vz2', emptyDir: {} }] },
+        {
+          imagePullSecrets: [{ name: 'mirror' }],
+          containers: [{ name: 'z', image: 'z:2', volumeMounts: [{ name: 'vz2', mountPath: '/z' }] }],
+          volumes: [{ name: 'vz2', emptyDir: {} }],
+        },
       );
       const again = rerender(first, changed);
       expect(again.objects).toEqual(run([withOwn()], changed).objects);
@@ -107,11 +129,14 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
       expect(again.problems.filter((p) => /volume/.test(p.message))).toEqual([]);
     });
 
-    it('a volume of the template\'s own that only a sidecar mounts stays when the sidecar goes', () => {
+    it("a volume of the template's own that only a sidecar mounts stays when the sidecar goes", () => {
       const w = withOwn();
       podSpec(w).volumes.push({ name: 'vz', hostPath: { path: '/var/agent' } });
       const first = run([w], list(decorated(overwrite)));
-      expect(podSpec(first.objects[0]).volumes).toEqual([{ name: 'own', emptyDir: {} }, { name: 'vz', hostPath: { path: '/var/agent' } }]);
+      expect(podSpec(first.objects[0]).volumes).toEqual([
+        { name: 'own', emptyDir: {} },
+        { name: 'vz', hostPath: { path: '/var/agent' } },
+      ]);
       expect(runText(first.stdout).objects).toEqual(first.objects);
       expect(rerender(first, list(setB)).objects).toEqual(run([w], list(setB)).objects);
     });
@@ -121,15 +146,22 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
       const first = run([original(), sa('sa1', ['s1']), sa('sa2', ['s2'])], list(named('sa1'), decorated(overwrite)));
       expect(podSpec(first.objects[0]).serviceAccountName).toBe('sa1');
       const again = rerender(first, list(named('sa2'), decorated(overwrite)));
-      expect(again.problems).toEqual(run([original(), sa('sa1', ['s1']), sa('sa2', ['s2'])], list(named('sa2'), decorated(overwrite))).problems);
-      expect(again.objects).toEqual(run([original(), sa('sa1', ['s1']), sa('sa2', ['s2'])], list(named('sa2'), decorated(overwrite))).objects);
+      expect(again.problems).toEqual(
+        run([original(), sa('sa1', ['s1']), sa('sa2', ['s2'])], list(named('sa2'), decorated(overwrite))).problems,
+      );
+      expect(again.objects).toEqual(
+        run([original(), sa('sa1', ['s1']), sa('sa2', ['s2'])], list(named('sa2'), decorated(overwrite))).objects,
+      );
       expect(podSpec(again.objects[0]).imagePullSecrets).toEqual([{ name: 's2' }, { name: 'registry' }]);
       const removed = rerender(again, list(decorated(overwrite)));
       expect(podSpec(removed.objects[0]).serviceAccountName).toBeUndefined();
     });
 
     it('an app container a sidecar replaced comes back when the SidecarSet goes', () => {
-      const replacing = sidecarSet('r', { selector: { matchLabels: { app: 'web' } }, containers: [{ name: 'app', image: 'replacement:1' }] });
+      const replacing = sidecarSet('r', {
+        selector: { matchLabels: { app: 'web' } },
+        containers: [{ name: 'app', image: 'replacement:1' }],
+      });
       const first = run([original()], list(replacing));
       expect(podSpec(first.objects[0]).containers.map((c: Obj) => c.image)).toEqual(['replacement:1']);
       expect(runText(first.stdout).objects).toEqual(first.objects);
@@ -157,7 +189,7 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
       expect(podMeta(first.objects[0]).annotations['inject-sidecarsets.kpt.dev/overwritten']).toBeUndefined();
     });
 
-    it('is not written with stripPreviousInjection: false, whose output is Kruise\'s', () => {
+    it("is not written with stripPreviousInjection: false, whose output is Kruise's", () => {
       const first = run([withOwn()], config([decorated(overwrite)], { stripPreviousInjection: false }));
       expect(podMeta(first.objects[0]).annotations['inject-sidecarsets.kpt.dev/overwritten']).toBeUndefined();
       expect(podMeta(first.objects[0]).annotations.tuned).toBe('by-sidecarset');
@@ -166,17 +198,21 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
     it('an unreadable record is a warning, and the template is taken as it stands', () => {
       const first = run([withOwn()], decorated(overwrite));
       const broken = JSON.parse(JSON.stringify(first.objects[0]));
-      podMeta(broken).annotations['inject-sidecarsets.kpt.dev/injections'] = '{"SidecarSet/deco": {"sidecarSets": ["deco"], "containers": ["z"], "overwritten": {"annotations": 3}}}';
+      podMeta(broken).annotations['inject-sidecarsets.kpt.dev/injections'] =
+        '{"SidecarSet/deco": {"sidecarSets": ["deco"], "containers": ["z"], "overwritten": {"annotations": 3}}}';
       const again = run([broken], decorated(overwrite));
       expect(again.exitCode).toBe(0);
-      expect(again.problems.map((p) => p.message)).toContainEqual(expect.stringMatching(/inject-sidecarsets.kpt.dev\/injections cannot be read \(step "SidecarSet\/deco": annotations is not a map/));
+      expect(again.problems.map((p) => p.message)).toContainEqual(
+        expect.stringMatching(/inject-sidecarsets.kpt.dev\/injections cannot be read \(step "SidecarSet\/deco": annotations is not a map/),
+      );
       // Against the template as it stands nothing is overwritten any more: the new record has no overwritten part.
-      expect(JSON.parse(podMeta(again.objects[0]).annotations['inject-sidecarsets.kpt.dev/injections'])['SidecarSet/deco'].overwritten).toBeUndefined();
+      expect(
+        JSON.parse(podMeta(again.objects[0]).annotations['inject-sidecarsets.kpt.dev/injections'])['SidecarSet/deco'].overwritten,
+      ).toBeUndefined();
       expect(podMeta(again.objects[0]).annotations.tuned).toBe('by-sidecarset');
     });
   });
 });
-
 
 describe('the summary line on stderr', () => {
   const summary = (out: ReturnType<typeof run>) => out.stderr.trimEnd().split('\n').at(-1);
@@ -184,14 +220,18 @@ describe('the summary line on stderr', () => {
   const other = () => pod('other', { app: 'other' }, { containers: [app()] });
 
   it('counts the items injected into', () => {
-    expect(summary(run([web(), other()], setA))).toBe('inject-sidecarsets: 1 of 2 items injected by 1 SidecarSet(s); 0 error(s), 0 warning(s)');
+    expect(summary(run([web(), other()], setA))).toBe(
+      'inject-sidecarsets: 1 of 2 items injected by 1 SidecarSet(s); 0 error(s), 0 warning(s)',
+    );
   });
 
   it('says an item only had an earlier injection removed, not that it was injected', () => {
     const first = run([web(), other()], list(setA));
     const again = run(first.objects, list());
     expect(again.objects).toEqual([web(), other()]);
-    expect(summary(again)).toBe('inject-sidecarsets: 0 of 2 items injected by 0 SidecarSet(s), 1 with an earlier injection removed; 0 error(s), 1 warning(s)');
+    expect(summary(again)).toBe(
+      'inject-sidecarsets: 0 of 2 items injected by 0 SidecarSet(s), 1 with an earlier injection removed; 0 error(s), 1 warning(s)',
+    );
   });
 
   it('counts an item that got one SidecarSet and lost another as injected', () => {

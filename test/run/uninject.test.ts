@@ -20,12 +20,19 @@ const logging = sidecarSet('logging', {
 });
 const mesh = sidecarSet('mesh', {
   selector,
-  containers: [{ name: 'proxy', image: 'proxy:1', podInjectPolicy: 'BeforeAppContainer', volumeMounts: [{ name: 'certs', mountPath: '/certs' }] }],
+  containers: [
+    { name: 'proxy', image: 'proxy:1', podInjectPolicy: 'BeforeAppContainer', volumeMounts: [{ name: 'certs', mountPath: '/certs' }] },
+  ],
   volumes: [{ name: 'certs', secret: { secretName: 'certs' } }],
   imagePullSecrets: [{ name: 'mesh-registry' }],
   patchPodMetadata: [{ annotations: { 'team/owner': 'mesh' }, patchPolicy: 'Overwrite' }],
 });
-const uninjectConfig = (spec: Obj = {}) => ({ apiVersion: 'fn.kpt.dev/v1alpha1', kind: 'InjectSidecarSets', metadata: { name: 'back' }, spec: { mode: 'uninject', ...spec } });
+const uninjectConfig = (spec: Obj = {}) => ({
+  apiVersion: 'fn.kpt.dev/v1alpha1',
+  kind: 'InjectSidecarSets',
+  metadata: { name: 'back' },
+  spec: { mode: 'uninject', ...spec },
+});
 
 const itemTexts = (text: string) => readResourceList(text).items.map((i) => i.raw);
 const items = (text: string) => itemTexts(text).join('');
@@ -42,19 +49,25 @@ function chain(text: string, ...configs: Obj[]) {
 
 describe.each(SHAPES)('on a %s', (_kind, make) => {
   const web = () => {
-    const w = make('web', { app: 'web' }, { containers: [app()], volumes: [{ name: 'own', emptyDir: {} }], imagePullSecrets: [{ name: 'own-registry' }] });
+    const w = make(
+      'web',
+      { app: 'web' },
+      { containers: [app()], volumes: [{ name: 'own', emptyDir: {} }], imagePullSecrets: [{ name: 'own-registry' }] },
+    );
     podMeta(w).annotations = { 'team/owner': 'apps', note: 'kept' };
     return w;
   };
   const input = () => resourceList([web()]);
 
-  it('removes two steps\' containers, init containers, volumes, pull secrets and bookkeeping, and gives back the annotation both patched', () => {
+  it("removes two steps' containers, init containers, volumes, pull secrets and bookkeeping, and gives back the annotation both patched", () => {
     const injected = chain(input(), logging, mesh);
     expect(injected.stdout).toContain('name: proxy');
     const back = chain(injected.stdout, uninjectConfig());
     expect(itemTexts(back.stdout)).toEqual(itemTexts(input()));
     expect(back.results.filter((r) => r.severity === 'info' && r.message.startsWith('removed what step')).map((r) => r.message)).toEqual([
-      expect.stringMatching(/^removed what step SidecarSet\/mesh injected \(SidecarSets mesh; containers proxy; volumes certs; imagePullSecrets mesh-registry; gave back annotation team\/owner\)$/),
+      expect.stringMatching(
+        /^removed what step SidecarSet\/mesh injected \(SidecarSets mesh; containers proxy; volumes certs; imagePullSecrets mesh-registry; gave back annotation team\/owner\)$/,
+      ),
       expect.stringMatching(/^removed what step SidecarSet\/logging injected/),
     ]);
     expect(back.results.filter((r) => r.severity !== 'info')).toEqual([]);
@@ -72,29 +85,48 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
 
   it('leaves a template alone when uninjectStep names a step it does not carry', () => {
     const injected = chain(input(), logging);
-    expect(itemTexts(chain(injected.stdout, uninjectConfig({ uninjectStep: 'SidecarSet/mesh' })).stdout)).toEqual(itemTexts(injected.stdout));
+    expect(itemTexts(chain(injected.stdout, uninjectConfig({ uninjectStep: 'SidecarSet/mesh' })).stdout)).toEqual(
+      itemTexts(injected.stdout),
+    );
   });
 
   it('leaves a template Kruise injected in a cluster as it is, with an info result', () => {
     const exported = web();
     podMeta(exported).annotations = {
-      'kruise.io/sidecarset-hash': JSON.stringify({ mesh: { updateTimestamp: '2024-05-01T10:00:00Z', hash: 'abc', sidecarSetName: 'mesh', sidecarList: ['proxy'] } }),
+      'kruise.io/sidecarset-hash': JSON.stringify({
+        mesh: { updateTimestamp: '2024-05-01T10:00:00Z', hash: 'abc', sidecarSetName: 'mesh', sidecarList: ['proxy'] },
+      }),
       'kruise.io/sidecarset-injected-list': 'mesh',
     };
     const text = resourceList([exported]);
     const back = chain(text, uninjectConfig());
     expect(itemTexts(back.stdout)).toEqual(itemTexts(text));
-    expect(back.results).toContainEqual(expect.objectContaining({ severity: 'info', message: expect.stringMatching(/carries Kruise's SidecarSet annotations but no record of this function.*left as it is/) }));
+    expect(back.results).toContainEqual(
+      expect.objectContaining({
+        severity: 'info',
+        message: expect.stringMatching(/carries Kruise's SidecarSet annotations but no record of this function.*left as it is/),
+      }),
+    );
   });
 
-  it('removes an injection made before steps existed (no record, this function\'s timestamp)', () => {
+  it("removes an injection made before steps existed (no record, this function's timestamp)", () => {
     const injected = chain(input(), logging);
     // What a version before steps wrote: its own record of what it overwrote, pull secrets as a list.
-    const overwritten = { annotations: { 'team/owner': { before: 'apps', after: 'logging' } }, spec: { imagePullSecrets: { before: [{ name: 'own-registry' }], after: [{ name: 'own-registry' }, { name: 'log-registry' }] } } };
-    const legacy = injected.stdout.replace(/(inject-sidecarsets\.kpt\.dev\/)injections: .*$/m, `$1overwritten: '${JSON.stringify(overwritten)}'`);
+    const overwritten = {
+      annotations: { 'team/owner': { before: 'apps', after: 'logging' } },
+      spec: { imagePullSecrets: { before: [{ name: 'own-registry' }], after: [{ name: 'own-registry' }, { name: 'log-registry' }] } },
+    };
+    const legacy = injected.stdout.replace(
+      /(inject-sidecarsets\.kpt\.dev\/)injections: .*$/m,
+      `$1overwritten: '${JSON.stringify(overwritten)}'`,
+    );
     const back = chain(legacy, uninjectConfig());
     expect(itemTexts(back.stdout)).toEqual(itemTexts(input()));
-    expect(back.results).toContainEqual(expect.objectContaining({ message: expect.stringMatching(/removed what an injection before steps injected \(SidecarSets logging\)/) }));
+    expect(back.results).toContainEqual(
+      expect.objectContaining({
+        message: expect.stringMatching(/removed what an injection before steps injected \(SidecarSets logging\)/),
+      }),
+    );
   });
 
   it('warns and changes nothing when the record cannot be read', () => {
@@ -102,7 +134,9 @@ describe.each(SHAPES)('on a %s', (_kind, make) => {
     const broken = injected.stdout.replace(/(inject-sidecarsets\.kpt\.dev\/injections: )'.*'$/m, "$1'{not json'");
     const back = runFunction({ text: withFunctionConfig(broken, uninjectConfig()) });
     expect(itemTexts(back.stdout)).toEqual(itemTexts(broken));
-    expect(back.results).toContainEqual(expect.objectContaining({ severity: 'warning', message: expect.stringMatching(/cannot be read .* left as it is/) }));
+    expect(back.results).toContainEqual(
+      expect.objectContaining({ severity: 'warning', message: expect.stringMatching(/cannot be read .* left as it is/) }),
+    );
   });
 });
 
@@ -143,7 +177,10 @@ items:
         - name: app
           image: app:1
 `;
-    const unlabelled = sidecarSet('unlabelled', { selector: { matchExpressions: [{ key: 'tier', operator: 'DoesNotExist' }] }, ...logging.spec });
+    const unlabelled = sidecarSet('unlabelled', {
+      selector: { matchExpressions: [{ key: 'tier', operator: 'DoesNotExist' }] },
+      ...logging.spec,
+    });
     roundTrip(empty, unlabelled);
   });
 
@@ -181,11 +218,20 @@ items:
     - name: data
       emptyDir: {}
 `;
-    const meshSet = sidecarSet('mesh', { selector, serviceAccountName: 'mesh', containers: [{ name: 'agent', image: 'agent:1' }] }, { metadata: { annotations: { 'sidecarset.kruise.io/token-scope': 'Sidecars' } } });
+    const meshSet = sidecarSet(
+      'mesh',
+      { selector, serviceAccountName: 'mesh', containers: [{ name: 'agent', image: 'agent:1' }] },
+      { metadata: { annotations: { 'sidecarset.kruise.io/token-scope': 'Sidecars' } } },
+    );
     roundTrip(text, meshSet);
     // A re-render of the step without that SidecarSet gives them back as well.
     const injected = chain(text, meshSet);
-    const withoutIt = { apiVersion: 'fn.kpt.dev/v1alpha1', kind: 'InjectSidecarSets', metadata: { name: 'c' }, spec: { step: 'SidecarSet/mesh' } };
+    const withoutIt = {
+      apiVersion: 'fn.kpt.dev/v1alpha1',
+      kind: 'InjectSidecarSets',
+      metadata: { name: 'c' },
+      spec: { step: 'SidecarSet/mesh' },
+    };
     expect(itemTexts(chain(injected.stdout, withoutIt).stdout)).toEqual(itemTexts(text));
   });
 
@@ -220,7 +266,8 @@ describe('the golden examples: uninject of each rendered file is its source', ()
   const EXAMPLES = join(import.meta.dirname, '../../functions/inject-sidecarsets/examples');
   const files = readdirSync(EXAMPLES).flatMap((example) => {
     const rendered = join(EXAMPLES, example, '.expected/files');
-    const walk = (dir: string): string[] => readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? walk(join(dir, name)) : [join(dir, name)]));
+    const walk = (dir: string): string[] =>
+      readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? walk(join(dir, name)) : [join(dir, name)]));
     return walk(rendered).map((file) => [example, relative(rendered, file)] as const);
   });
 
@@ -230,7 +277,11 @@ describe('the golden examples: uninject of each rendered file is its source', ()
 
   it.each(files)('%s: %s', (example, file) => {
     const rendered = join(EXAMPLES, example, '.expected/files', file);
-    const out = runCli(['--uninject', rendered], () => '', (p) => readFileSync(p, 'utf8'));
+    const out = runCli(
+      ['--uninject', rendered],
+      () => '',
+      (p) => readFileSync(p, 'utf8'),
+    );
     expect(out.exitCode, out.stderr).toBe(0);
     expect(out.stdout).toBe(readFileSync(join(EXAMPLES, example, file), 'utf8'));
   });
@@ -245,12 +296,22 @@ describe('the config forms', () => {
     expect(one).toContain('name: proxy');
     const bad = runFunction({ text: withFunctionConfig(injected.stdout, configMap({ mode: 'remove' })) });
     expect(bad.exitCode).toBe(1);
-    expect(bad.results).toContainEqual(expect.objectContaining({ severity: 'error', message: expect.stringMatching(/option mode="remove": must be one of inject, validate, explain, uninject/) }));
+    expect(bad.results).toContainEqual(
+      expect.objectContaining({
+        severity: 'error',
+        message: expect.stringMatching(/option mode="remove": must be one of inject, validate, explain, uninject/),
+      }),
+    );
   });
 
-  it('ignores the config\'s SidecarSets: un-injection goes by what the templates record', () => {
+  it("ignores the config's SidecarSets: un-injection goes by what the templates record", () => {
     const injected = chain(resourceList([SHAPES[0][1]('web', { app: 'web' }, { containers: [app()] })]), logging);
-    const config = { apiVersion: 'fn.kpt.dev/v1alpha1', kind: 'InjectSidecarSets', metadata: { name: 'c' }, spec: { mode: 'uninject', sidecarSets: [mesh] } };
+    const config = {
+      apiVersion: 'fn.kpt.dev/v1alpha1',
+      kind: 'InjectSidecarSets',
+      metadata: { name: 'c' },
+      spec: { mode: 'uninject', sidecarSets: [mesh] },
+    };
     const back = chain(injected.stdout, config);
     expect(items(back.stdout)).not.toContain('log-agent');
     expect(back.results.filter((r) => r.message.includes('matches no pod template'))).toEqual([]);

@@ -12,9 +12,15 @@ const logging = (image = 'log:1') =>
     containers: [{ name: 'log-agent', image, volumeMounts: [{ name: 'logs', mountPath: '/logs' }] }],
     volumes: [{ name: 'logs', emptyDir: {} }],
   });
-const mesh = (image = 'proxy:1') => sidecarSet('mesh', { selector: selector(), containers: [{ name: 'proxy', image, podInjectPolicy: 'BeforeAppContainer' }] });
+const mesh = (image = 'proxy:1') =>
+  sidecarSet('mesh', { selector: selector(), containers: [{ name: 'proxy', image, podInjectPolicy: 'BeforeAppContainer' }] });
 const list = (name: string, ...items: Obj[]) => ({ apiVersion: 'v1', kind: 'List', metadata: { name }, items });
-const validator = (...sidecarSets: Obj[]) => ({ apiVersion: 'fn.kpt.dev/v1alpha1', kind: 'InjectSidecarSets', metadata: { name: 'check' }, spec: { mode: 'validate', sidecarSets } });
+const validator = (...sidecarSets: Obj[]) => ({
+  apiVersion: 'fn.kpt.dev/v1alpha1',
+  kind: 'InjectSidecarSets',
+  metadata: { name: 'check' },
+  spec: { mode: 'validate', sidecarSets },
+});
 const configMap = (data: Obj) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data });
 const web = (name = 'web') => ({
   apiVersion: 'apps/v1',
@@ -42,7 +48,7 @@ function validate(text: string, config: Obj) {
 }
 
 describe('mode: validate', () => {
-  it('passes a rendered package with no result but the config\'s, whatever config rendered it', () => {
+  it("passes a rendered package with no result but the config's, whatever config rendered it", () => {
     const injector = { ...validator(), spec: { sidecarSets: [logging()] } };
     const cases: Array<[Obj, Obj[]]> = [
       [logging(), [logging()]],
@@ -62,7 +68,9 @@ describe('mode: validate', () => {
     expect(out.exitCode).toBe(1);
     expect(out.errors).toEqual([
       expect.objectContaining({
-        message: expect.stringMatching(/^not what injection gives for SidecarSet logging: missing sidecar log-agent \(SidecarSet logging\); missing volume logs; bookkeeping annotations .*; render the package again/),
+        message: expect.stringMatching(
+          /^not what injection gives for SidecarSet logging: missing sidecar log-agent \(SidecarSet logging\); missing volume logs; bookkeeping annotations .*; render the package again/,
+        ),
         resourceRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: 'shop' },
         field: { path: 'spec.template' },
         tags: { sidecarSets: 'logging' },
@@ -73,13 +81,17 @@ describe('mode: validate', () => {
   it('a stale image: rendered with an older SidecarSet', () => {
     const text = rendered([web()], logging('log:1'));
     const out = validate(text, validator(logging('log:2')));
-    expect(out.errors.map((r) => r.message)).toEqual([expect.stringMatching(/stale image of log-agent \(SidecarSet logging\): log:1, injection gives log:2/)]);
+    expect(out.errors.map((r) => r.message)).toEqual([
+      expect.stringMatching(/stale image of log-agent \(SidecarSet logging\): log:1, injection gives log:2/),
+    ]);
   });
 
   it('a leftover: a SidecarSet removed from the config since the render', () => {
     const text = rendered([web()], list('platform', logging(), mesh()));
     const check = validate(text, { ...validator(logging()), spec: { mode: 'validate', step: 'List/platform', sidecarSets: [logging()] } });
-    expect(check.errors.map((r) => r.message)).toEqual([expect.stringMatching(/for SidecarSet mesh: leftover sidecar proxy \(SidecarSet mesh\)/)]);
+    expect(check.errors.map((r) => r.message)).toEqual([
+      expect.stringMatching(/for SidecarSet mesh: leftover sidecar proxy \(SidecarSet mesh\)/),
+    ]);
     // Without the step, the validator takes the one step that applied its SidecarSets.
     expect(validate(text, validator(logging())).errors.map((r) => r.message)).toEqual([expect.stringMatching(/leftover sidecar proxy/)]);
   });
@@ -91,14 +103,18 @@ describe('mode: validate', () => {
     expect(out.errors.map((r) => r.resourceRef?.name)).toEqual(['b']);
   });
 
-  it('several steps: each recorded step is checked with its SidecarSets, the new ones as the validator\'s own', () => {
+  it("several steps: each recorded step is checked with its SidecarSets, the new ones as the validator's own", () => {
     const added = sidecarSet('tracing', { selector: selector(), containers: [{ name: 'tracer', image: 't:1' }] });
     // The SidecarSets among the items are no rules of the SidecarSet configs that render.
     const text = rendered([logging(), mesh(), added, web()], logging(), mesh());
     const withoutTracing = rendered([logging(), mesh(), web()], logging(), mesh());
     expect(validate(withoutTracing, configMap({ mode: 'validate' })).exitCode).toBe(0);
     const bumped = validate(withoutTracing.replace('image: proxy:1', 'image: proxy:2'), configMap({ mode: 'validate' }));
-    expect(bumped.errors.map((r) => r.message)).toEqual([expect.stringMatching(/^not what injection gives for SidecarSet mesh: stale image of proxy \(SidecarSet mesh\): proxy:1, injection gives proxy:2/)]);
+    expect(bumped.errors.map((r) => r.message)).toEqual([
+      expect.stringMatching(
+        /^not what injection gives for SidecarSet mesh: stale image of proxy \(SidecarSet mesh\): proxy:1, injection gives proxy:2/,
+      ),
+    ]);
     const more = validate(text, configMap({ mode: 'validate' }));
     expect(more.errors.map((r) => r.message)).toEqual([expect.stringMatching(/missing sidecar tracer \(SidecarSet tracing\)/)]);
   });

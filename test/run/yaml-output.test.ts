@@ -9,7 +9,6 @@ import { runFunction } from '../../src/run.js';
 import { checkIdempotent, observe } from '../safety/invariants.js';
 import { RESOURCE_LIST_HEAD as HEADER } from '../helpers/krm.js';
 
-
 const READERS: Array<[string, (text: string) => any]> = [
   ['yaml 1.2 core', (text) => parse(text)],
   ['yaml 1.1', (text) => parse(text, { version: '1.1' })],
@@ -17,7 +16,11 @@ const READERS: Array<[string, (text: string) => any]> = [
 ];
 
 /** A Deployment whose pod template gets `templateMetadata` and `containers`, and its selector labels, plain or anchored. */
-function deployment(path: 'text edit' | 'Document path', templateMetadata = '', containers = '        - name: main\n          image: main:1\n') {
+function deployment(
+  path: 'text edit' | 'Document path',
+  templateMetadata = '',
+  containers = '        - name: main\n          image: main:1\n',
+) {
   const [selector, labels] = path === 'text edit' ? ['', '\n          app: web'] : [' &labels', ' *labels'];
   return `- apiVersion: apps/v1
   kind: Deployment
@@ -55,13 +58,33 @@ const PATHS = ['text edit', 'Document path'] as const;
 describe('number-like and special strings', () => {
   // kubectl and kustomize (go-yaml) read a plain 0o644 as 420, 0O17 as 15, +0x1F as 31; YAML 1.1
   // readers break lines at NEL, U+2028 and U+2029 and reject a BOM inside the document.
-  const VALUES = ['0o644', '0O17', '0X1F', '0B101', '+0x1F', '1e5_0', '0x_1F', '=', '<<', 'on', '1:20', 'a\u2028b', 'line\u0085break', '\ufeffx', 'a\u2029b'];
-  const escaped = (v: string) => JSON.stringify(v).replace(/[\u0085\u2028\u2029\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const VALUES = [
+    '0o644',
+    '0O17',
+    '0X1F',
+    '0B101',
+    '+0x1F',
+    '1e5_0',
+    '0x_1F',
+    '=',
+    '<<',
+    'on',
+    '1:20',
+    'a\u2028b',
+    'line\u0085break',
+    '\ufeffx',
+    'a\u2029b',
+  ];
+  const escaped = (v: string) =>
+    JSON.stringify(v).replace(/[\u0085\u2028\u2029\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
   it.each(PATHS)('are written so that every reader reads them back (%s)', (path) => {
     const text =
       HEADER +
-      deployment(path, '', `        - name: main
+      deployment(
+        path,
+        '',
+        `        - name: main
           image: main:1
           env:
           - name: UMASK
@@ -70,7 +93,8 @@ describe('number-like and special strings', () => {
             value: '0X1F'
           - name: SEP
             value: "a\\Lb"
-`) +
+`,
+      ) +
       sidecarSetConfig(
         `    patchPodMetadata:
     - annotations:
@@ -104,7 +128,10 @@ ${VALUES.map((v, i) => `      - name: V${i}\n        value: ${escaped(v)}\n`).jo
           { name: 'SEP', value: 'a\u2028b' },
         ],
       });
-      expect({ reader, annotations: template.metadata.annotations }).toMatchObject({ reader, annotations: Object.fromEntries(VALUES.map((v, i) => [`example.com/v${i}`, v])) });
+      expect({ reader, annotations: template.metadata.annotations }).toMatchObject({
+        reader,
+        annotations: Object.fromEntries(VALUES.map((v, i) => [`example.com/v${i}`, v])),
+      });
     }
     const item = out.items[0].text;
     expect(item).toContain('- "0O17"\n');
@@ -123,7 +150,10 @@ describe('a keep-chomping block scalar ending a map', () => {
     'keeps its value when an annotation is appended after it (%s, %s)',
     (indicator, path) => {
       const annotations = `        annotations:\n          note: ${indicator}\n            hello\n\n\n`;
-      const text = HEADER + deployment(path, annotations) + sidecarSetConfig(`    patchPodMetadata:\n    - annotations:\n        example.com/mode: "0o644"\n`);
+      const text =
+        HEADER +
+        deployment(path, annotations) +
+        sidecarSetConfig(`    patchPodMetadata:\n    - annotations:\n        example.com/mode: "0o644"\n`);
       const before = READERS.map(([, read]) => read(text).items[0].spec.template.metadata.annotations.note);
       const observed = observe(text);
       const out = observed.first;
@@ -152,13 +182,20 @@ describe('a keep-chomping block scalar ending a map', () => {
     const text =
       HEADER +
       deployment(path, '', containers) +
-      sidecarSetConfig(`    volumes:\n    - name: agent-data\n      emptyDir: {}\n`, `      volumeMounts:\n      - name: agent-data\n        mountPath: /data\n`);
+      sidecarSetConfig(
+        `    volumes:\n    - name: agent-data\n      emptyDir: {}\n`,
+        `      volumeMounts:\n      - name: agent-data\n        mountPath: /data\n`,
+      );
     const observed = observe(text);
     const out = observed.first;
     expect(out.exitCode).toBe(0);
     for (const [reader, read] of READERS) {
       const volumes = read(out.stdout).items[0].spec.template.spec.volumes;
-      expect({ reader, volumes: volumes.map((v: any) => v.name), script: volumes[0].csi.volumeAttributes.script }).toEqual({ reader, volumes: ['cfg', 'agent-data'], script: 'echo hi\n\n' });
+      expect({ reader, volumes: volumes.map((v: any) => v.name), script: volumes[0].csi.volumeAttributes.script }).toEqual({
+        reader,
+        volumes: ['cfg', 'agent-data'],
+        script: 'echo hi\n\n',
+      });
     }
     checkIdempotent(observed);
   });
@@ -185,11 +222,15 @@ describe('comments between items', () => {
   });
 
   it('inside a block scalar that ends the item, are the value, not a comment', () => {
-    const containers = '        - name: main\n          image: main:1\n          command:\n          - |\n            echo hi\n            # done\n';
+    const containers =
+      '        - name: main\n          image: main:1\n          command:\n          - |\n            echo hi\n            # done\n';
     const text =
       HEADER +
       deployment('text edit', '', containers) +
-      sidecarSetConfig(`    volumes:\n    - name: agent-data\n      emptyDir: {}\n`, `      volumeMounts:\n      - name: agent-data\n        mountPath: /data\n`);
+      sidecarSetConfig(
+        `    volumes:\n    - name: agent-data\n      emptyDir: {}\n`,
+        `      volumeMounts:\n      - name: agent-data\n        mountPath: /data\n`,
+      );
     const out = runFunction({ text });
     expect(out.exitCode).toBe(0);
     const spec = parse(out.stdout).items[0].spec.template.spec;
@@ -221,7 +262,9 @@ ${sidecarSetConfig('    volumes:\n    - name: agent-data\n      emptyDir: {}\n',
     const out = observed.first;
     expect(out.exitCode).toBe(0);
     const item = out.items[0].text;
-    expect(item, item).toMatch(/\n {8}containers: \[\{name: agent, image: agent:1, .*\}, \{name: main, image: "main:1", ports: \[\{containerPort: 80\}\]\}\] # the app\n/);
+    expect(item, item).toMatch(
+      /\n {8}containers: \[\{name: agent, image: agent:1, .*\}, \{name: main, image: "main:1", ports: \[\{containerPort: 80\}\]\}\] # the app\n/,
+    );
     expect(item).toContain('\n        volumes: [{name: data, emptyDir: {}}, {name: agent-data, emptyDir: {}}]\n');
     expect(item).not.toMatch(/^\s+- /m);
     const spec = parse(out.stdout).items[0].spec.template.spec;

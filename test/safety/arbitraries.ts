@@ -29,7 +29,11 @@ const labelKey = fc.constantFrom(...LABEL_KEYS);
 const labelValue = fc.constantFrom(...LABEL_VALUES);
 /** Pod labels: nearly always an `app`, so that selectors have something to match. */
 const labels = fc
-  .tuple(fc.constantFrom('web', 'web', 'api'), fc.dictionary(fc.constantFrom('tier', 'team', 'example.com/role'), labelValue, { maxKeys: 2 }), fc.nat(20))
+  .tuple(
+    fc.constantFrom('web', 'web', 'api'),
+    fc.dictionary(fc.constantFrom('tier', 'team', 'example.com/role'), labelValue, { maxKeys: 2 }),
+    fc.nat(20),
+  )
   .map(([app, rest, n]) => (n === 0 ? rest : { app, ...rest }));
 
 const ENV_NAMES = ['LOG_LEVEL', 'REGION', 'TOKEN', 'POD_IP'] as const;
@@ -68,7 +72,10 @@ const limitsList = fc.record({ cpu: fc.constantFrom('250m', '1', '0.5'), memory:
 const requestsList = fc.record({ cpu: fc.constantFrom('100m', '0.1'), memory: fc.constantFrom('64Mi', '100M') }, { requiredKeys: [] });
 const resources = fc.record({ limits: limitsList, requests: requestsList }, { requiredKeys: [] });
 
-const pullSecrets = fc.uniqueArray(fc.record({ name: fc.constantFrom('registry', 'mirror', 'private') }), { maxLength: 2, selector: (s) => s.name });
+const pullSecrets = fc.uniqueArray(fc.record({ name: fc.constantFrom('registry', 'mirror', 'private') }), {
+  maxLength: 2,
+  selector: (s) => s.name,
+});
 
 /** An application container of a pod template. */
 const appContainer = (name: fc.Arbitrary<string>) =>
@@ -89,11 +96,15 @@ const appContainer = (name: fc.Arbitrary<string>) =>
 export const podTemplate: fc.Arbitrary<Obj> = fc
   .record({
     labels,
-    annotations: fc.option(fc.dictionary(fc.constantFrom('example.com/owner', 'note'), fc.constantFrom('x', '{"a":1}')), { nil: undefined }),
+    annotations: fc.option(fc.dictionary(fc.constantFrom('example.com/owner', 'note'), fc.constantFrom('x', '{"a":1}')), {
+      nil: undefined,
+    }),
     containers: fc.uniqueArray(appContainer(appName), { minLength: 1, maxLength: 3, selector: (c) => c.name }),
     initContainers: fc.option(
       fc.uniqueArray(
-        fc.tuple(appContainer(appName.map((n) => `${n}-init`)), fc.boolean()).map(([c, native]) => (native ? { ...c, restartPolicy: 'Always' } : c)),
+        fc
+          .tuple(appContainer(appName.map((n) => `${n}-init`)), fc.boolean())
+          .map(([c, native]) => (native ? { ...c, restartPolicy: 'Always' } : c)),
         { maxLength: 2, selector: (c) => c.name },
       ),
       { nil: undefined },
@@ -144,7 +155,12 @@ function workloadOf(kind: (typeof WORKLOAD_KINDS)[number], metadata: Obj, templa
   const withSpec = (apiVersion: string, k: string, spec: Obj) => ({ apiVersion, kind: k, metadata, spec });
   switch (kind) {
     case 'Pod':
-      return { apiVersion: 'v1', kind: 'Pod', metadata: { ...metadata, labels: t.metadata.labels, ...(t.metadata.annotations ? { annotations: t.metadata.annotations } : {}) }, spec: t.spec };
+      return {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { ...metadata, labels: t.metadata.labels, ...(t.metadata.annotations ? { annotations: t.metadata.annotations } : {}) },
+        spec: t.spec,
+      };
     case 'PodTemplate':
       return { apiVersion: 'v1', kind: 'PodTemplate', metadata, template: t };
     case 'ReplicationController':
@@ -174,7 +190,9 @@ function workloadOf(kind: (typeof WORKLOAD_KINDS)[number], metadata: Obj, templa
     }
     case 'UnitedDeployment': {
       const template: Obj = {};
-      templates.forEach((x, i) => (template[UNITED_TEMPLATES[i]] = { spec: { selector: { matchLabels: x.metadata.labels }, template: x } }));
+      templates.forEach(
+        (x, i) => (template[UNITED_TEMPLATES[i]] = { spec: { selector: { matchLabels: x.metadata.labels }, template: x } }),
+      );
       return withSpec('apps.kruise.io/v1alpha1', 'UnitedDeployment', { selector, template, topology: { subsets: [{ name: 'a' }] } });
     }
     case 'Rollout':
@@ -195,9 +213,9 @@ export const workload: fc.Arbitrary<Obj> = fc
 
 const OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const;
 const operator = fc.oneof({ weight: 30, arbitrary: fc.constantFrom(...OPERATORS) }, { weight: 1, arbitrary: fc.constant('Matches') });
-const matchExpression = fc.record({ key: labelKey, operator, values: fc.uniqueArray(labelValue, { minLength: 1, maxLength: 2 }) }).map((e) =>
-  e.operator === 'Exists' || e.operator === 'DoesNotExist' ? { key: e.key, operator: e.operator } : e,
-);
+const matchExpression = fc
+  .record({ key: labelKey, operator, values: fc.uniqueArray(labelValue, { minLength: 1, maxLength: 2 }) })
+  .map((e) => (e.operator === 'Exists' || e.operator === 'DoesNotExist' ? { key: e.key, operator: e.operator } : e));
 export const selector: fc.Arbitrary<Obj> = fc
   .record(
     {
@@ -239,8 +257,18 @@ const resourcesPolicy = fc.record({
   targetContainersMode: fc.constantFrom('sum', 'max'),
   targetContainersNameRegex: fc.constantFrom('.*', '^app$', 'web|api', '(a+)+$'),
   resourcesExpr: fc.oneof(
-    fc.record({ limits: fc.record({ cpu: fc.constantFrom('cpu*50%', 'max(cpu*50%, 100m)'), memory: fc.constantFrom('memory*30%', '200Mi') }, { requiredKeys: ['cpu'] }) }),
-    fc.record({ requests: fc.record({ cpu: fc.constantFrom('cpu*50%', '50m'), memory: fc.constantFrom('memory*20% + 10Mi') }, { requiredKeys: ['memory'] }) }),
+    fc.record({
+      limits: fc.record(
+        { cpu: fc.constantFrom('cpu*50%', 'max(cpu*50%, 100m)'), memory: fc.constantFrom('memory*30%', '200Mi') },
+        { requiredKeys: ['cpu'] },
+      ),
+    }),
+    fc.record({
+      requests: fc.record(
+        { cpu: fc.constantFrom('cpu*50%', '50m'), memory: fc.constantFrom('memory*20% + 10Mi') },
+        { requiredKeys: ['memory'] },
+      ),
+    }),
   ),
 });
 
@@ -260,7 +288,10 @@ const sidecarContainer = (init: boolean) =>
         shareVolumePolicy: fc.record({ type: fc.constantFrom('enabled', 'disabled') }),
         shareVolumeDevicePolicy: fc.record({ type: fc.constantFrom('enabled', 'disabled') }),
         transferEnv: fc.array(transferEnv, { maxLength: 2 }),
-        upgradeStrategy: fc.record({ upgradeType: fc.constantFrom('ColdUpgrade', 'HotUpgrade'), hotUpgradeEmptyImage: fc.constant('empty:1') }),
+        upgradeStrategy: fc.record({
+          upgradeType: fc.constantFrom('ColdUpgrade', 'HotUpgrade'),
+          hotUpgradeEmptyImage: fc.constant('empty:1'),
+        }),
         resourcesPolicy: sometimes(resourcesPolicy, 5),
         restartPolicy: fc.constant('Always'),
       },
@@ -279,7 +310,10 @@ const sidecarContainer = (init: boolean) =>
 
 const patchPodMetadata = fc.oneof(
   fc.record({ annotations: fc.constant({ 'example.com/owner': 'platform' }), patchPolicy: fc.constantFrom('Retain', 'Overwrite') }),
-  fc.record({ annotations: fc.constant({ 'example.com/config': '{"log":{"level":"info"},"b":null}' }), patchPolicy: fc.constant('MergePatchJson') }),
+  fc.record({
+    annotations: fc.constant({ 'example.com/config': '{"log":{"level":"info"},"b":null}' }),
+    patchPolicy: fc.constant('MergePatchJson'),
+  }),
   fc.record({ annotations: fc.constant({ note: '{"x":1}' }), patchPolicy: fc.constantFrom('Retain', 'Overwrite', 'MergePatchJson') }),
 );
 
@@ -349,11 +383,13 @@ const WHITELIST = {
   metadata: { name: 'kruise-configuration', namespace: 'kruise-system' },
   data: { SidecarSet_PatchPodMetadata_WhiteList: JSON.stringify({ rules: [{ allowedAnnotationKeyExprs: ['.*'] }] }) },
 };
-const namespaceItem = fc.record({ name: fc.constantFrom('default', 'prod'), env: fc.constantFrom('prod', 'dev') }).map(({ name, env: e }) => ({
-  apiVersion: 'v1',
-  kind: 'Namespace',
-  metadata: { name, labels: { env: e } },
-}));
+const namespaceItem = fc
+  .record({ name: fc.constantFrom('default', 'prod'), env: fc.constantFrom('prod', 'dev') })
+  .map(({ name, env: e }) => ({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name, labels: { env: e } },
+  }));
 const serviceAccount = fc.record({ name: fc.constantFrom('default', 'runner'), secrets: pullSecrets }).map(({ name, secrets }) => ({
   apiVersion: 'v1',
   kind: 'ServiceAccount',
@@ -392,10 +428,18 @@ export const caseArb: fc.Arbitrary<Case> = fc
     style: fc.constantFrom<Style>('kpt', 'kpt', 'indented', 'json'),
   })
   .chain((c) => {
-    const items = [...c.sidecarSets, ...c.workloads, ...c.namespaces, ...c.serviceAccounts, ...c.bystanders, ...(c.whitelist ? [WHITELIST] : [])];
+    const items = [
+      ...c.sidecarSets,
+      ...c.workloads,
+      ...c.namespaces,
+      ...c.serviceAccounts,
+      ...c.bystanders,
+      ...(c.whitelist ? [WHITELIST] : []),
+    ];
     return fc.shuffledSubarray(items, { minLength: items.length, maxLength: items.length }).map((shuffled) => {
       const out: Case = { items: shuffled, style: c.style };
-      if (c.config === 'InjectSidecarSets') out.functionConfig = { apiVersion: 'fn.kpt.dev/v1alpha1', kind: 'InjectSidecarSets', metadata: { name: 'config' } };
+      if (c.config === 'InjectSidecarSets')
+        out.functionConfig = { apiVersion: 'fn.kpt.dev/v1alpha1', kind: 'InjectSidecarSets', metadata: { name: 'config' } };
       if (c.config === 'ConfigMap') out.functionConfig = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config' }, data: {} };
       return out;
     });
@@ -430,7 +474,8 @@ const anyValue = fc.oneof(
 function nodePaths(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
   const out: (string | number)[][] = prefix.length > 0 ? [prefix] : [];
   if (Array.isArray(value)) value.forEach((v, i) => out.push(...nodePaths(v, [...prefix, i])));
-  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) out.push(...nodePaths(v, [...prefix, k]));
+  else if (value !== null && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) out.push(...nodePaths(v, [...prefix, k]));
   return out;
 }
 

@@ -72,7 +72,11 @@ const LINE_AND_COLUMN = /line \d+, column \d+/;
 
 const CASES: Case[] = [
   { name: 'empty stdin', input: () => corpus('empty.yaml'), outcome: { rejected: /no input/ } },
-  { name: 'binary junk', input: () => corpus('binary-junk.bin'), outcome: { rejected: /not a ResourceList|not valid YAML|not valid UTF-8/ } },
+  {
+    name: 'binary junk',
+    input: () => corpus('binary-junk.bin'),
+    outcome: { rejected: /not a ResourceList|not valid YAML|not valid UTF-8/ },
+  },
   {
     name: 'YAML syntax error',
     input: () => corpus('yaml-syntax-error.yaml'),
@@ -87,8 +91,16 @@ const CASES: Case[] = [
   { name: 'ResourceList without items', input: () => corpus('no-items.yaml'), outcome: { rejected: /no items/ } },
   { name: 'items is a scalar', input: () => corpus('items-scalar.yaml'), outcome: { rejected: /items is not a list/ } },
   { name: 'items is a mapping', input: () => corpus('items-mapping.yaml'), outcome: { rejected: /items is not a list/ } },
-  { name: 'a List, not a ResourceList', input: () => corpus('not-a-resource-list.yaml'), outcome: { rejected: /not a ResourceList \(kind: "List"\)/ } },
-  { name: 'unknown ResourceList version', input: () => corpus('unknown-resource-list-version.yaml'), outcome: { rejected: /unsupported ResourceList apiVersion/ } },
+  {
+    name: 'a List, not a ResourceList',
+    input: () => corpus('not-a-resource-list.yaml'),
+    outcome: { rejected: /not a ResourceList \(kind: "List"\)/ },
+  },
+  {
+    name: 'unknown ResourceList version',
+    input: () => corpus('unknown-resource-list-version.yaml'),
+    outcome: { rejected: /unsupported ResourceList apiVersion/ },
+  },
   {
     name: 'scalar items',
     input: () => corpus('scalar-items.yaml'),
@@ -157,7 +169,11 @@ const CASES: Case[] = [
     outcome: { injected: ['big'] },
     budget: 20_000,
   },
-  { name: '__proto__, constructor and prototype as data', input: () => corpus('prototype-keys-as-data.yaml'), outcome: { injected: ['p'] } },
+  {
+    name: '__proto__, constructor and prototype as data',
+    input: () => corpus('prototype-keys-as-data.yaml'),
+    outcome: { injected: ['p'] },
+  },
   {
     name: '__proto__ and constructor as SidecarSet fields',
     input: () => corpus('prototype-keys-in-spec.yaml'),
@@ -178,8 +194,20 @@ const CASES: Case[] = [
     input: () => corpus('selector-unknown-operator.yaml'),
     outcome: {
       errors: [
-        { kind: 'SidecarSet', name: 'unknown-op', field: 'spec.selector.matchExpressions[0].operator', file: 'sidecarsets.yaml', message: /"Matches"/ },
-        { kind: 'SidecarSet', name: 'unknown-op', field: 'spec.namespaceSelector.matchExpressions[0].operator', file: 'sidecarsets.yaml', message: /"Gt"/ },
+        {
+          kind: 'SidecarSet',
+          name: 'unknown-op',
+          field: 'spec.selector.matchExpressions[0].operator',
+          file: 'sidecarsets.yaml',
+          message: /"Matches"/,
+        },
+        {
+          kind: 'SidecarSet',
+          name: 'unknown-op',
+          field: 'spec.namespaceSelector.matchExpressions[0].operator',
+          file: 'sidecarsets.yaml',
+          message: /"Gt"/,
+        },
       ],
     },
   },
@@ -267,7 +295,7 @@ interface OutputResult {
 }
 
 function outputResults(stdout: string): OutputResult[] {
-  return ((parse(stdout, { maxAliasCount: -1, uniqueKeys: false }) as { results?: OutputResult[] }).results ?? []);
+  return (parse(stdout, { maxAliasCount: -1, uniqueKeys: false }) as { results?: OutputResult[] }).results ?? [];
 }
 
 /** Item texts as the function sees them (after a BOM is dropped). */
@@ -421,7 +449,10 @@ describe('pod templates with a wrong type in a list field', () => {
   };
   for (const workload of workloads) {
     const name = workload.metadata.name as string;
-    const input = stringify({ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items: [sidecarSet, workload] }, { version: '1.1' });
+    const input = stringify(
+      { apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items: [sidecarSet, workload] },
+      { version: '1.1' },
+    );
     it(`${name}: never a crash`, () => {
       const run = runBundle(input);
       expect(run.stderr).not.toMatch(STACK_TRACE);
@@ -441,7 +472,10 @@ describe('stdout closed early', () => {
   it('`inject-sidecarsets < big.yaml | head -1` exits quietly', () => {
     const dir = mkdtempSync(join(tmpdir(), 'inject-sidecarsets-safety-'));
     try {
-      const configMaps = Array.from({ length: 20_000 }, (_, i) => `- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: cm-${i}\n  data:\n    k: ${'v'.repeat(64)}\n`);
+      const configMaps = Array.from(
+        { length: 20_000 },
+        (_, i) => `- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: cm-${i}\n  data:\n    k: ${'v'.repeat(64)}\n`,
+      );
       writeFileSync(join(dir, 'big.yaml'), `${HEADER}items:\n${configMaps.join('')}`);
       const r = spawnSync('bash', ['-c', `"${process.execPath}" "${BUNDLE}" < big.yaml | head -1; echo "exit=\${PIPESTATUS[0]}" >&2`], {
         cwd: dir,

@@ -18,7 +18,9 @@ export interface Template {
 export function templatesOf(item: unknown): Template[] {
   if (!isObj(item) || typeof item.apiVersion !== 'string' || typeof item.kind !== 'string') return [];
   if (item.apiVersion === 'v1' && item.kind === 'List' && Array.isArray(item.items)) {
-    return item.items.flatMap((inner, i) => templatesOf(inner).map((t) => ({ where: `items[${i}]${t.where ? '.' + t.where : ''}`, template: t.template })));
+    return item.items.flatMap((inner, i) =>
+      templatesOf(inner).map((t) => ({ where: `items[${i}]${t.where ? '.' + t.where : ''}`, template: t.template })),
+    );
   }
   const out: Template[] = [];
   for (const path of templatePathsFor(item.apiVersion, item.kind, BUILTIN_KINDS)) {
@@ -51,10 +53,15 @@ export function podProblems(template: Obj): string[] {
   for (const d of duplicates(volumeNames)) problems.push(`volume name ${JSON.stringify(d)} is used more than once`);
   const known = new Set(volumeNames);
   for (const c of [...initContainers, ...containers]) {
-    for (const m of asList(c.volumeMounts)) if (!known.has(m.name)) problems.push(`container ${c.name}: volumeMount ${JSON.stringify(m.name)} has no volume`);
-    for (const d of asList(c.volumeDevices)) if (!known.has(d.name)) problems.push(`container ${c.name}: volumeDevice ${JSON.stringify(d.name)} has no volume`);
-    for (const m of duplicates(asList(c.volumeMounts).map((x) => x.mountPath))) problems.push(`container ${c.name}: mountPath ${m} is used more than once`);
-    for (const e of asList(c.env)) if (typeof e.name !== 'string' || !ENV_NAME.test(e.name)) problems.push(`container ${c.name}: env name ${JSON.stringify(e.name)} is invalid`);
+    for (const m of asList(c.volumeMounts))
+      if (!known.has(m.name)) problems.push(`container ${c.name}: volumeMount ${JSON.stringify(m.name)} has no volume`);
+    for (const d of asList(c.volumeDevices))
+      if (!known.has(d.name)) problems.push(`container ${c.name}: volumeDevice ${JSON.stringify(d.name)} has no volume`);
+    for (const m of duplicates(asList(c.volumeMounts).map((x) => x.mountPath)))
+      problems.push(`container ${c.name}: mountPath ${m} is used more than once`);
+    for (const e of asList(c.env))
+      if (typeof e.name !== 'string' || !ENV_NAME.test(e.name))
+        problems.push(`container ${c.name}: env name ${JSON.stringify(e.name)} is invalid`);
   }
   const secrets = asList(spec.imagePullSecrets).map((s) => s.name);
   for (const d of duplicates(secrets)) problems.push(`imagePullSecret ${JSON.stringify(d)} is listed more than once`);
@@ -158,7 +165,8 @@ export function checkValidPods({ first, input }: Observed): void {
 /** The item with its pod templates' metadata and spec blanked out (a Pod is its template: only its identity stays). */
 function outsideTemplates(item: unknown): unknown {
   if (!isObj(item)) return item;
-  if (item.apiVersion === 'v1' && item.kind === 'List' && Array.isArray(item.items)) return { ...item, items: item.items.map(outsideTemplates) };
+  if (item.apiVersion === 'v1' && item.kind === 'List' && Array.isArray(item.items))
+    return { ...item, items: item.items.map(outsideTemplates) };
   if (item.kind === 'Pod') return { apiVersion: item.apiVersion, kind: item.kind, name: item.metadata?.name };
   // A copy that shares nothing: aliases read as shared objects, and only one place is blanked.
   const copy = JSON.parse(JSON.stringify(item)) as Obj;
@@ -195,7 +203,11 @@ export function itemsUnder(text: string, reader: keyof typeof READERS): unknown[
 
 /** Annotations the function writes (its own, Kruise's) or the SidecarSets of arbitraries.ts patch. */
 function mayBeWrittenByInjection(key: string): boolean {
-  return /(^|\.)kruise\.io\//.test(key) || key.startsWith('inject-sidecarsets.kpt.dev/') || ['example.com/owner', 'example.com/config', 'note'].includes(key);
+  return (
+    /(^|\.)kruise\.io\//.test(key) ||
+    key.startsWith('inject-sidecarsets.kpt.dev/') ||
+    ['example.com/owner', 'example.com/config', 'note'].includes(key)
+  );
 }
 
 /**
@@ -212,7 +224,9 @@ export function untouchedParts(item: unknown): unknown {
     template.spec = null;
     if (!isObj(template.metadata)) continue;
     // The user's own annotations, absent when there are none (injection writes a map where there was none, or null).
-    const own = Object.entries(isObj(template.metadata.annotations) ? template.metadata.annotations : {}).filter(([key]) => !mayBeWrittenByInjection(key));
+    const own = Object.entries(isObj(template.metadata.annotations) ? template.metadata.annotations : {}).filter(
+      ([key]) => !mayBeWrittenByInjection(key),
+    );
     delete template.metadata.annotations;
     if (own.length > 0) template.metadata.annotations = Object.fromEntries(own);
   }
@@ -320,7 +334,8 @@ export function commentsOf(raw: string, outside: boolean): Map<string, number> {
   const counts = new Map<string, number>();
   let offset = 0;
   for (const token of new Lexer().lex(text)) {
-    if (token.startsWith('#') && !templates.some(([from, to]) => offset >= from && offset < to)) counts.set(token.trim(), (counts.get(token.trim()) ?? 0) + 1);
+    if (token.startsWith('#') && !templates.some(([from, to]) => offset >= from && offset < to))
+      counts.set(token.trim(), (counts.get(token.trim()) ?? 0) + 1);
     // The lexer's control tokens (one character below a space) are not in the text.
     if (!(token.length === 1 && token < ' ' && token !== '\n' && token !== '\t')) offset += token.length;
   }
@@ -329,7 +344,12 @@ export function commentsOf(raw: string, outside: boolean): Map<string, number> {
 
 /** No item was passed through because processing it threw (`could not process item`). */
 export function checkNoCrash({ first }: Observed): void {
-  expect(first.results.filter((r) => /could not process item/.test(r.message)).map((r) => r.message).join('\n')).toBe('');
+  expect(
+    first.results
+      .filter((r) => /could not process item/.test(r.message))
+      .map((r) => r.message)
+      .join('\n'),
+  ).toBe('');
 }
 
 function duplicates(values: unknown[]): unknown[] {

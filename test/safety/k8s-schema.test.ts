@@ -35,7 +35,10 @@ const EVERY_FEATURE = sidecarSet('mesh', {
       upgradeStrategy: { upgradeType: 'HotUpgrade', hotUpgradeEmptyImage: 'empty:1' },
       shareVolumePolicy: { type: 'enabled' },
       shareVolumeDevicePolicy: { type: 'enabled' },
-      transferEnv: [{ sourceContainerName: 'shop', envName: 'REGION' }, { sourceContainerNameFrom: { fieldRef: { fieldPath: "metadata.labels['app']" } }, envNames: ['LOG_LEVEL'] }],
+      transferEnv: [
+        { sourceContainerName: 'shop', envName: 'REGION' },
+        { sourceContainerNameFrom: { fieldRef: { fieldPath: "metadata.labels['app']" } }, envNames: ['LOG_LEVEL'] },
+      ],
       env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
       ports: [{ containerPort: 15001, name: 'proxy' }],
       volumeMounts: [{ name: 'certs', mountPath: '/certs', readOnly: true }],
@@ -89,7 +92,12 @@ describe('injected pod templates against the Kubernetes OpenAPI schema', () => {
   });
 
   it('every SidecarSet feature at once, on a Deployment and on a Pod', () => {
-    const serviceAccount = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'shop', namespace: 'default' }, imagePullSecrets: [{ name: 'mirror' }] };
+    const serviceAccount = {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'shop', namespace: 'default' },
+      imagePullSecrets: [{ name: 'mirror' }],
+    };
     const text = resourceList([
       EVERY_FEATURE,
       WHITELIST,
@@ -113,7 +121,15 @@ describe('injected pod templates against the Kubernetes OpenAPI schema', () => {
     const broken = {
       metadata: { labels: { app: 'x' } },
       spec: {
-        containers: [{ name: 'a', image: 'a', ports: [{ containerPort: 'http' }], env: [{ name: '1=bad' }], volumeMounts: [{ name: 'nope', mountPath: '/x' }] }],
+        containers: [
+          {
+            name: 'a',
+            image: 'a',
+            ports: [{ containerPort: 'http' }],
+            env: [{ name: '1=bad' }],
+            volumeMounts: [{ name: 'nope', mountPath: '/x' }],
+          },
+        ],
         initContainers: [{ name: 'a', image: 'a' }],
         imagePullSecrets: [{ name: 's' }, { name: 's' }],
       },

@@ -34,7 +34,8 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
 });
 
 const sidecarName = (set: number, kind: Kind, index: number) => `s${set}${kind === 'containers' ? 'c' : 'i'}${index}`;
-const appNames = (c: Case, kind: Kind) => Array.from({ length: kind === 'containers' ? c.apps : c.appInits }, (_, i) => (kind === 'containers' ? `app${i}` : `init${i}`));
+const appNames = (c: Case, kind: Kind) =>
+  Array.from({ length: kind === 'containers' ? c.apps : c.appInits }, (_, i) => (kind === 'containers' ? `app${i}` : `init${i}`));
 
 /**
  * Each sidecar's placement, as the SidecarSets' annotations give it. Anchors: the template's own
@@ -63,14 +64,22 @@ function sidecarSets(c: Case): Obj[] {
   const placed = placements(c);
   return c.sets.map((shape, set) => {
     const containers = (kind: Kind) =>
-      shape[kind].map((_, i) => ({ name: sidecarName(set, kind, i), image: `img:${i}`, ...(kind === 'containers' && shape.policy ? { podInjectPolicy: shape.policy } : {}) }));
+      shape[kind].map((_, i) => ({
+        name: sidecarName(set, kind, i),
+        image: `img:${i}`,
+        ...(kind === 'containers' && shape.policy ? { podInjectPolicy: shape.policy } : {}),
+      }));
     const own = [...placed].filter(([, p]) => p.set === set);
     const annotation = Object.fromEntries(own.map(([name, p]) => [name, p.anchor === undefined ? p.at : `${p.at}:${p.anchor}`]));
-    return sidecarSet(`set-${set}`, {
-      selector: { matchLabels: { app: 'web' } },
-      containers: shape.containers.length > 0 ? containers('containers') : [{ name: `s${set}-only`, image: 'only:1' }],
-      ...(shape.initContainers.length > 0 ? { initContainers: containers('initContainers') } : {}),
-    }, own.length > 0 ? { metadata: { annotations: { [PLACEMENT]: JSON.stringify(annotation) } } } : {});
+    return sidecarSet(
+      `set-${set}`,
+      {
+        selector: { matchLabels: { app: 'web' } },
+        containers: shape.containers.length > 0 ? containers('containers') : [{ name: `s${set}-only`, image: 'only:1' }],
+        ...(shape.initContainers.length > 0 ? { initContainers: containers('initContainers') } : {}),
+      },
+      own.length > 0 ? { metadata: { annotations: { [PLACEMENT]: JSON.stringify(annotation) } } } : {},
+    );
   });
 }
 
@@ -125,9 +134,17 @@ function placementHolds(list: readonly string[], name: string, placed: ReturnTyp
 }
 
 /** Checks every placement that can hold in the list; returns how many relative ones held. */
-function checkList(list: readonly string[], apps: readonly string[], placed: ReturnType<typeof placements>, stuck: ReadonlySet<string>): number {
+function checkList(
+  list: readonly string[],
+  apps: readonly string[],
+  placed: ReturnType<typeof placements>,
+  stuck: ReadonlySet<string>,
+): number {
   const shown = list.join(', ');
-  expect(list.filter((n) => apps.includes(n)), `app order in ${shown}`).toEqual(apps);
+  expect(
+    list.filter((n) => apps.includes(n)),
+    `app order in ${shown}`,
+  ).toEqual(apps);
   let held = 0;
   for (const name of list) {
     const p = placed.get(name);
@@ -139,51 +156,59 @@ function checkList(list: readonly string[], apps: readonly string[], placed: Ret
 }
 
 describe(`random placements (${RUNS} runs${SEED === undefined ? '' : `, seed ${SEED}`})`, () => {
-  it('put every sidecar where its rule says, keep the app containers in order, and are a fixed point', () => {
-    let relativeHeld = 0;
-    let composed = 0;
-    fc.assert(
-      fc.property(caseArb, (c: Case) => {
-        const sets = sidecarSets(c);
-        const placed = placements(c);
-        const template = deployment('web', { app: 'web' }, {
-          containers: appNames(c, 'containers').map((name) => ({ name, image: 'app:1' })),
-          ...(c.appInits > 0 ? { initContainers: appNames(c, 'initContainers').map((name) => ({ name, image: 'init:1' })) } : {}),
-        });
-        const configs = stepConfigs(c, sets);
-        if (configs.length > 1) composed++;
-        const runs = runSteps([template], configs);
-        const out = runs[runs.length - 1];
-        for (const r of runs) expect(r.exitCode, r.stderr).toBe(0);
+  it(
+    'put every sidecar where its rule says, keep the app containers in order, and are a fixed point',
+    () => {
+      let relativeHeld = 0;
+      let composed = 0;
+      fc.assert(
+        fc.property(caseArb, (c: Case) => {
+          const sets = sidecarSets(c);
+          const placed = placements(c);
+          const template = deployment(
+            'web',
+            { app: 'web' },
+            {
+              containers: appNames(c, 'containers').map((name) => ({ name, image: 'app:1' })),
+              ...(c.appInits > 0 ? { initContainers: appNames(c, 'initContainers').map((name) => ({ name, image: 'init:1' })) } : {}),
+            },
+          );
+          const configs = stepConfigs(c, sets);
+          if (configs.length > 1) composed++;
+          const runs = runSteps([template], configs);
+          const out = runs[runs.length - 1];
+          for (const r of runs) expect(r.exitCode, r.stderr).toBe(0);
 
-        const warned = new Set(runs.flatMap((r) => r.problems.flatMap((p) => /container (\S+) is placed/.exec(p.message)?.[1] ?? [])));
-        for (const kind of ['containers', 'initContainers'] as const) {
-          const list: string[] = (podSpec(out.objects[0])[kind] ?? []).map((x: Obj) => x.name as string);
-          const stuck = unresolved(list, placed);
-          relativeHeld += checkList(list, appNames(c, kind), placed, stuck);
-          // Every placement that cannot hold was reported by the step that owns it (in one step, only those).
-          // Anchors that go round may still be satisfiable when they span steps (a after b, b after c,
-          // c before a): no step sees the whole round, and the order that comes out can hold.
-          for (const name of stuck) {
-            const holds = configs.length > 1 && placementHolds(list, name, placed, new Set([...stuck].filter((n) => n !== name)));
-            expect(warned.has(name) || holds, `${name} not reported`).toBe(true);
-          }
-          if (configs.length === 1) {
-            for (const name of warned) if (list.includes(name)) expect(stuck.has(name), `${name} reported but placed`).toBe(true);
-            // In one step, several sidecars placed first (or last) come in SidecarSet order.
-            for (const at of ['first', 'last']) {
-              const group = list.filter((n) => placed.get(n)?.at === at);
-              expect(group).toEqual([...group].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })));
+          const warned = new Set(runs.flatMap((r) => r.problems.flatMap((p) => /container (\S+) is placed/.exec(p.message)?.[1] ?? [])));
+          for (const kind of ['containers', 'initContainers'] as const) {
+            const list: string[] = (podSpec(out.objects[0])[kind] ?? []).map((x: Obj) => x.name as string);
+            const stuck = unresolved(list, placed);
+            relativeHeld += checkList(list, appNames(c, kind), placed, stuck);
+            // Every placement that cannot hold was reported by the step that owns it (in one step, only those).
+            // Anchors that go round may still be satisfiable when they span steps (a after b, b after c,
+            // c before a): no step sees the whole round, and the order that comes out can hold.
+            for (const name of stuck) {
+              const holds = configs.length > 1 && placementHolds(list, name, placed, new Set([...stuck].filter((n) => n !== name)));
+              expect(warned.has(name) || holds, `${name} not reported`).toBe(true);
+            }
+            if (configs.length === 1) {
+              for (const name of warned) if (list.includes(name)) expect(stuck.has(name), `${name} reported but placed`).toBe(true);
+              // In one step, several sidecars placed first (or last) come in SidecarSet order.
+              for (const at of ['first', 'last']) {
+                const group = list.filter((n) => placed.get(n)?.at === at);
+                expect(group).toEqual([...group].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })));
+              }
             }
           }
-        }
-        const again = runSteps(out.objects, configs);
-        expect(itemTexts(again[again.length - 1])).toBe(itemTexts(out));
-      }),
-      { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }) },
-    );
-    // A generator whose anchors never hold, or that never splits into steps, would check little.
-    expect(relativeHeld).toBeGreaterThan(RUNS / 2);
-    expect(composed).toBeGreaterThan(RUNS / 5);
-  }, 60_000 + RUNS * 1_000);
+          const again = runSteps(out.objects, configs);
+          expect(itemTexts(again[again.length - 1])).toBe(itemTexts(out));
+        }),
+        { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }) },
+      );
+      // A generator whose anchors never hold, or that never splits into steps, would check little.
+      expect(relativeHeld).toBeGreaterThan(RUNS / 2);
+      expect(composed).toBeGreaterThan(RUNS / 5);
+    },
+    60_000 + RUNS * 1_000,
+  );
 });

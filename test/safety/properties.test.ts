@@ -12,36 +12,44 @@ const PARAMS: fc.Parameters<[Case]> = { numRuns: RUNS, ...(SEED === undefined ? 
 const PARAMS_CORRUPTED: fc.Parameters<[Corrupted]> = { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }) };
 
 describe(`random ResourceLists (${RUNS} runs${SEED === undefined ? '' : `, seed ${SEED}`})`, () => {
-  it('hold every invariant', () => {
-    let injected = 0;
-    let clean = 0;
-    fc.assert(
-      fc.property(caseArb, (c) => {
-        const observed = observe(caseText(c));
-        checkAll(observed);
-        if (observed.first.items.some((i) => i.changed)) injected++;
-        if (observed.first.exitCode === 0) clean++;
-      }),
-      PARAMS,
-    );
-    // A generator that never injects, or always fails, would make every check above vacuous.
-    expect(injected).toBeGreaterThan(RUNS / 10);
-    expect(clean).toBeGreaterThan(RUNS / 10);
-  }, 60_000 + RUNS * 1_000);
+  it(
+    'hold every invariant',
+    () => {
+      let injected = 0;
+      let clean = 0;
+      fc.assert(
+        fc.property(caseArb, (c) => {
+          const observed = observe(caseText(c));
+          checkAll(observed);
+          if (observed.first.items.some((i) => i.changed)) injected++;
+          if (observed.first.exitCode === 0) clean++;
+        }),
+        PARAMS,
+      );
+      // A generator that never injects, or always fails, would make every check above vacuous.
+      expect(injected).toBeGreaterThan(RUNS / 10);
+      expect(clean).toBeGreaterThan(RUNS / 10);
+    },
+    60_000 + RUNS * 1_000,
+  );
 });
 
 describe(`random ResourceLists with one node of any type (${RUNS} runs)`, () => {
-  it('never crash, and stay deterministic, idempotent and complete', () => {
-    fc.assert(
-      fc.property(corruptedCaseArb, (corrupted) => {
-        const observed = observe(caseText(corrupted.case));
-        expect([0, 1]).toContain(observed.first.exitCode);
-        checkDeterministic(observed);
-        checkIdempotent(observed);
-        checkItemsKept(observed);
-        checkParsesBack(observed);
-      }),
-      PARAMS_CORRUPTED,
-    );
-  }, 60_000 + RUNS * 1_000);
+  it(
+    'never crash, and stay deterministic, idempotent and complete',
+    () => {
+      fc.assert(
+        fc.property(corruptedCaseArb, (corrupted) => {
+          const observed = observe(caseText(corrupted.case));
+          expect([0, 1]).toContain(observed.first.exitCode);
+          checkDeterministic(observed);
+          checkIdempotent(observed);
+          checkItemsKept(observed);
+          checkParsesBack(observed);
+        }),
+        PARAMS_CORRUPTED,
+      );
+    },
+    60_000 + RUNS * 1_000,
+  );
 });

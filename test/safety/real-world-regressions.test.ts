@@ -9,7 +9,15 @@ import { parse } from 'yaml';
 import { runFunction } from '../../src/run.js';
 import { runCli } from '../../src/modes/cli.js';
 import { expandsWithinBudget, readResourceList } from '../../src/krm/read.js';
-import { checkIdempotent, checkItemsKept, checkLineBreaks, checkSameDataUnderBothReaders, checkUntouchedVerbatim, observe, readItems } from './invariants.js';
+import {
+  checkIdempotent,
+  checkItemsKept,
+  checkLineBreaks,
+  checkSameDataUnderBothReaders,
+  checkUntouchedVerbatim,
+  observe,
+  readItems,
+} from './invariants.js';
 import { RESOURCE_LIST_HEAD as HEADER } from '../helpers/krm.js';
 
 const SIDECAR_SET = `- apiVersion: apps.kruise.io/v1beta1
@@ -53,7 +61,10 @@ const sidecarSetObject = {
   apiVersion: 'apps.kruise.io/v1beta1',
   kind: 'SidecarSet',
   metadata: { name: 'log' },
-  spec: { selector: { matchLabels: { app: 'web' } }, containers: [{ name: 'log', image: 'log:1', env: [{ name: 'MODE', value: '0o644' }] }] },
+  spec: {
+    selector: { matchLabels: { app: 'web' } },
+    containers: [{ name: 'log', image: 'log:1', env: [{ name: 'MODE', value: '0o644' }] }],
+  },
 };
 const podObject = {
   apiVersion: 'v1',
@@ -82,7 +93,7 @@ function readings(text: string): unknown[][] {
   return lists.map((l) => l.items);
 }
 
-describe('defect 3: JSON input keeps every value\'s type, and JSON comes back as JSON', () => {
+describe("defect 3: JSON input keeps every value's type, and JSON comes back as JSON", () => {
   it.each([
     ['on one line', (l: unknown) => JSON.stringify(l)],
     ['indented by 2', (l: unknown) => JSON.stringify(l, null, 2) + '\n'],
@@ -110,7 +121,7 @@ describe('defect 3: JSON input keeps every value\'s type, and JSON comes back as
     }
   });
 
-  it('keeps the input\'s layout: a list that needs nothing gains only its results', () => {
+  it("keeps the input's layout: a list that needs nothing gains only its results", () => {
     const text = JSON.stringify(jsonList([configMapObject]), null, 4) + '\n';
     const out = runFunction({ text }).stdout;
     expect(out.startsWith(text.slice(0, -'\n}\n'.length))).toBe(true);
@@ -122,7 +133,12 @@ describe('defect 3: JSON input keeps every value\'s type, and JSON comes back as
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: 'web' },
-      spec: { replicas: 1, minReadySeconds: 0, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'app:1' }] } } },
+      spec: {
+        replicas: 1,
+        minReadySeconds: 0,
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'app:1' }] } },
+      },
     };
     const text = JSON.stringify(jsonList([sidecarSetObject, deployment]), null, 2)
       .replace('"replicas": 1', '"replicas": 1.0')
@@ -131,7 +147,9 @@ describe('defect 3: JSON input keeps every value\'s type, and JSON comes back as
     expect(out.items[1].changed).toBe(true);
     expect(out.items[1].text).toContain('"replicas": 1.0,');
     expect(out.items[1].text).toContain('"minReadySeconds": 12345678901234567890,');
-    expect(out.items[1].text).toContain('\n        "selector": {\n          "matchLabels": {\n            "app": "web"\n          }\n        },\n');
+    expect(out.items[1].text).toContain(
+      '\n        "selector": {\n          "matchLabels": {\n            "app": "web"\n          }\n        },\n',
+    );
   });
 
   it('reads a repeated key in a JSON item as in a YAML item: reported, the item untouched', () => {
@@ -151,7 +169,10 @@ describe('defect 3: JSON input keeps every value\'s type, and JSON comes back as
     checkIdempotent(observed);
     const changed = observed.first.items[2].text;
     expect(changed.startsWith('- {"apiVersion":"v1","kind":"Pod","metadata":{"name":"web"')).toBe(true);
-    expect(JSON.parse(changed.slice(2)).spec.containers[0].env).toEqual([{ name: 'MODE', value: '0o644' }, { name: 'IS_INJECTED', value: 'true' }]);
+    expect(JSON.parse(changed.slice(2)).spec.containers[0].env).toEqual([
+      { name: 'MODE', value: '0o644' },
+      { name: 'IS_INJECTED', value: 'true' },
+    ]);
   });
 
   it('keeps flow items byte for byte when the list goes to the whole-list parser', () => {
@@ -234,7 +255,7 @@ describe('defect 5: document markers and a BOM keep the line scan, and every unt
 describe('defect 6: CRLF stays CRLF', () => {
   const crlf = (s: string) => s.replace(/\n/g, '\r\n');
 
-  it('untouched items byte for byte; the changed item, the list\'s own lines and the results with CRLF; a re-run changes nothing', () => {
+  it("untouched items byte for byte; the changed item, the list's own lines and the results with CRLF; a re-run changes nothing", () => {
     const observed = observe(crlf(HEADER + SIDECAR_SET + CONFIG_MAP + POD));
     const { first } = observed;
     expect(first.items.map((i) => i.changed)).toEqual([false, false, true]);
@@ -257,7 +278,7 @@ describe('defect 6: CRLF stays CRLF', () => {
     checkIdempotent(observed);
   });
 
-  it('keeps block scalars\' data: CRLF inside them reads as LF', () => {
+  it("keeps block scalars' data: CRLF inside them reads as LF", () => {
     const out = runFunction({ text: crlf(HEADER + CONFIG_MAP) });
     expect((readItems(out.stdout)[0].object as { data: { folded: string } }).data.folded).toBe('one two\n');
   });
@@ -285,7 +306,10 @@ describe('defect 7: aliases are bounded by what they expand to, not by their num
   });
 
   it('leaves an item no rule can select unexpanded: an alias bomb in it passes through', () => {
-    const bomb = ['a0: &a0 [x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 8 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(9).fill(`*a${i}`).join(', ')}]`)];
+    const bomb = [
+      'a0: &a0 [x, x, x, x, x, x, x, x, x]',
+      ...Array.from({ length: 8 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(9).fill(`*a${i}`).join(', ')}]`),
+    ];
     const widget = `- apiVersion: example.com/v1\n  kind: Widget\n  metadata:\n    name: w\n  spec:\n${bomb.map((l) => `    ${l}\n`).join('')}`;
     const out = runFunction({ text: HEADER + SIDECAR_SET + widget + POD });
     expect(out.exitCode, out.stderr).toBe(0);
@@ -316,8 +340,10 @@ describe('counterexamples of real-world.test.ts', () => {
   // The whole-list parser wrote an item with an alias to another item's anchor with the alias in
   // it (unreadable on its own), or as YAML 1.1 data (`0o644` plain, an int to YAML 1.2 readers).
   it('writes an item with an alias to another item as JSON, every other item as it was', () => {
-    const anchored = '# the first item\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n    labels: &shared\n      app: web\n# after the first item\n';
-    const aliasing = '- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: b\n    labels: *shared\n  data:\n    mode: "0o644"\n# after the last item\n';
+    const anchored =
+      '# the first item\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n    labels: &shared\n      app: web\n# after the first item\n';
+    const aliasing =
+      '- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: b\n    labels: *shared\n  data:\n    mode: "0o644"\n# after the last item\n';
     const text = `${HEADER}${anchored}${aliasing}functionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: config\n`;
     const observed = observe(text);
     const { first } = observed;
@@ -326,7 +352,9 @@ describe('counterexamples of real-world.test.ts', () => {
     const written = first.items[1].text;
     expect(written.startsWith('- {\n    "apiVersion": "v1",')).toBe(true);
     for (const options of [{ schema: 'core' as const }, { version: '1.1' as const }]) {
-      expect(parse(written, options)).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b', labels: { app: 'web' } }, data: { mode: '0o644' } }]);
+      expect(parse(written, options)).toEqual([
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b', labels: { app: 'web' } }, data: { mode: '0o644' } },
+      ]);
     }
     checkSameDataUnderBothReaders(observed);
     checkIdempotent(observed);

@@ -25,7 +25,11 @@ type LineBreaks = 'lf' | 'crlf' | 'mixed';
 export function realWorldText(c: Case, numbers: readonly number[]): RealWorldCase {
   const ch = new Choices(numbers);
   const features = new Set<string>();
-  const list: Obj = { apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items: c.items.map((item) => decorate(item, ch, features)) };
+  const list: Obj = {
+    apiVersion: 'config.kubernetes.io/v1',
+    kind: 'ResourceList',
+    items: c.items.map((item) => decorate(item, ch, features)),
+  };
   if (c.functionConfig) list.functionConfig = c.functionConfig;
   const listBreaks: LineBreaks = ch.chance(65) ? 'lf' : ch.chance(60) ? 'crlf' : 'mixed';
   const bom = ch.chance(5) ? '\ufeff' : '';
@@ -71,10 +75,37 @@ export function realWorldText(c: Case, numbers: readonly number[]): RealWorldCas
 // --- Data: what real manifests add to the generated objects ------------------------------------
 
 /** Multi-line strings ending in no, one or more newlines: `|-`, `|` and `|+` (or `>`) in block style. */
-const MULTI_LINE = ['hello\n', 'hello\n\n', 'first\nsecond', 'line one\nline two\n', 'a: 1\nb: [x]\n\n', '#!/bin/sh\necho "$HOME"\n\n\n', '- not an item\n', 'key = "value"\nother = 1'];
+const MULTI_LINE = [
+  'hello\n',
+  'hello\n\n',
+  'first\nsecond',
+  'line one\nline two\n',
+  'a: 1\nb: [x]\n\n',
+  '#!/bin/sh\necho "$HOME"\n\n\n',
+  '- not an item\n',
+  'key = "value"\nother = 1',
+];
 
 /** Strings some YAML reader takes for something else (numbers in every base, booleans, nulls, dates, sexagesimals) unless quoted. */
-const NUMBER_LIKE = ['0o644', '0O17', '0X1F', '0B101', '+0x1F', '0644', '1_000', '1e3', '.5', 'yes', 'on', 'N', '~', 'null', '2021-01-01', '12:30:00', '190:20:30'];
+const NUMBER_LIKE = [
+  '0o644',
+  '0O17',
+  '0X1F',
+  '0B101',
+  '+0x1F',
+  '0644',
+  '1_000',
+  '1e3',
+  '.5',
+  'yes',
+  'on',
+  'N',
+  '~',
+  'null',
+  '2021-01-01',
+  '12:30:00',
+  '190:20:30',
+];
 
 function decorate(original: Obj, ch: Choices, features: Set<string>): Obj {
   const item = structuredClone(original);
@@ -144,13 +175,16 @@ const plainCache = new Map<string, boolean>();
 function plainOk(s: string): boolean {
   let ok = plainCache.get(s);
   if (ok === undefined) {
-    ok = s !== '' && !/[\n\r\t]|^\s|\s$/.test(s) && [{ schema: 'core' as const }, { version: '1.1' as const }].every((options) => {
-      try {
-        return parse(`k: ${s}\n`, options)?.k === s;
-      } catch {
-        return false;
-      }
-    });
+    ok =
+      s !== '' &&
+      !/[\n\r\t]|^\s|\s$/.test(s) &&
+      [{ schema: 'core' as const }, { version: '1.1' as const }].every((options) => {
+        try {
+          return parse(`k: ${s}\n`, options)?.k === s;
+        } catch {
+          return false;
+        }
+      });
     plainCache.set(s, ok);
   }
   return ok;
@@ -169,7 +203,11 @@ class Writer {
   /** The collections being written, outermost first (an anchor is no merge source inside itself). */
   private readonly open: unknown[] = [];
 
-  constructor(private readonly ch: Choices, private readonly features: Set<string>, private readonly indent: number) {
+  constructor(
+    private readonly ch: Choices,
+    private readonly features: Set<string>,
+    private readonly indent: number,
+  ) {
     this.crossItemAliases = ch.chance(4);
   }
 
@@ -177,7 +215,10 @@ class Writer {
   item(item: Obj): string[] {
     this.itemNumber++;
     this.templates = templateObjects(item);
-    this.mergeable = this.templates.length > 0 || ['Kptfile', 'Widget', undefined].includes(item.kind) || (item.kind === 'ConfigMap' && item.metadata?.name !== 'kruise-configuration');
+    this.mergeable =
+      this.templates.length > 0 ||
+      ['Kptfile', 'Widget', undefined].includes(item.kind) ||
+      (item.kind === 'ConfigMap' && item.metadata?.name !== 'kruise-configuration');
     this.compact = this.ch.chance(70);
     const ch = this.ch;
     const lines: string[] = [];
@@ -283,7 +324,8 @@ class Writer {
       }
       const marker = pad(dash) + '-';
       if (!isCollection(element)) {
-        if (typeof element === 'string' && element.includes('\n')) this.blockScalar(element, dash, lines, (header) => lines.push(`${marker} ${header}`));
+        if (typeof element === 'string' && element.includes('\n'))
+          this.blockScalar(element, dash, lines, (header) => lines.push(`${marker} ${header}`));
         else lines.push(element === null && ch.chance(50) ? marker : `${marker} ${this.scalar(element)}${this.endComment()}`);
       } else if (isEmpty(element)) lines.push(`${marker} ${Array.isArray(element) ? '[]' : '{}'}`);
       else if (Array.isArray(element) || ch.chance(8)) {
@@ -319,7 +361,9 @@ class Writer {
         .join(', ')}}`;
     };
     if (!isCollection(value)) return text(value);
-    const inner = Array.isArray(value) ? value.map(text) : Object.entries(value).map(([k, x]) => `${plainOk(k) && !/[,[\]{}#:]/.test(k) ? k : JSON.stringify(k)}: ${text(x)}`);
+    const inner = Array.isArray(value)
+      ? value.map(text)
+      : Object.entries(value).map(([k, x]) => `${plainOk(k) && !/[,[\]{}#:]/.test(k) ? k : JSON.stringify(k)}: ${text(x)}`);
     const [open, close] = Array.isArray(value) ? ['[', ']'] : ['{', '}'];
     return open + inner.join(sep) + close;
   }

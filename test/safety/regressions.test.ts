@@ -6,7 +6,6 @@ import { runFunction } from '../../src/run.js';
 import { checkAll, checkIdempotent, observe } from './invariants.js';
 import { RESOURCE_LIST_HEAD as HEADER, logSidecarSetItem } from '../helpers/krm.js';
 
-
 describe('regressions', () => {
   // Found by properties.test.ts, seed 1174625681 (shrunk, then reduced by hand).
   // Fixed: hot-upgrade twins (<name>-1/-2) injected by a run were resourcesPolicy targets of the next run, so every re-run grew the request.
@@ -55,7 +54,11 @@ describe('regressions', () => {
   // container is given back from the overwritten record before the re-run injects again.
   it.each([
     ['shareVolumePolicy', 'volumeMounts:\n      - name: data\n        mountPath: /data', 'emptyDir: {}'],
-    ['shareVolumeDevicePolicy', 'volumeDevices:\n      - name: data\n        devicePath: /dev/xvda', 'persistentVolumeClaim:\n        claimName: claim'],
+    [
+      'shareVolumeDevicePolicy',
+      'volumeDevices:\n      - name: data\n        devicePath: /dev/xvda',
+      'persistentVolumeClaim:\n        claimName: claim',
+    ],
   ])('a sidecar named like an app container keeps the shared %s on a re-run', (policy, use, source) => {
     const text = `${HEADER}- apiVersion: apps.kruise.io/v1beta1
   kind: SidecarSet
@@ -391,7 +394,9 @@ describe('regressions', () => {
     const observed = observe(text);
     expect(observed.first.exitCode).toBe(0);
     expect(observed.first.items[1].changed).toBe(true);
-    expect(observed.first.results.map((r) => r.message)).toContain('Deployment web, items[0] of this List: injected log into spec.template from SidecarSet log');
+    expect(observed.first.results.map((r) => r.message)).toContain(
+      'Deployment web, items[0] of this List: injected log into spec.template from SidecarSet log',
+    );
     checkAll(observed);
   });
 

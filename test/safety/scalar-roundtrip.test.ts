@@ -31,43 +31,182 @@ const underscored = (form: fc.Arbitrary<string>) =>
   });
 
 const int = underscored(
-  fc.oneof(
-    fc.tuple(sign, fc.constantFrom('0b', '0B'), chars('01', 1, 6)),
-    fc.tuple(sign, fc.constantFrom('0o', '0O'), chars('01234567', 1, 4)),
-    fc.tuple(sign, fc.constantFrom('0x', '0X'), chars('0123456789abcdefABCDEF', 1, 4)),
-    fc.tuple(sign, fc.constant('0'), chars('01234567', 1, 4)),
-    fc.tuple(sign, fc.constant(''), chars(DEC, 1, 20)),
-  ).map((parts) => parts.join('')),
+  fc
+    .oneof(
+      fc.tuple(sign, fc.constantFrom('0b', '0B'), chars('01', 1, 6)),
+      fc.tuple(sign, fc.constantFrom('0o', '0O'), chars('01234567', 1, 4)),
+      fc.tuple(sign, fc.constantFrom('0x', '0X'), chars('0123456789abcdefABCDEF', 1, 4)),
+      fc.tuple(sign, fc.constant('0'), chars('01234567', 1, 4)),
+      fc.tuple(sign, fc.constant(''), chars(DEC, 1, 20)),
+    )
+    .map((parts) => parts.join('')),
 );
 const float = fc.oneof(
-  fc.constantFrom('.inf', '.Inf', '.INF', '+.inf', '-.INF', '.nan', '.NaN', '.NAN', '1e3', '1E3', '1_000.5', '6.8523015e+5', '685.230_15e+03', '.5', '1.', '-0.0', 'e5', 'E+5', '0x1p-2'),
+  fc.constantFrom(
+    '.inf',
+    '.Inf',
+    '.INF',
+    '+.inf',
+    '-.INF',
+    '.nan',
+    '.NaN',
+    '.NAN',
+    '1e3',
+    '1E3',
+    '1_000.5',
+    '6.8523015e+5',
+    '685.230_15e+03',
+    '.5',
+    '1.',
+    '-0.0',
+    'e5',
+    'E+5',
+    '0x1p-2',
+  ),
   underscored(
-    fc.tuple(sign, chars(DEC, 0, 3), fc.constantFrom('.', '.', ''), chars(DEC, 0, 3), fc.constantFrom('', '', 'e', 'E', 'e+', 'e-'), chars(DEC, 0, 2)).map((p) => p.join('')),
+    fc
+      .tuple(
+        sign,
+        chars(DEC, 0, 3),
+        fc.constantFrom('.', '.', ''),
+        chars(DEC, 0, 3),
+        fc.constantFrom('', '', 'e', 'E', 'e+', 'e-'),
+        chars(DEC, 0, 2),
+      )
+      .map((p) => p.join('')),
   ),
 );
 const sexagesimal = fc
-  .tuple(sign, chars(DEC, 1, 3), fc.array(fc.tuple(chars('012345', 1, 1), chars(DEC, 1, 1)), { minLength: 1, maxLength: 3 }), fc.constantFrom('', '.15', '.5'))
+  .tuple(
+    sign,
+    chars(DEC, 1, 3),
+    fc.array(fc.tuple(chars('012345', 1, 1), chars(DEC, 1, 1)), { minLength: 1, maxLength: 3 }),
+    fc.constantFrom('', '.15', '.5'),
+  )
   .map(([s, head, rest, fraction]) => s + head + rest.map(([a, b]) => `:${a}${b}`).join('') + fraction);
-const YAML11_BOOLS = ['y', 'Y', 'yes', 'Yes', 'YES', 'n', 'N', 'no', 'No', 'NO', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE', 'on', 'On', 'ON', 'off', 'Off', 'OFF'];
+const YAML11_BOOLS = [
+  'y',
+  'Y',
+  'yes',
+  'Yes',
+  'YES',
+  'n',
+  'N',
+  'no',
+  'No',
+  'NO',
+  'true',
+  'True',
+  'TRUE',
+  'false',
+  'False',
+  'FALSE',
+  'on',
+  'On',
+  'ON',
+  'off',
+  'Off',
+  'OFF',
+];
 const bool = fc.constantFrom(...YAML11_BOOLS);
 const nulls = fc.constantFrom('~', 'null', 'Null', 'NULL', '');
 const timestamp = fc.oneof(
-  fc.constantFrom('2001-12-14t21:59:43.10-05:00', '2001-12-14 21:59:43.10 -5', '2001-12-15T02:59:43.1Z', '2002-12-14', '2001-12-14 21:59:43.10'),
+  fc.constantFrom(
+    '2001-12-14t21:59:43.10-05:00',
+    '2001-12-14 21:59:43.10 -5',
+    '2001-12-15T02:59:43.1Z',
+    '2002-12-14',
+    '2001-12-14 21:59:43.10',
+  ),
   fc
     .tuple(chars(DEC, 4, 4), chars(DEC, 1, 2), chars(DEC, 1, 2), fc.constantFrom('', 'T1:2:3', 't10:20:30.5Z', ' 10:20:30 +01:00'))
     .map(([y, m, d, time]) => `${y}-${m}-${d}${time}`),
 );
 const indicator = fc.constantFrom(
-  '<<', '=', '-', '?', ':', '- x', '? x', 'a: b', 'a #b', '#x', 'a#b', '&a', '*a', '!t', '!!str', '%x', '@x', '`x', '|', '|+', '>', '>-',
-  "'", '"', "it's", 'say "hi"', '---', '...', '--- x', '[a]', '{a: 1}', ',', 'a,b', 'x:', ':x', 'http://x', 'a\\b', '-1-', '1-2', '0.0.1',
+  '<<',
+  '=',
+  '-',
+  '?',
+  ':',
+  '- x',
+  '? x',
+  'a: b',
+  'a #b',
+  '#x',
+  'a#b',
+  '&a',
+  '*a',
+  '!t',
+  '!!str',
+  '%x',
+  '@x',
+  '`x',
+  '|',
+  '|+',
+  '>',
+  '>-',
+  "'",
+  '"',
+  "it's",
+  'say "hi"',
+  '---',
+  '...',
+  '--- x',
+  '[a]',
+  '{a: 1}',
+  ',',
+  'a,b',
+  'x:',
+  ':x',
+  'http://x',
+  'a\\b',
+  '-1-',
+  '1-2',
+  '0.0.1',
 );
-const word = fc.constantFrom('nginx:1.25', 'hello', 'a b', '/var/run', 'IS_INJECTED', '{"a":1}', 'Deployment', '100Mi', '250m', 'é', 'Ünïcode', '日本');
+const word = fc.constantFrom(
+  'nginx:1.25',
+  'hello',
+  'a b',
+  '/var/run',
+  'IS_INJECTED',
+  '{"a":1}',
+  'Deployment',
+  '100Mi',
+  '250m',
+  'é',
+  'Ünïcode',
+  '日本',
+);
 const form = fc.oneof(int, float, sexagesimal, bool, nulls, timestamp, indicator, word);
 
 /** What readers treat specially: line and paragraph separators, NEL, BOM, controls, tabs, line breaks, spaces. */
 const special = fc.constantFrom(
-  '\u2028', '\u2029', '\u0085', '\ufeff', '\t', '\n', '\n\n', '\r', '\r\n', '\x00', '\x07', '\x1b', '\x7f', '\x80', '\x9f', '\ufffe', '\uffff',
-  '\u00a0', ' ', '  ', '\u3000', '😀', ' #', ': ', '- ',
+  '\u2028',
+  '\u2029',
+  '\u0085',
+  '\ufeff',
+  '\t',
+  '\n',
+  '\n\n',
+  '\r',
+  '\r\n',
+  '\x00',
+  '\x07',
+  '\x1b',
+  '\x7f',
+  '\x80',
+  '\x9f',
+  '\ufffe',
+  '\uffff',
+  '\u00a0',
+  ' ',
+  '  ',
+  '\u3000',
+  '😀',
+  ' #',
+  ': ',
+  '- ',
 );
 
 /** A form as it is, with special characters around it, or several of both run together. */
@@ -155,7 +294,8 @@ describe(`strings read back by YAML 1.2 core and 1.1 readers (${RUNS} runs${SEED
   });
 
   it('as the text edit and the Document path write them, to the same bytes', () => {
-    const item = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    note: x # kept\nspec:\n  containers:\n  - name: app\n    image: app:1\n    args:\n    - a\n';
+    const item =
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    note: x # kept\nspec:\n  containers:\n  - name: app\n    image: app:1\n    args:\n    - a\n';
     const old = parse(item);
     let edited = 0;
     fc.assert(
@@ -213,7 +353,10 @@ describe(`strings read back by YAML 1.2 core and 1.1 readers (${RUNS} runs${SEED
           ],
         },
       };
-      const text = stringify({ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items: [deployment], functionConfig: sidecarSet }, SCALAR_OPTIONS);
+      const text = stringify(
+        { apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items: [deployment], functionConfig: sidecarSet },
+        SCALAR_OPTIONS,
+      );
       return anchored ? text.replace(/^( +template):$/m, '$1: &template') : text;
     };
     fc.assert(

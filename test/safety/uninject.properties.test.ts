@@ -13,26 +13,34 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
 const PARAMS = { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }) };
 
-const uninject = (text: string, uninjectStep?: string) => runFunction({ text, overrides: { mode: 'uninject', ...(uninjectStep ? { uninjectStep } : {}) } });
+const uninject = (text: string, uninjectStep?: string) =>
+  runFunction({ text, overrides: { mode: 'uninject', ...(uninjectStep ? { uninjectStep } : {}) } });
 const rawItems = (text: string) => readItems(text).map((i) => i.raw);
 
 describe(`uninject(inject(x)) == x (${RUNS} runs${SEED === undefined ? '' : `, seed ${SEED}`})`, () => {
-  it('over random ResourceLists', () => {
-    let injected = 0;
-    fc.assert(
-      fc.property(caseArb, (c) => {
-        const text = caseText(c);
-        const first = runFunction({ text });
-        if (first.items.some((i) => i.changed)) injected++;
-        const back = uninject(first.stdout);
-        expect(back.results.filter((r) => r.severity !== 'info'), back.stderr).toEqual([]);
-        expect(rawItems(back.stdout)).toEqual(rawItems(text));
-      }),
-      PARAMS,
-    );
-    // Without injections in a good share of the cases the property says nothing.
-    expect(injected).toBeGreaterThan(RUNS / 5);
-  }, 60_000 + RUNS * 1_000);
+  it(
+    'over random ResourceLists',
+    () => {
+      let injected = 0;
+      fc.assert(
+        fc.property(caseArb, (c) => {
+          const text = caseText(c);
+          const first = runFunction({ text });
+          if (first.items.some((i) => i.changed)) injected++;
+          const back = uninject(first.stdout);
+          expect(
+            back.results.filter((r) => r.severity !== 'info'),
+            back.stderr,
+          ).toEqual([]);
+          expect(rawItems(back.stdout)).toEqual(rawItems(text));
+        }),
+        PARAMS,
+      );
+      // Without injections in a good share of the cases the property says nothing.
+      expect(injected).toBeGreaterThan(RUNS / 5);
+    },
+    60_000 + RUNS * 1_000,
+  );
 
   const template = fc.record({
     annotations: fc.constantFrom<Obj | undefined>(undefined, {}, { 'example.com/owner': 'team', note: '{"x":1}' }),
@@ -49,34 +57,46 @@ describe(`uninject(inject(x)) == x (${RUNS} runs${SEED === undefined ? '' : `, s
   });
   const ownNames = (set: Obj): Obj => {
     const rename = (list: Obj[] | undefined) => list?.map((c) => ({ ...c, name: `${set.metadata.name}-${c.name}`.slice(0, 63) }));
-    const spec = { ...set.spec, selector: { matchLabels: { app: 'web' } }, containers: rename(set.spec.containers), initContainers: rename(set.spec.initContainers) };
+    const spec = {
+      ...set.spec,
+      selector: { matchLabels: { app: 'web' } },
+      containers: rename(set.spec.containers),
+      initContainers: rename(set.spec.initContainers),
+    };
     for (const key of ['containers', 'initContainers']) if (spec[key] === undefined) delete spec[key];
     return sidecarSet(set.metadata.name, spec);
   };
 
-  it('over random SidecarSets in random steps: all steps, and the last step alone', () => {
-    let composed = 0;
-    fc.assert(
-      fc.property(stepsArb, ({ sets, template: t }) => {
-        const web = deployment('web', { app: 'web' }, { containers: [{ name: 'app', image: 'app:1' }], ...(t.secrets ? { imagePullSecrets: t.secrets } : {}) });
-        if (t.annotations) web.spec.template.metadata.annotations = t.annotations;
-        const selecting = sets.map(ownNames);
-        let text = resourceList([web]);
-        const texts = [text];
-        for (const set of selecting) {
-          const out = runFunction({ text: withFunctionConfig(text, set) });
-          if (out.exitCode !== 0) return; // a conflict between random SidecarSets: nothing to take back
-          text = out.stdout;
-          texts.push(text);
-        }
-        composed++;
-        expect(rawItems(uninject(text).stdout)).toEqual(rawItems(texts[0]));
-        const last = `SidecarSet/${selecting[selecting.length - 1].metadata.name}`;
-        expect(rawItems(uninject(text, last).stdout)).toEqual(rawItems(texts[texts.length - 2]));
-      }),
-      PARAMS,
-    );
-    expect(composed).toBeGreaterThan(RUNS / 5);
-  }, 60_000 + RUNS * 1_000);
+  it(
+    'over random SidecarSets in random steps: all steps, and the last step alone',
+    () => {
+      let composed = 0;
+      fc.assert(
+        fc.property(stepsArb, ({ sets, template: t }) => {
+          const web = deployment(
+            'web',
+            { app: 'web' },
+            { containers: [{ name: 'app', image: 'app:1' }], ...(t.secrets ? { imagePullSecrets: t.secrets } : {}) },
+          );
+          if (t.annotations) web.spec.template.metadata.annotations = t.annotations;
+          const selecting = sets.map(ownNames);
+          let text = resourceList([web]);
+          const texts = [text];
+          for (const set of selecting) {
+            const out = runFunction({ text: withFunctionConfig(text, set) });
+            if (out.exitCode !== 0) return; // a conflict between random SidecarSets: nothing to take back
+            text = out.stdout;
+            texts.push(text);
+          }
+          composed++;
+          expect(rawItems(uninject(text).stdout)).toEqual(rawItems(texts[0]));
+          const last = `SidecarSet/${selecting[selecting.length - 1].metadata.name}`;
+          expect(rawItems(uninject(text, last).stdout)).toEqual(rawItems(texts[texts.length - 2]));
+        }),
+        PARAMS,
+      );
+      expect(composed).toBeGreaterThan(RUNS / 5);
+    },
+    60_000 + RUNS * 1_000,
+  );
 });
-

@@ -13,7 +13,6 @@ function set(name: string, spec: Partial<SidecarSetSpec>, annotations?: Record<s
   };
 }
 
-
 describe('findConflicts: container names (Kruise TestSidecarSetNameConflict)', () => {
   it('same container and init container names with overlapping selectors → 2 conflicts; an identical volume is fine', () => {
     const spec = {
@@ -72,26 +71,32 @@ describe('findConflicts: container names (Kruise TestSidecarSetNameConflict)', (
     ).toEqual([]);
   });
 
-  it('an init container named like the other one\'s container is not a conflict here (Kruise does not check it)', () => {
-    expect(
-      findConflicts([set('x', { initContainers: [container('c')] }), set('y', { containers: [container('c')] })]),
-    ).toEqual([]);
+  it("an init container named like the other one's container is not a conflict here (Kruise does not check it)", () => {
+    expect(findConflicts([set('x', { initContainers: [container('c')] }), set('y', { containers: [container('c')] })])).toEqual([]);
   });
 
   it('a canary and its base may share names, in either order', () => {
-    const canary = set('canary', { containers: [container('c')] }, {
-      'apps.kruise.io/sidecarset-canary': 'true',
-      'apps.kruise.io/sidecarset-base': 'base',
-    });
+    const canary = set(
+      'canary',
+      { containers: [container('c')] },
+      {
+        'apps.kruise.io/sidecarset-canary': 'true',
+        'apps.kruise.io/sidecarset-base': 'base',
+      },
+    );
     expect(findConflicts([canary, set('base', { containers: [container('c')] })])).toEqual([]);
     expect(findConflicts([set('base', { containers: [container('c')] }), canary])).toEqual([]);
   });
 
   it('a SidecarSet that only looks like a canary (annotation not exactly "true") is not exempt', () => {
-    const notCanary = set('canary', { containers: [container('c')] }, {
-      'apps.kruise.io/sidecarset-canary': 'TRUE',
-      'apps.kruise.io/sidecarset-base': 'base',
-    });
+    const notCanary = set(
+      'canary',
+      { containers: [container('c')] },
+      {
+        'apps.kruise.io/sidecarset-canary': 'TRUE',
+        'apps.kruise.io/sidecarset-base': 'base',
+      },
+    );
     expect(findConflicts([notCanary, set('base', { containers: [container('c')] })])).toHaveLength(1);
   });
 
@@ -107,7 +112,9 @@ describe('findConflicts: container names (Kruise TestSidecarSetNameConflict)', (
 });
 
 describe('findConflicts: patchPodMetadata (Kruise TestSidecarSetPodMetadataConflict)', () => {
-  const patch = (policy: PatchPolicy, key = 'oom-score') => ({ patchPodMetadata: [{ annotations: { [key]: '{"log-agent": 1}' }, patchPolicy: policy }] });
+  const patch = (policy: PatchPolicy, key = 'oom-score') => ({
+    patchPodMetadata: [{ annotations: { [key]: '{"log-agent": 1}' }, patchPolicy: policy }],
+  });
 
   it('Overwrite vs MergePatchJson on the same key → 1 conflict', () => {
     const conflicts = findConflicts([set('a', patch('Overwrite')), set('b', patch('MergePatchJson'))]);
@@ -165,8 +172,6 @@ describe('findConflicts: volumes (Kruise TestSidecarSetVolumeConflict)', () => {
       set('a', volumes({ name: 'volume-1', emptyDir: {} }, { name: 'volume-2', emptyDir: {} })),
       set('b', volumes({ name: 'volume-2', hostPath: { path: '/var/data', type: '' } }, { name: 'volume-3', emptyDir: {} })),
     ]);
-    expect(conflicts).toEqual([
-      { a: 'a', b: 'b', pointer: '/spec/volumes/1', message: expect.stringContaining('volume "volume-2"') },
-    ]);
+    expect(conflicts).toEqual([{ a: 'a', b: 'b', pointer: '/spec/volumes/1', message: expect.stringContaining('volume "volume-2"') }]);
   });
 });

@@ -19,10 +19,7 @@ describe('spec-level defaults', () => {
     });
     expect(spec.updateStrategy).toEqual({ type: 'RollingUpdate', maxUnavailable: 1, partition: 0 });
     expect(spec.revisionHistoryLimit).toBe(10);
-    expect(spec.patchPodMetadata).toEqual([
-      { annotations: { a: 'b' }, patchPolicy: 'Retain' },
-      { patchPolicy: 'Overwrite' },
-    ]);
+    expect(spec.patchPodMetadata).toEqual([{ annotations: { a: 'b' }, patchPolicy: 'Retain' }, { patchPolicy: 'Overwrite' }]);
     expect(spec.injectionStrategy?.revision?.policy).toBe('Always');
     expect(spec.imagePullSecrets).toEqual([{ name: '' }, { name: 'x' }]);
   });
@@ -77,8 +74,7 @@ describe('container policy defaults', () => {
     const policy = { targetContainersMode: 'sum', resourcesExpr: {} };
     expect(defaultedContainer({ resourcesPolicy: policy }).resourcesPolicy?.targetContainersNameRegex).toBe('.*');
     expect(
-      defaultedContainer({ resourcesPolicy: { ...policy, targetContainersNameRegex: '' } }).resourcesPolicy
-        ?.targetContainersNameRegex,
+      defaultedContainer({ resourcesPolicy: { ...policy, targetContainersNameRegex: '' } }).resourcesPolicy?.targetContainersNameRegex,
     ).toBe('');
   });
 });

@@ -241,10 +241,20 @@ describe('goOrderContainerChanged', () => {
   const perPod = new Set(['resources', 'volumeMounts', 'volumeDevices', 'env']);
 
   it.each([
-    ['env added to, mounts and devices set', { env: [{ value: '2', name: 'B' }, { name: 'IS_INJECTED', value: 'true' }], volumeMounts: [{ mountPath: '/d', name: 'd', readOnly: true }], volumeDevices: [{ devicePath: '/dev/x', name: 'x' }] }],
+    [
+      'env added to, mounts and devices set',
+      {
+        env: [
+          { value: '2', name: 'B' },
+          { name: 'IS_INJECTED', value: 'true' },
+        ],
+        volumeMounts: [{ mountPath: '/d', name: 'd', readOnly: true }],
+        volumeDevices: [{ devicePath: '/dev/x', name: 'x' }],
+      },
+    ],
     ['resources replaced', { resources: { requests: { memory: '1Gi' }, limits: { cpu: '1000m' } } }],
     ['env and resources emptied', { env: undefined, resources: undefined }],
-  ])('gives goOrderContainer\'s output, key order included: %s', (_name, change) => {
+  ])("gives goOrderContainer's output, key order included: %s", (_name, change) => {
     const changed = { ...sidecar, ...change } as SidecarContainer;
     const fast = goOrderContainerChanged(goOrderContainer(sidecar), changed, perPod);
     expect(JSON.stringify(fast)).toBe(JSON.stringify(goOrderContainer(changed)));

@@ -45,7 +45,9 @@ describe('validateSidecarSet: the cases of Kruise TestValidateSidecarSet', () =>
   });
 
   it('missing selector → 1 error', () => {
-    expect(validate(sidecarSet({ selector: undefined }))).toEqual([{ pointer: '/spec/selector', message: 'no selector defined for SidecarSet' }]);
+    expect(validate(sidecarSet({ selector: undefined }))).toEqual([
+      { pointer: '/spec/selector', message: 'no selector defined for SidecarSet' },
+    ]);
   });
 
   it('empty selector → 1 error', () => {
@@ -54,7 +56,15 @@ describe('validateSidecarSet: the cases of Kruise TestValidateSidecarSet', () =>
 
   it('bad scatter strategy (duplicate terms) → 1 error', () => {
     const s = sidecarSet({
-      updateStrategy: { type: 'RollingUpdate', partition: 0, maxUnavailable: 1, scatterStrategy: [{ key: 'key-1', value: 'value-1' }, { key: 'key-1', value: 'value-1' }] },
+      updateStrategy: {
+        type: 'RollingUpdate',
+        partition: 0,
+        maxUnavailable: 1,
+        scatterStrategy: [
+          { key: 'key-1', value: 'value-1' },
+          { key: 'key-1', value: 'value-1' },
+        ],
+      },
     });
     expect(pointers(s)).toEqual(['/spec/updateStrategy/scatterStrategy']);
   });
@@ -68,7 +78,10 @@ describe('validateSidecarSet: the cases of Kruise TestValidateSidecarSet', () =>
 
   it('invalid label value app-risk- in the namespaceSelector → 2 errors', () => {
     const s = sidecarSet({
-      namespaceSelector: { matchLabels: { a: 'b' }, matchExpressions: [{ key: 'app-name', operator: 'NotIn', values: ['app-group', 'app-risk-'] }] },
+      namespaceSelector: {
+        matchLabels: { a: 'b' },
+        matchExpressions: [{ key: 'app-name', operator: 'NotIn', values: ['app-group', 'app-risk-'] }],
+      },
     });
     expect(pointers(s)).toEqual(['/spec/namespaceSelector/matchExpressions/0/values/1', '/spec/namespaceSelector']);
   });
@@ -79,7 +92,9 @@ describe('validateSidecarSet: the cases of Kruise TestValidateSidecarSet', () =>
   });
 
   it('init container without image → 1 error', () => {
-    expect(pointers(sidecarSet({ containers: [], initContainers: [initSidecar({ image: '' })] }))).toEqual(['/spec/initContainers/0/image']);
+    expect(pointers(sidecarSet({ containers: [], initContainers: [initSidecar({ image: '' })] }))).toEqual([
+      '/spec/initContainers/0/image',
+    ]);
   });
 
   it('no containers at all → 1 error', () => {
@@ -92,7 +107,13 @@ describe('validateSidecarSet: the cases of Kruise TestValidateSidecarSet', () =>
     const s = sidecarSet({
       volumes: [
         { name: 'test-volume' },
-        { name: 'istio-token', projected: { defaultMode: 420, sources: [{ serviceAccountToken: { audience: 'istio-ca', expirationSeconds: 43200, path: 'istio-token' } }] } },
+        {
+          name: 'istio-token',
+          projected: {
+            defaultMode: 420,
+            sources: [{ serviceAccountToken: { audience: 'istio-ca', expirationSeconds: 43200, path: 'istio-token' } }],
+          },
+        },
       ],
     });
     expect(pointers(s)).toEqual(['/spec/volumes/0']);
@@ -101,12 +122,19 @@ describe('validateSidecarSet: the cases of Kruise TestValidateSidecarSet', () =>
   it('a volumeDevice naming an undeclared volume → 1 error; declared PVC → 0', () => {
     const container = sidecar({ volumeDevices: [{ name: 'disk0', devicePath: '/dev/nvme1' }] });
     expect(pointers(sidecarSet({ containers: [container] }))).toEqual(['/spec/containers/0/volumeDevices/0/name']);
-    expect(validate(sidecarSet({ containers: [container], volumes: [{ name: 'disk0', persistentVolumeClaim: { claimName: 'pvc-0' } }] }))).toEqual([]);
+    expect(
+      validate(sidecarSet({ containers: [container], volumes: [{ name: 'disk0', persistentVolumeClaim: { claimName: 'pvc-0' } }] })),
+    ).toEqual([]);
   });
 
   it('devicePath equal to a mountPath → 2 errors', () => {
     const s = sidecarSet({
-      containers: [sidecar({ volumeDevices: [{ name: 'disk0', devicePath: '/home/admin/log' }], volumeMounts: [{ name: 'log', mountPath: '/home/admin/log' }] })],
+      containers: [
+        sidecar({
+          volumeDevices: [{ name: 'disk0', devicePath: '/home/admin/log' }],
+          volumeMounts: [{ name: 'log', mountPath: '/home/admin/log' }],
+        }),
+      ],
       volumes: [
         { name: 'disk0', persistentVolumeClaim: { claimName: 'pvc-0' } },
         { name: 'log', emptyDir: {} },
@@ -139,20 +167,31 @@ describe('validateSidecarSet: injectionStrategy.revision', () => {
     {
       apiVersion: 'apps/v1',
       kind: 'ControllerRevision',
-      metadata: { name: 'test-sidecarset-01234', namespace: 'kruise-system', labels: { 'kruise.io/sidecarset-name': 'test-sidecarset', 'apps.kruise.io/sidecarset-custom-version': 'normal-sidecarset-01234' } },
+      metadata: {
+        name: 'test-sidecarset-01234',
+        namespace: 'kruise-system',
+        labels: { 'kruise.io/sidecarset-name': 'test-sidecarset', 'apps.kruise.io/sidecarset-custom-version': 'normal-sidecarset-01234' },
+      },
       revision: 1,
     },
     {
       apiVersion: 'apps/v1',
       kind: 'ControllerRevision',
-      metadata: { name: 'test-sidecarset-56789', namespace: 'kruise-system', labels: { 'kruise.io/sidecarset-name': 'test-sidecarset', 'apps.kruise.io/sidecarset-custom-version': 'normal-sidecarset-01234' } },
+      metadata: {
+        name: 'test-sidecarset-56789',
+        namespace: 'kruise-system',
+        labels: { 'kruise.io/sidecarset-name': 'test-sidecarset', 'apps.kruise.io/sidecarset-custom-version': 'normal-sidecarset-01234' },
+      },
       revision: 2,
     },
   ];
-  const withRevision = (revision: NonNullable<SidecarSetSpec['injectionStrategy']>['revision']) => sidecarSet({ injectionStrategy: { revision } });
+  const withRevision = (revision: NonNullable<SidecarSetSpec['injectionStrategy']>['revision']) =>
+    sidecarSet({ injectionStrategy: { revision } });
 
   it('customVersion with no matching ControllerRevision → 1 error', () => {
-    expect(pointers(withRevision({ customVersion: 'no-such-version', policy: 'Always' }), { controllerRevisions: revisions })).toEqual(['/spec/injectionStrategy/revision']);
+    expect(pointers(withRevision({ customVersion: 'no-such-version', policy: 'Always' }), { controllerRevisions: revisions })).toEqual([
+      '/spec/injectionStrategy/revision',
+    ]);
   });
 
   it('no ControllerRevision among the items at all → no error here (the rules stage says what it injects instead)', () => {
@@ -160,20 +199,25 @@ describe('validateSidecarSet: injectionStrategy.revision', () => {
   });
 
   it('revisionName not found → 1 error', () => {
-    expect(pointers(withRevision({ revisionName: 'test-sidecarset-678235', policy: 'Always' }), { controllerRevisions: revisions })).toEqual([
-      '/spec/injectionStrategy/revision',
-    ]);
+    expect(
+      pointers(withRevision({ revisionName: 'test-sidecarset-678235', policy: 'Always' }), { controllerRevisions: revisions }),
+    ).toEqual(['/spec/injectionStrategy/revision']);
   });
 
   it('found by revisionName or by customVersion → 0 errors; customVersion picks the highest revision', () => {
-    expect(validate(withRevision({ revisionName: 'test-sidecarset-01234', policy: 'Always' }), { controllerRevisions: revisions })).toEqual([]);
+    expect(validate(withRevision({ revisionName: 'test-sidecarset-01234', policy: 'Always' }), { controllerRevisions: revisions })).toEqual(
+      [],
+    );
     const s = withRevision({ customVersion: 'normal-sidecarset-01234', policy: 'Always' });
     expect(validate(s, { controllerRevisions: revisions })).toEqual([]);
     expect(findControllerRevision(s, revisions)).toBe(revisions[1]);
   });
 
   it('customVersion of another SidecarSet does not count', () => {
-    const s = sidecarSet({ injectionStrategy: { revision: { customVersion: 'normal-sidecarset-01234', policy: 'Always' } } }, { name: 'other' });
+    const s = sidecarSet(
+      { injectionStrategy: { revision: { customVersion: 'normal-sidecarset-01234', policy: 'Always' } } },
+      { name: 'other' },
+    );
     expect(pointers(s, { controllerRevisions: revisions })).toEqual(['/spec/injectionStrategy/revision']);
   });
 
@@ -187,14 +231,15 @@ describe('validateSidecarSet: injectionStrategy.revision', () => {
   });
 
   it('ignores objects that are not ControllerRevisions', () => {
-    expect(pointers(withRevision({ revisionName: 'x' }), { controllerRevisions: [null, 'x', { kind: 'ConfigMap', metadata: { name: 'x' } }] })).toEqual([
-      '/spec/injectionStrategy/revision',
-    ]);
+    expect(
+      pointers(withRevision({ revisionName: 'x' }), { controllerRevisions: [null, 'x', { kind: 'ConfigMap', metadata: { name: 'x' } }] }),
+    ).toEqual(['/spec/injectionStrategy/revision']);
   });
 });
 
 describe('validateSidecarSet: updateStrategy (checked only for RollingUpdate)', () => {
-  const rolling = (over: Record<string, unknown>) => sidecarSet({ updateStrategy: { type: 'RollingUpdate', partition: 0, maxUnavailable: 1, ...over } });
+  const rolling = (over: Record<string, unknown>) =>
+    sidecarSet({ updateStrategy: { type: 'RollingUpdate', partition: 0, maxUnavailable: 1, ...over } });
 
   it('partition together with a selector → error; partition 0 with a selector → fine', () => {
     expect(pointers(rolling({ partition: '50%', selector: { matchLabels: { canary: 'true' } } }))).toEqual(['/spec/updateStrategy']);
@@ -217,9 +262,16 @@ describe('validateSidecarSet: updateStrategy (checked only for RollingUpdate)', 
   });
 
   it('priority strategy must use one kind of priority', () => {
-    expect(pointers(rolling({ priorityStrategy: { weightPriority: [{ weight: 10, matchSelector: { matchLabels: { a: 'b' } } }], orderPriority: [{ orderedKey: 'k' }] } }))).toEqual([
-      '/spec/updateStrategy/priorityStrategy',
-    ]);
+    expect(
+      pointers(
+        rolling({
+          priorityStrategy: {
+            weightPriority: [{ weight: 10, matchSelector: { matchLabels: { a: 'b' } } }],
+            orderPriority: [{ orderedKey: 'k' }],
+          },
+        }),
+      ),
+    ).toEqual(['/spec/updateStrategy/priorityStrategy']);
   });
 
   it('NotUpdate skips all of this', () => {
@@ -230,7 +282,10 @@ describe('validateSidecarSet: updateStrategy (checked only for RollingUpdate)', 
 describe('validateSidecarSet: containers', () => {
   it('podInjectPolicy and shareVolumePolicy are checked on containers only', () => {
     const bad = { podInjectPolicy: 'Sideways' as PodInjectPolicy, shareVolumePolicy: { type: 'maybe' } };
-    expect(pointers(sidecarSet({ containers: [sidecar(bad)] }))).toEqual(['/spec/containers/0/podInjectPolicy', '/spec/containers/0/shareVolumePolicy/type']);
+    expect(pointers(sidecarSet({ containers: [sidecar(bad)] }))).toEqual([
+      '/spec/containers/0/podInjectPolicy',
+      '/spec/containers/0/shareVolumePolicy/type',
+    ]);
     expect(validate(sidecarSet({ initContainers: [initSidecar(bad)] }))).toEqual([]);
   });
 
@@ -239,7 +294,11 @@ describe('validateSidecarSet: containers', () => {
       initContainers: [initSidecar({ name: 'test-sidecar' })],
       containers: [
         sidecar({ restartPolicy: 'Always' }),
-        sidecar({ name: 'b', readinessProbe: { periodSeconds: 10 }, resources: { limits: { memory: '100Mi' }, requests: { memory: '200Mi' } } }),
+        sidecar({
+          name: 'b',
+          readinessProbe: { periodSeconds: 10 },
+          resources: { limits: { memory: '100Mi' }, requests: { memory: '200Mi' } },
+        }),
       ],
     });
     expect(pointers(s)).toEqual([
@@ -287,7 +346,10 @@ describe('validateSidecarSet: containers', () => {
     const policy = (over: Record<string, unknown> = {}) => ({
       targetContainersMode: 'sum',
       targetContainersNameRegex: '^app.*$',
-      resourcesExpr: { limits: { cpu: 'max(cpu*50%, 50m)', memory: 'max(memory*50%, 100Mi)' }, requests: { cpu: 'max(cpu*50%, 50m)', memory: 'max(memory*50%, 100Mi)' } },
+      resourcesExpr: {
+        limits: { cpu: 'max(cpu*50%, 50m)', memory: 'max(memory*50%, 100Mi)' },
+        requests: { cpu: 'max(cpu*50%, 50m)', memory: 'max(memory*50%, 100Mi)' },
+      },
       ...over,
     });
     const withPolicy = (over: Record<string, unknown> = {}, container: Partial<SidecarContainer> = {}) =>
@@ -322,7 +384,8 @@ describe('validateSidecarSet: containers', () => {
     });
 
     it('on a classic init container → 1 error; on a native sidecar init container → allowed', () => {
-      const init = (restartPolicy?: string) => sidecarSet({ containers: [], initContainers: [initSidecar({ restartPolicy, resourcesPolicy: policy() })] });
+      const init = (restartPolicy?: string) =>
+        sidecarSet({ containers: [], initContainers: [initSidecar({ restartPolicy, resourcesPolicy: policy() })] });
       expect(pointers(init())).toEqual(['/spec/initContainers/0/resourcesPolicy']);
       expect(validate(init('Always'))).toEqual([]);
     });
@@ -348,7 +411,10 @@ describe('validateSidecarSet: names and metadata', () => {
 
 describe('validateSidecarSet: canary (Kruise TestValidateSidecarSetCanaryAnnotations, create only)', () => {
   const canary = (base: string, type = 'NotUpdate', flag = 'true') =>
-    sidecarSet({ updateStrategy: { type, partition: 0, maxUnavailable: 1 } }, { annotations: { 'apps.kruise.io/sidecarset-canary': flag, 'apps.kruise.io/sidecarset-base': base } });
+    sidecarSet(
+      { updateStrategy: { type, partition: 0, maxUnavailable: 1 } },
+      { annotations: { 'apps.kruise.io/sidecarset-canary': flag, 'apps.kruise.io/sidecarset-base': base } },
+    );
   const basePointer = '/metadata/annotations/apps.kruise.io~1sidecarset-base';
   const known = (...sets: SidecarSet[]) => ({
     otherSidecarSetNames: new Set(sets.map((s) => s.metadata.name)),
@@ -370,8 +436,16 @@ describe('validateSidecarSet: canary (Kruise TestValidateSidecarSetCanaryAnnotat
   });
 
   it('a base that is itself a canary → 1 error', () => {
-    const base = sidecarSet({}, { name: 'base1-sidecarset', annotations: { 'apps.kruise.io/sidecarset-canary': 'true', 'apps.kruise.io/sidecarset-base': 'other-base-sidecarset' } });
-    expect(validate(canary('base1-sidecarset'), known(base))).toEqual([{ pointer: basePointer, message: expect.stringContaining('is itself a canary') }]);
+    const base = sidecarSet(
+      {},
+      {
+        name: 'base1-sidecarset',
+        annotations: { 'apps.kruise.io/sidecarset-canary': 'true', 'apps.kruise.io/sidecarset-base': 'other-base-sidecarset' },
+      },
+    );
+    expect(validate(canary('base1-sidecarset'), known(base))).toEqual([
+      { pointer: basePointer, message: expect.stringContaining('is itself a canary') },
+    ]);
   });
 
   it('a base that does not exist → 1 error', () => {
@@ -379,14 +453,18 @@ describe('validateSidecarSet: canary (Kruise TestValidateSidecarSetCanaryAnnotat
   });
 
   it('a canary with RollingUpdate → 1 error', () => {
-    expect(pointers(canary('base-sidecarset', 'RollingUpdate'), known(sidecarSet({}, { name: 'base-sidecarset' })))).toEqual(['/spec/updateStrategy/type']);
+    expect(pointers(canary('base-sidecarset', 'RollingUpdate'), known(sidecarSet({}, { name: 'base-sidecarset' })))).toEqual([
+      '/spec/updateStrategy/type',
+    ]);
   });
 });
 
 describe('validateSidecarSet: patchPodMetadata and its whitelist', () => {
   const patched = (annotations: Record<string, string>, labels?: Record<string, string>) =>
     sidecarSet({ patchPodMetadata: [{ annotations, patchPolicy: 'Retain' }] }, labels ? { labels } : {});
-  const gates = (defaultsAllowed: boolean) => ({ featureGates: { ...DEFAULT_OPTIONS.featureGates, SidecarSetPatchPodMetadataDefaultsAllowed: defaultsAllowed } });
+  const gates = (defaultsAllowed: boolean) => ({
+    featureGates: { ...DEFAULT_OPTIONS.featureGates, SidecarSetPatchPodMetadataDefaultsAllowed: defaultsAllowed },
+  });
 
   it('no patchPodMetadata → the whitelist is not consulted', () => {
     expect(validate(sidecarSet(), { whitelist: 'absent' })).toEqual([]);
@@ -426,18 +504,26 @@ describe('validateSidecarSet: patchPodMetadata and its whitelist', () => {
   });
 
   it('an invalid regex or selector in the whitelist → error', () => {
-    expect(pointers(patched({ a: '1' }), { whitelist: { rules: [{ allowedAnnotationKeyExprs: ['(unclosed'] }] } })).toEqual(['/spec/patchPodMetadata']);
-    expect(pointers(patched({ a: '1' }), { whitelist: { rules: [{ selector: { matchExpressions: [{ key: 'a', operator: 'In' }] }, allowedAnnotationKeyExprs: ['a'] }] } })).toEqual([
+    expect(pointers(patched({ a: '1' }), { whitelist: { rules: [{ allowedAnnotationKeyExprs: ['(unclosed'] }] } })).toEqual([
       '/spec/patchPodMetadata',
     ]);
+    expect(
+      pointers(patched({ a: '1' }), {
+        whitelist: { rules: [{ selector: { matchExpressions: [{ key: 'a', operator: 'In' }] }, allowedAnnotationKeyExprs: ['a'] }] },
+      }),
+    ).toEqual(['/spec/patchPodMetadata']);
   });
 
   it('each entry needs annotations with valid keys and a patchPolicy', () => {
-    expect(pointers(sidecarSet({ patchPodMetadata: [{ annotations: {}, patchPolicy: 'Retain' }] }))).toEqual(['/spec/patchPodMetadata/0/annotations']);
+    expect(pointers(sidecarSet({ patchPodMetadata: [{ annotations: {}, patchPolicy: 'Retain' }] }))).toEqual([
+      '/spec/patchPodMetadata/0/annotations',
+    ]);
     expect(pointers(sidecarSet({ patchPodMetadata: [{ annotations: { 'bad key': 'x' }, patchPolicy: 'Retain' }] }))).toEqual([
       '/spec/patchPodMetadata/0/annotations/bad key',
     ]);
-    expect(pointers(sidecarSet({ patchPodMetadata: [{ annotations: { a: 'x' }, patchPolicy: '' as PatchPolicy }] }))).toEqual(['/spec/patchPodMetadata/0/patchPolicy']);
+    expect(pointers(sidecarSet({ patchPodMetadata: [{ annotations: { a: 'x' }, patchPolicy: '' as PatchPolicy }] }))).toEqual([
+      '/spec/patchPodMetadata/0/patchPolicy',
+    ]);
   });
 
   it('the patchPolicy value itself is not checked (as in Kruise)', () => {
@@ -454,7 +540,9 @@ describe('validateSidecarSet: serviceAccountName (extension)', () => {
   });
 
   it('rejects "default" and names that are not DNS-1123 subdomains', () => {
-    expect(validate(withSa('default'))).toEqual([{ pointer: '/spec/serviceAccountName', message: expect.stringContaining('must not be "default"') }]);
+    expect(validate(withSa('default'))).toEqual([
+      { pointer: '/spec/serviceAccountName', message: expect.stringContaining('must not be "default"') },
+    ]);
     expect(pointers(withSa('Sidecar_SA'))).toEqual(['/spec/serviceAccountName']);
     expect(pointers(withSa('a'.repeat(254)))).toEqual(['/spec/serviceAccountName']);
   });

@@ -16,7 +16,10 @@ describe('withoutNulls', () => {
 
   it('keeps the entries of free-form maps, named by the keys leading to them', () => {
     const value = { metadata: { labels: { a: null }, other: null }, spec: { labels: { b: null } } };
-    expect(withoutNulls(value, (path) => path.length === 2 && path[0] === 'metadata')).toEqual({ metadata: { labels: { a: null } }, spec: { labels: {} } });
+    expect(withoutNulls(value, (path) => path.length === 2 && path[0] === 'metadata')).toEqual({
+      metadata: { labels: { a: null } },
+      spec: { labels: {} },
+    });
   });
 
   it('keeps a __proto__ key as data', () => {
@@ -36,7 +39,10 @@ describe('withNullsOf', () => {
   it('pairs named list elements by name, the others by position', () => {
     const source = { containers: [{ name: 'app', env: null }], ports: [{ hostPort: null }] };
     const result = { containers: [{ name: 'side' }, { name: 'app' }], ports: [{}] };
-    expect(withNullsOf(source, result)).toEqual({ containers: [{ name: 'side' }, { name: 'app', env: null }], ports: [{ hostPort: null }] });
+    expect(withNullsOf(source, result)).toEqual({
+      containers: [{ name: 'side' }, { name: 'app', env: null }],
+      ports: [{ hostPort: null }],
+    });
   });
 
   it('returns the result itself when there is nothing to put back', () => {

@@ -21,10 +21,30 @@ describe('locateTemplates', () => {
     ['apps.kruise.io/v1alpha1', 'StatefulSet', ['spec', 'template'], 'spec.template.'],
     ['apps.kruise.io/v1alpha1', 'DaemonSet', ['spec', 'template'], 'spec.template.'],
     ['apps.kruise.io/v1alpha1', 'BroadcastJob', ['spec', 'template'], 'spec.template.'],
-    ['apps.kruise.io/v1alpha1', 'AdvancedCronJob', ['spec', 'template', 'jobTemplate', 'spec', 'template'], 'spec.template.jobTemplate.spec.template.'],
-    ['apps.kruise.io/v1alpha1', 'AdvancedCronJob', ['spec', 'template', 'broadcastJobTemplate', 'spec', 'template'], 'spec.template.broadcastJobTemplate.spec.template.'],
-    ['apps.kruise.io/v1alpha1', 'UnitedDeployment', ['spec', 'template', 'cloneSetTemplate', 'spec', 'template'], 'spec.template.cloneSetTemplate.spec.template.'],
-    ['apps.kruise.io/v1alpha1', 'UnitedDeployment', ['spec', 'template', 'advancedStatefulSetTemplate', 'spec', 'template'], 'spec.template.advancedStatefulSetTemplate.spec.template.'],
+    [
+      'apps.kruise.io/v1alpha1',
+      'AdvancedCronJob',
+      ['spec', 'template', 'jobTemplate', 'spec', 'template'],
+      'spec.template.jobTemplate.spec.template.',
+    ],
+    [
+      'apps.kruise.io/v1alpha1',
+      'AdvancedCronJob',
+      ['spec', 'template', 'broadcastJobTemplate', 'spec', 'template'],
+      'spec.template.broadcastJobTemplate.spec.template.',
+    ],
+    [
+      'apps.kruise.io/v1alpha1',
+      'UnitedDeployment',
+      ['spec', 'template', 'cloneSetTemplate', 'spec', 'template'],
+      'spec.template.cloneSetTemplate.spec.template.',
+    ],
+    [
+      'apps.kruise.io/v1alpha1',
+      'UnitedDeployment',
+      ['spec', 'template', 'advancedStatefulSetTemplate', 'spec', 'template'],
+      'spec.template.advancedStatefulSetTemplate.spec.template.',
+    ],
     ['argoproj.io/v1alpha1', 'Rollout', ['spec', 'template'], 'spec.template.'],
   ])('%s %s at %j', (apiVersion, kind, path, prefix) => {
     let obj: Record<string, any> = { apiVersion, kind, metadata: { name: 'x', namespace: 'ns' } };
@@ -44,7 +64,16 @@ describe('locateTemplates', () => {
   });
 
   it('skips a Rollout with workloadRef and says why', () => {
-    const r = locateTemplates({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name: 'r' }, spec: { workloadRef: { kind: 'Deployment', name: 'd' } } }, BUILTIN_KINDS, 'default');
+    const r = locateTemplates(
+      {
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Rollout',
+        metadata: { name: 'r' },
+        spec: { workloadRef: { kind: 'Deployment', name: 'd' } },
+      },
+      BUILTIN_KINDS,
+      'default',
+    );
     expect(r.templates).toEqual([]);
     expect(r.skipped[0].reason).toMatch(/workloadRef/);
   });
@@ -56,7 +85,13 @@ describe('locateTemplates', () => {
 
   it('ignores unknown kinds and workloads without a template', () => {
     expect(locateTemplates({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's' } }, BUILTIN_KINDS, 'd').templates).toEqual([]);
-    expect(locateTemplates({ apiVersion: 'apps.kruise.io/v1alpha1', kind: 'AdvancedCronJob', metadata: { name: 's' }, spec: {} }, BUILTIN_KINDS, 'd').templates).toEqual([]);
+    expect(
+      locateTemplates(
+        { apiVersion: 'apps.kruise.io/v1alpha1', kind: 'AdvancedCronJob', metadata: { name: 's' }, spec: {} },
+        BUILTIN_KINDS,
+        'd',
+      ).templates,
+    ).toEqual([]);
   });
 
   it('finds kinds the config adds, like kustomize fieldSpecs', () => {
