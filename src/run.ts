@@ -94,7 +94,7 @@ function prepareRun(list: ResourceListInput, { configFile, itemFiles, overrides 
   // Opt-outs name SidecarSets; un-injection has none and goes by the records alone.
   const namespaceOptOut = uninject ? { levels: new Map(), problems: [] } : namespaceOptOuts(objects, ruleNames);
   for (const p of namespaceOptOut.problems)
-    results.push(result(p.severity, p.message, subjectOf(objects[p.position], itemFiles?.[p.position]), p.fieldPath));
+    results.push(result(p.severity, p.message, subjectOf(objects[p.position], itemFiles?.[p.position]), { field: p.fieldPath }));
   return {
     options,
     step: config.step,
@@ -124,7 +124,7 @@ function reportUnmatchedRules(state: RunState): void {
           'info',
           `SidecarSet ${rule.name} matches no pod template among the items; check its selector and namespaceSelector`,
           rule.subject,
-          'spec.selector',
+          { field: 'spec.selector' },
         ),
       );
     }

@@ -51,7 +51,7 @@ export function stepIdentity(functionConfig: unknown, options: Options): string 
   return 'items';
 }
 
-export function isSidecarSet(obj: unknown): boolean {
+function isSidecarSet(obj: unknown): boolean {
   return (
     isPlainObject(obj) && obj.kind === 'SidecarSet' && typeof obj.apiVersion === 'string' && obj.apiVersion.startsWith('apps.kruise.io/')
   );
@@ -61,7 +61,7 @@ export function isSidecarSet(obj: unknown): boolean {
  * A SidecarSet as the apiserver stores it: its null fields pruned (util/nulls.ts), except the
  * entries of metadata's labels and annotations, which Go decodes into ObjectMeta's maps as "".
  */
-export function storedSidecarSet(object: unknown): unknown {
+function storedSidecarSet(object: unknown): unknown {
   return withoutNulls(object, (path) => path.length === 2 && path[0] === 'metadata');
 }
 
@@ -159,12 +159,14 @@ function readListForm(
 ): FormReading {
   const list = functionConfig.items;
   if (!Array.isArray(list)) {
-    results.push(result('error', `functionConfig ${kind} has no items list`, configSubject, 'items'));
+    results.push(result('error', `functionConfig ${kind} has no items list`, configSubject, { field: 'items' }));
     return { options: DEFAULT_OPTIONS, rules: [], results };
   }
   list.forEach((obj, i) => {
     if (!isSidecarSet(obj)) {
-      results.push(result('error', `functionConfig ${kind} item ${i} is not an apps.kruise.io SidecarSet`, configSubject, `items[${i}]`));
+      results.push(
+        result('error', `functionConfig ${kind} item ${i} is not an apps.kruise.io SidecarSet`, configSubject, { field: `items[${i}]` }),
+      );
     }
   });
   return { options: DEFAULT_OPTIONS, rules: fromConfig(list.filter(isSidecarSet)), results };
@@ -186,7 +188,9 @@ function readConfigForm(functionConfig: Record<string, unknown>, context: FormCo
   for (const e of errors) {
     const path = pointerToPath(e.pointer);
     results.push(
-      result('error', `invalid ${CONFIG_KIND} config: ${path || '(root)'} (${e.pointer || '/'}): ${e.message}`, configSubject, path),
+      result('error', `invalid ${CONFIG_KIND} config: ${path || '(root)'} (${e.pointer || '/'}): ${e.message}`, configSubject, {
+        field: path,
+      }),
     );
   }
   if (errors.length > 0) return { options: DEFAULT_OPTIONS, rules: [], results };
@@ -286,17 +290,18 @@ function optionsFromConfigMap(data: unknown, subject: Subject, results: Result[]
           'error',
           `unknown option ${JSON.stringify(key)} in the ConfigMap functionConfig; known options: ${CONFIGMAP_KEYS.join(', ')}`,
           subject,
-          `data.${key}`,
+          { field: `data.${key}` },
         ),
       );
       continue;
     }
     const problem = apply(String(value), options);
-    if (problem) results.push(result('error', `option ${key}=${JSON.stringify(String(value))}: ${problem}`, subject, `data.${key}`));
+    if (problem)
+      results.push(result('error', `option ${key}=${JSON.stringify(String(value))}: ${problem}`, subject, { field: `data.${key}` }));
     else applied.push(key);
   }
   for (const { key, message } of schemaProblems(specOf(options, applied))) {
-    results.push(result('error', `option ${key}=${JSON.stringify(String(data[key]))}: ${message}`, subject, `data.${key}`));
+    results.push(result('error', `option ${key}=${JSON.stringify(String(data[key]))}: ${message}`, subject, { field: `data.${key}` }));
   }
   return options;
 }

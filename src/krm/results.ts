@@ -43,10 +43,16 @@ export interface Subject {
   file?: FileRef;
 }
 
-export function result(severity: Severity, message: string, subject?: Subject, fieldPath?: string, tags?: Record<string, string>): Result {
+/** Where in the resource a result points, and the tags it carries (kpt's `tags`). */
+export interface ResultDetails {
+  field?: string;
+  tags?: Record<string, string>;
+}
+
+export function result(severity: Severity, message: string, subject?: Subject, { field, tags }: ResultDetails = {}): Result {
   const r: Result = { message, severity };
   if (subject?.resourceRef) r.resourceRef = subject.resourceRef;
-  if (fieldPath) r.field = { path: fieldPath };
+  if (field) r.field = { path: field };
   if (subject?.file) r.file = subject.file;
   if (tags && Object.keys(tags).length > 0) r.tags = tags;
   return r;

@@ -71,7 +71,7 @@ function readWhitelist(
         'error',
         `${WHITELIST_CONFIGMAP} ConfigMap: ${WHITELIST_KEY} is not valid JSON (${(e as Error).message})`,
         subjectOf(configMap),
-        `data.${WHITELIST_KEY}`,
+        { field: `data.${WHITELIST_KEY}` },
       ),
     );
     return undefined;

@@ -135,14 +135,14 @@ function describeInjection(rule: Rule, ref: PodTemplateRef, step: string): strin
  */
 export function explanationResults(e: TemplateExplanation, subject: Subject, prefix: string): Result[] {
   const at = e.fieldPath || undefined;
-  if (e.verdicts.length === 0) return [result('info', `${prefix}no SidecarSet to explain${e.note ? `; ${e.note}` : ''}`, subject, at)];
+  if (e.verdicts.length === 0)
+    return [result('info', `${prefix}no SidecarSet to explain${e.note ? `; ${e.note}` : ''}`, subject, { field: at })];
   return e.verdicts.map((v) =>
     result(
       'info',
       `${prefix}SidecarSet ${v.sidecarSet}: ${v.status}: ${v.reason}${v.notes.map((n) => ` (note: ${n})`).join('')}`,
       subject,
-      at,
-      { sidecarSet: v.sidecarSet, verdict: v.status },
+      { field: at, tags: { sidecarSet: v.sidecarSet, verdict: v.status } },
     ),
   );
 }

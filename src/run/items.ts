@@ -87,9 +87,9 @@ export function workloadsOf(obj: Record<string, unknown>, path: string[] = [], w
 function injectWorkload(state: RunState, member: Member, subject: Subject): { object: Record<string, unknown>; injected: boolean } {
   const { options } = state;
   const { object, prefix, label } = member;
-  const say: Say = (severity, message, fieldPath, tags) => state.results.push(result(severity, label + message, subject, fieldPath, tags));
+  const say: Say = (severity, message, details) => state.results.push(result(severity, label + message, subject, details));
   const { templates, skipped } = locateTemplates(object, state.kinds, options.defaultNamespace);
-  for (const s of skipped) say('info', `not injected: ${s.reason}`, s.fieldPath && prefix + s.fieldPath);
+  for (const s of skipped) say('info', `not injected: ${s.reason}`, { field: s.fieldPath && prefix + s.fieldPath });
   // A Pod is its own template: its metadata is read once, as the template's.
   const workloadOptOut =
     options.mode !== 'uninject' && templates.some((ref) => ref.path.length > 0)
@@ -109,21 +109,17 @@ function injectWorkload(state: RunState, member: Member, subject: Subject): { ob
     for (const r of outcome.rules) usedRules.add(r.name);
   }
   for (const [because, skippedNames] of scope.optedOut) {
-    say(
-      'info',
-      `opted out: not injected by SidecarSet${skippedNames.size > 1 ? 's' : ''} ${[...skippedNames].join(', ')} (${because})`,
-      prefix.slice(0, -1) || undefined,
-      { sidecarSets: [...skippedNames].join(',') },
-    );
+    say('info', `opted out: not injected by SidecarSet${skippedNames.size > 1 ? 's' : ''} ${[...skippedNames].join(', ')} (${because})`, {
+      field: prefix.slice(0, -1) || undefined,
+      tags: { sidecarSets: [...skippedNames].join(',') },
+    });
   }
   const names = [...usedRules];
   if (injected.length > 0) {
-    say(
-      'info',
-      `injected ${injected.join('; ')} from SidecarSet${names.length > 1 ? 's' : ''} ${names.join(', ')}`,
-      prefix.slice(0, -1) || undefined,
-      { sidecarSets: names.join(',') },
-    );
+    say('info', `injected ${injected.join('; ')} from SidecarSet${names.length > 1 ? 's' : ''} ${names.join(', ')}`, {
+      field: prefix.slice(0, -1) || undefined,
+      tags: { sidecarSets: names.join(',') },
+    });
   }
   return { object: next, injected: injected.length > 0 };
 }
@@ -156,7 +152,7 @@ function repeatsLeaveInjectionAlone(
         'warning',
         `${described} in this object (${repeats.map((r) => r.fieldPath).join(', ')}), with the same value each time and outside what the injection reads or writes: both are kept as written`,
         subject,
-        repeats[0].fieldPath,
+        { field: repeats[0].fieldPath },
       ),
     );
     return true;

@@ -1,6 +1,6 @@
 // What the steps of one run share: the inputs read up front (options, rules, cluster inputs,
 // workload kinds, namespaces), and what the items add to (results, and the counts of the summary).
-import type { FileRef, Result, Severity } from '../krm/results.js';
+import type { FileRef, Result, ResultDetails, Severity } from '../krm/results.js';
 import type { ParsedItem } from '../krm/read.js';
 import { resourceRefOf } from '../krm/annotations.js';
 import type { Options } from '../config/options.js';
@@ -50,7 +50,7 @@ export interface Member {
   label: string;
 }
 
-export type Say = (severity: Severity, message: string, fieldPath?: string, tags?: Record<string, string>) => void;
+export type Say = (severity: Severity, message: string, details?: ResultDetails) => void;
 
 export function describeObject(obj: Record<string, unknown>): string {
   const ref = resourceRefOf(obj);

@@ -62,7 +62,7 @@ export function processTemplate(
         say(
           labelsUnreadable ? 'warning' : 'error',
           `${p.path || 'the pod template'} ${p.message}: the apiserver would reject this pod template, so nothing is injected into it`,
-          at + p.path || undefined,
+          { field: at + p.path || undefined },
         );
       }
     }
@@ -70,7 +70,7 @@ export function processTemplate(
   }
   if (!match) return undefined;
   pushProblems(match.problems, say, at);
-  if (match.skipped) say('info', `not injected: ${match.skipped}`, member.prefix.slice(0, -1) || undefined);
+  if (match.skipped) say('info', `not injected: ${match.skipped}`, { field: member.prefix.slice(0, -1) || undefined });
   for (const r of match.rules) state.matchedRules.add(r.name);
   const decision = optOutDecision(state, ref, scope.optOut, say, at);
   if (decision.inject === 'invalid') return undefined;
@@ -98,12 +98,10 @@ function validateOne(state: RunState, ref: PodTemplateRef, matched: readonly Rul
   pushProblems(expected.problems, say, at);
   if (deepEqual(expected.template, ref.template)) return false;
   const drift = describeDrift(ref.template, expected.template, matched);
-  say(
-    'error',
-    drift.message,
-    at.slice(0, -1) || undefined,
-    drift.sidecarSets.length > 0 ? { sidecarSets: drift.sidecarSets.join(',') } : undefined,
-  );
+  say('error', drift.message, {
+    field: at.slice(0, -1) || undefined,
+    tags: drift.sidecarSets.length > 0 ? { sidecarSets: drift.sidecarSets.join(',') } : undefined,
+  });
   return true;
 }
 
@@ -166,12 +164,10 @@ function optOutDecision(state: RunState, ref: PodTemplateRef, workload: OptOutLe
 /** Problems of a template (field paths relative to it) as results of its item. */
 export function pushProblems(problems: readonly Problem[], say: Say, prefix: string): void {
   for (const p of problems) {
-    say(
-      p.severity,
-      p.message,
-      p.fieldPath ? prefix + p.fieldPath : prefix.slice(0, -1) || undefined,
-      p.sidecarSets.length > 0 ? { sidecarSets: p.sidecarSets.join(',') } : undefined,
-    );
+    say(p.severity, p.message, {
+      field: p.fieldPath ? prefix + p.fieldPath : prefix.slice(0, -1) || undefined,
+      tags: p.sidecarSets.length > 0 ? { sidecarSets: p.sidecarSets.join(',') } : undefined,
+    });
   }
 }
 

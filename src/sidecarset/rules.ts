@@ -85,7 +85,7 @@ function decodeSidecarSets(sources: readonly RuleSource[], results: Result[]): C
             'error',
             `two different SidecarSets are named ${label}; SidecarSet names are cluster-wide and must be unique`,
             source.subject,
-            'metadata.name',
+            { field: 'metadata.name' },
           ),
         );
       }
@@ -136,13 +136,14 @@ function toRule(
         'info',
         `SidecarSet ${name}: spec.serviceAccountName is ignored because the SidecarSetServiceAccountInjection feature gate is off`,
         subject,
-        'spec.serviceAccountName',
+        { field: 'spec.serviceAccountName' },
       ),
     );
   }
   const historic = historicSpec(set, subject, ctx, results);
   if (historic === 'invalid') return undefined;
-  for (const w of renderTimeWarnings(set)) results.push(result('warning', `SidecarSet ${name}: ${w.path} ${w.message}`, subject, w.path));
+  for (const w of renderTimeWarnings(set))
+    results.push(result('warning', `SidecarSet ${name}: ${w.path} ${w.message}`, subject, { field: w.path }));
   const { hash, hashWithoutImage } = sidecarSetHashes(set.spec);
   return {
     name,
@@ -169,7 +170,7 @@ function warnUnknownContainerFields(name: string, object: unknown, subject: Subj
             'warning',
             `SidecarSet ${name}: ${path} is not a field of a Kubernetes 1.32 container (or is mis-cased); Kruise drops it, so it is neither injected nor hashed`,
             subject,
-            path,
+            { field: path },
           ),
         );
       }
@@ -191,7 +192,7 @@ function readExtensionAnnotations(
         'error',
         `SidecarSet ${name}: annotation ${TOKEN_SCOPE_ANNOTATION} is ${JSON.stringify(scope.invalid)}; use Pod or Sidecars. It is not applied`,
         subject,
-        `metadata.annotations[${JSON.stringify(TOKEN_SCOPE_ANNOTATION)}]`,
+        { field: `metadata.annotations[${JSON.stringify(TOKEN_SCOPE_ANNOTATION)}]` },
       ),
     );
     return undefined;
@@ -200,24 +201,18 @@ function readExtensionAnnotations(
   if (placements && 'problems' in placements) {
     for (const p of placements.problems) {
       results.push(
-        result(
-          'error',
-          `SidecarSet ${name}: annotation ${PLACEMENT_ANNOTATION} ${p}. It is not applied`,
-          subject,
-          `metadata.annotations[${JSON.stringify(PLACEMENT_ANNOTATION)}]`,
-        ),
+        result('error', `SidecarSet ${name}: annotation ${PLACEMENT_ANNOTATION} ${p}. It is not applied`, subject, {
+          field: `metadata.annotations[${JSON.stringify(PLACEMENT_ANNOTATION)}]`,
+        }),
       );
     }
     return undefined;
   }
   if (scope === 'Sidecars' && !set.spec.serviceAccountName) {
     results.push(
-      result(
-        'warning',
-        `SidecarSet ${name}: the token scope Sidecars has no effect without spec.serviceAccountName`,
-        subject,
-        `metadata.annotations[${JSON.stringify(TOKEN_SCOPE_ANNOTATION)}]`,
-      ),
+      result('warning', `SidecarSet ${name}: the token scope Sidecars has no effect without spec.serviceAccountName`, subject, {
+        field: `metadata.annotations[${JSON.stringify(TOKEN_SCOPE_ANNOTATION)}]`,
+      }),
     );
   }
   return { placements };
@@ -238,14 +233,16 @@ function historicSpec(set: SidecarSet, subject: Subject, ctx: RuleContext, resul
         'info',
         `SidecarSet ${name}: injectionStrategy.revision asks for ${wanted}, but no ControllerRevision is among the items, so the SidecarSet's current spec is injected instead. To inject that revision, add its ControllerRevision (kubectl get controllerrevisions -n kruise-system -l kruise.io/sidecarset-name=${name} -o yaml) to the package`,
         subject,
-        'spec.injectionStrategy.revision',
+        { field: 'spec.injectionStrategy.revision' },
       ),
     );
     return undefined;
   }
   const restored = restoreRevision(set, findControllerRevision(set, ctx.controllerRevisions)!);
   if (typeof restored === 'string') {
-    results.push(result('error', `SidecarSet ${name}: ${restored}; it is not applied`, subject, 'spec.injectionStrategy.revision'));
+    results.push(
+      result('error', `SidecarSet ${name}: ${restored}; it is not applied`, subject, { field: 'spec.injectionStrategy.revision' }),
+    );
     return 'invalid';
   }
   return restored;
@@ -261,8 +258,7 @@ function reportConflicts(rules: readonly Rule[], results: Result[]): void {
         'error',
         `SidecarSets ${c.a} and ${c.b} conflict: ${c.message} (${c.pointer}); Kruise would reject whichever of them is applied second`,
         rule?.subject,
-        pointerToPath(c.pointer),
-        { sidecarSet: c.a, conflictsWith: c.b },
+        { field: pointerToPath(c.pointer), tags: { sidecarSet: c.a, conflictsWith: c.b } },
       ),
     );
   }
@@ -275,12 +271,9 @@ function describe(obj: unknown): string {
 
 function invalid(subject: Subject, label: string, pointer: string, message: string): Result {
   const path = pointerToPath(pointer);
-  return result(
-    'error',
-    `invalid ${label}: ${path || '(root)'} (${pointer || '/'}): ${message}; it is not applied`,
-    subject,
-    path || undefined,
-  );
+  return result('error', `invalid ${label}: ${path || '(root)'} (${pointer || '/'}): ${message}; it is not applied`, subject, {
+    field: path || undefined,
+  });
 }
 
 function stripOrchestratorAnnotations(obj: unknown): unknown {

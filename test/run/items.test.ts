@@ -57,8 +57,8 @@ describe('template steps', () => {
       'spec.template.',
     );
     expect(said).toEqual([
-      ['warning', 'm1', 'spec.template.spec.volumes[0]', { sidecarSets: 'a,b' }],
-      ['error', 'm2', 'spec.template', undefined],
+      ['warning', 'm1', { field: 'spec.template.spec.volumes[0]', tags: { sidecarSets: 'a,b' } }],
+      ['error', 'm2', { field: 'spec.template', tags: undefined }],
     ]);
   });
 });
