@@ -13,8 +13,12 @@ import { INJECT_ANNOTATION, SKIP_ANNOTATION } from '../src/match/opt-out.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const read = (path: string) => readFileSync(`${root}/${path}`, 'utf8');
 const catalog = read('functions/inject-sidecarsets/README.md');
+interface OptionSchema {
+  description?: string;
+  properties?: Record<string, OptionSchema>;
+}
 const configSchema = JSON.parse(read('src/config/schema/config.schema.json')) as {
-  $defs: { spec: { properties: Record<string, { properties?: Record<string, unknown> }> } };
+  $defs: { spec: { properties: Record<string, OptionSchema> } };
 };
 const specOptions = Object.keys(configSchema.$defs.spec.properties);
 const featureGates = Object.keys(configSchema.$defs.spec.properties.featureGates?.properties ?? {});
@@ -32,6 +36,18 @@ describe('functions/inject-sidecarsets/README.md, the full option reference', ()
     const spec = (YAML.parse(configExample as string) as { spec: Record<string, unknown> }).spec;
     expect(Object.keys(spec).sort()).toEqual([...specOptions].sort());
     expect(Object.keys(spec.featureGates as object).sort()).toEqual([...featureGates].sort());
+  });
+
+  it("describes every option and feature gate in its table, beginning with the schema's description", () => {
+    const rows = [...catalog.matchAll(/^\| `([\w.]+)` \| (.*) \|$/gm)].map(([, name, meaning]) => [name!, meaning!] as const);
+    const table = new Map(rows.filter(([name]) => name in configSchema.$defs.spec.properties || name.startsWith('featureGates.')));
+    const { properties: options } = configSchema.$defs.spec;
+    const described = [
+      ...specOptions.map((name) => [name, options[name]!.description] as const),
+      ...featureGates.map((gate) => [`featureGates.${gate}`, options.featureGates!.properties![gate]!.description] as const),
+    ];
+    expect([...table.keys()].sort()).toEqual(described.map(([name]) => name).sort());
+    for (const [name, description] of described) expect(table.get(name)?.slice(0, `${description}.`.length), name).toBe(`${description}.`);
   });
 
   it('documents the SidecarSet fields and the annotations', () => {

@@ -1,7 +1,8 @@
 // The function's options: every knob of the InjectSidecarSets config kind, with its default. The
 // other places that name them (config.schema.json, the ConfigMap form in forms.ts, `--help`, the
 // Argo CD plugin's parameters) take their values and defaults from here where they are code, and
-// test/config/options-agree.test.ts holds the rest to them.
+// test/config/options-agree.test.ts holds the rest to them. What each option does, for users, is
+// its `description` in config.schema.json; the comments below are notes for this code.
 
 export const UNDECIDABLE_NAMESPACE_POLICIES = ['error', 'assumeNoMatch', 'assumeMatch'] as const;
 export type UndecidableNamespacePolicy = (typeof UNDECIDABLE_NAMESPACE_POLICIES)[number];

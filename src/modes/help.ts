@@ -37,37 +37,58 @@ functionConfig, one of:
 
 ${CONFIG_KIND} spec options (defaults in brackets):
   mode                              ${choices(MODES, DEFAULT_OPTIONS.mode)}
-                                    validate: items unchanged, an error per pod template that
-                                    injection would change; explain: items unchanged, why each
-                                    SidecarSet is injected or not, as info results; uninject:
-                                    remove what this function injected, give back what it overwrote
-  uninjectStep                      with mode uninject: remove only this step's injection
-  sidecarSets                       list of SidecarSets
-  sidecarSetsFromItems              also use SidecarSets found among the items [${DEFAULT_OPTIONS.sidecarSetsFromItems}]
-  defaultNamespace                  namespace of workloads without one [${DEFAULT_OPTIONS.defaultNamespace}]
-  namespaceLabels                   {namespace: {label: value}} for namespaces not among the items
+                                    what a run does: inject; validate: items unchanged, an error
+                                    per pod template that injection would change; explain: items
+                                    unchanged, why each SidecarSet is injected or not, as info
+                                    results; uninject: remove what this function injected, give
+                                    back what it overwrote
+  uninjectStep                      with mode uninject: remove only this step's injection (every
+                                    step's when unset)
+  sidecarSets                       the SidecarSets to apply (both API versions)
+  sidecarSetsFromItems              also apply the SidecarSets found among the items [${DEFAULT_OPTIONS.sidecarSetsFromItems}]
+  defaultNamespace                  namespace of workloads without metadata.namespace [${DEFAULT_OPTIONS.defaultNamespace}]
+  namespaceLabels                   labels of namespaces not among the items, for
+                                    namespaceSelector: {namespace: {label: value}}
   undecidableNamespaceSelector      ${choices(UNDECIDABLE_NAMESPACE_POLICIES, DEFAULT_OPTIONS.undecidableNamespaceSelector)}
-  workloadKinds                     extra kinds: [{group, version?, kind, path: spec/template}]
-  featureGates:
+                                    what to do when a namespaceSelector cannot be decided from
+                                    what is known
+  workloadKinds                     workload kinds with a pod template beyond the built-in ones:
+                                    [{group, version?, kind, path: spec/template}]
+  featureGates:                     Kruise's feature gates, and this function's
+                                    SidecarSetServiceAccountInjection
     EnableSortSidecarContainerByName           [${gates.EnableSortSidecarContainerByName}]
+                                    Kruise's: inject sidecar containers sorted by name, not in
+                                    SidecarSet order
     SidecarSetPatchPodMetadataDefaultsAllowed  [${gates.SidecarSetPatchPodMetadataDefaultsAllowed}]
+                                    Kruise's: allow patchPodMetadata without a whitelist
     SidecarSetServiceAccountInjection          [${gates.SidecarSetServiceAccountInjection}]
-  injectionTimestamp                updateTimestamp written in the hash annotations
+                                    this function's: the SidecarSet fields spec.serviceAccountName
+                                    and spec.errorWhenServiceAccountInjectionConflict
+  injectionTimestamp                RFC 3339 UTC time written into Kruise's hash annotations as
+                                    updateTimestamp (Kruise writes the admission time)
                                     [1970-01-01T00:00:00Z, or the one already on the template]
   partialRevision                   ${choices(PARTIAL_REVISION_POLICIES, DEFAULT_OPTIONS.partialRevision)}
-  normalizeMergePatchOnFirstWrite   [${DEFAULT_OPTIONS.normalizeMergePatchOnFirstWrite}]
-  stripPreviousInjection            remove what an earlier run of this step injected for
-                                    SidecarSets that no longer apply or changed, and give back
-                                    what it overwrote (recorded per step in
+                                    revision to inject where a SidecarSet's partial revision
+                                    policy has Kruise pick one at random per pod
+  normalizeMergePatchOnFirstWrite   write MergePatchJson annotations as Kruise does on a second
+                                    admission, so that re-rendering changes nothing [${DEFAULT_OPTIONS.normalizeMergePatchOnFirstWrite}]
+  stripPreviousInjection            before injecting, remove what an earlier run of this step
+                                    injected for SidecarSets that no longer apply or changed, and
+                                    give back what it overwrote (recorded per step in
                                     ${INJECTIONS_ANNOTATION}) [${DEFAULT_OPTIONS.stripPreviousInjection}]
-  step                              this injection step's identity: other steps' sidecars are
+  step                              this injection step's identity: other steps' injections are
                                     never stripped [SidecarSet/<name>, List/<name>,
                                     InjectSidecarSets/<name>, or items; also the annotation
                                     inject-sidecarsets.kpt.dev/step on a SidecarSet or List config]
-  patchMetadataWhitelist            {rules: [{selector?, allowedAnnotationKeyExprs: [regex]}]}
-                                    restricts patchPodMetadata keys as Kruise's whitelist does [off]
-  serviceAccountsManagedElsewhere   ["namespace/name", ...] ServiceAccounts not among the items
+  patchMetadataWhitelist            Kruise's patchPodMetadata whitelist: each patchPodMetadata
+                                    key must match an allowed regex of a rule whose selector
+                                    matches the SidecarSet's labels [off]
+                                    {rules: [{selector?, allowedAnnotationKeyExprs: [regex]}]}
+  serviceAccountsManagedElsewhere   ServiceAccounts that exist but are not among the items, as
+                                    namespace/name: ["namespace/name", ...]
   missingServiceAccount             ${choices(MISSING_SERVICE_ACCOUNT_SEVERITIES, DEFAULT_OPTIONS.missingServiceAccount)}
+                                    severity of a ServiceAccount named by a SidecarSet but found
+                                    nowhere
 
 ConfigMap keys: ${CONFIGMAP_KEYS.join(', ')}
 

@@ -1,7 +1,8 @@
 // The function's options are named in several places: config/options.ts (types and defaults), the
 // typed config's schema (config.schema.json), the ConfigMap form (forms.ts, also what
 // `--spec-from-strings` reads), `--help` and the Argo CD plugin's parameters (deploy/argocd/plugin.yaml).
-// They must agree on names, value types, allowed values and defaults.
+// They must agree on names, value types, allowed values and defaults; the schema's `description` of each
+// option is the one description, which `--help` and the plugin's parameter titles carry word for word.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
@@ -20,6 +21,7 @@ import { ROOT } from '../e2e/helpers.js';
 import { run } from '../helpers/krm.js';
 
 interface PropertySchema {
+  description?: string;
   type?: string;
   enum?: string[];
   items?: { type?: string };
@@ -30,6 +32,8 @@ const schema = JSON.parse(readFileSync(`${ROOT}/src/config/schema/config.schema.
 };
 const { sidecarSets: _rules, ...optionSchemas } = schema.$defs.spec.properties;
 const gateSchemas = optionSchemas.featureGates!.properties!;
+/** Each option's (and feature gate's) description: the one place it is written. */
+const descriptions = new Map(Object.entries({ ...schema.$defs.spec.properties, ...gateSchemas }).map(([name, s]) => [name, s.description]));
 
 /** The options without a default: absent means "not set". */
 const UNSET_BY_DEFAULT = [
@@ -65,6 +69,10 @@ describe('options.ts and config.schema.json', () => {
     for (const [gate, value] of Object.entries(DEFAULT_OPTIONS.featureGates))
       expect([gate, gateSchemas[gate]!.type]).toEqual([gate, jsonType(value)]);
     expect(schemaErrors('config', configWith(DEFAULT_OPTIONS))).toEqual([]);
+  });
+
+  it('the schema describes every option and feature gate', () => {
+    for (const [name, description] of descriptions) expect([name, description?.length ?? 0]).not.toEqual([name, 0]);
   });
 
   it('allow the same values of each enumerated option', () => {
@@ -142,6 +150,15 @@ describe('--help', () => {
   it('lists the allowed values of each enumerated option', () => {
     for (const [name, values] of Object.entries(ENUMS)) expect(entries.get(name)).toContain(values.join(' | '));
   });
+
+  it("gives each option the schema's description (its first letter may be lower case)", () => {
+    const lowerFirst = (text: string) => text.charAt(0).toLowerCase() + text.slice(1);
+    for (const [name, description] of descriptions) {
+      const entry = (entries.get(name) ?? '').replace(/\s+/g, ' ');
+      const carried = entry.includes(description!) || entry.includes(lowerFirst(description!));
+      expect(carried, `${name}: "${entry}" lacks "${description}"`).toBe(true);
+    }
+  });
 });
 
 describe('deploy/argocd/plugin.yaml', () => {
@@ -161,5 +178,14 @@ describe('deploy/argocd/plugin.yaml', () => {
       for (const value of ENUMS[name] ?? []) expect(title, name).toContain(value);
     }
     expect([...titles.keys()].filter((name) => name in ENUMS).sort()).toEqual(Object.keys(ENUMS).sort());
+  });
+
+  it("begins each option's title with the schema's description", () => {
+    for (const [name, title] of titles) {
+      const description = descriptions.get(name);
+      if (description !== undefined) expect(title.slice(0, description.length), name).toBe(description);
+      // Parameters of the plugin alone (recurse) are described here only.
+      else expect(CONFIGMAP_KEYS, name).not.toContain(name);
+    }
   });
 });
