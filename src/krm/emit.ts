@@ -3,7 +3,7 @@
 // common one-line strings are quoted here (as `yaml` would), any other distinct string is quoted by
 // `yaml` itself once and remembered, and a shape it does not know makes it give up.
 import { isPlainObject } from '../util/json.js';
-import { stringify } from 'yaml';
+import { Document, Scalar, isNode, isScalar, stringify, visit } from 'yaml';
 import { pad } from './chars.js';
 import { WRITE_SCHEMA } from './quoting.js';
 
@@ -237,5 +237,23 @@ function mergeKeyText(indent: number): KeyText {
 export function toYaml(value: unknown): string {
   const style = { compactSequences: false };
   const lines = emitBlock(value, style);
-  return lines ? lines.join('\n') + '\n' : stringify(value, yamlOptions(style));
+  return lines ? lines.join('\n') + '\n' : writeWithYaml(value, style);
 }
+
+/** `yaml`'s own output, for shapes the emitter declines; a merge key stays plain there too. */
+function writeWithYaml(value: unknown, style: EmitStyle): string {
+  const options = yamlOptions(style);
+  const doc = new Document(value, options);
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.value === '<<' && isMergeValue(toJSONValue(pair.value))) {
+        // The writer keeps a plain scalar as the input wrote it (quoting.ts): mark this one so.
+        pair.key.type = Scalar.PLAIN;
+        pair.key.source = '<<';
+      }
+    },
+  });
+  return doc.toString(options);
+}
+
+const toJSONValue = (node: unknown) => (isNode(node) ? node.toJSON() : node);

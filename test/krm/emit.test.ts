@@ -1,8 +1,8 @@
 // The fast emitter writes exactly what `yaml`'s stringify writes, or declines.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { stringify } from 'yaml';
-import { emitBlock, emitInto, yamlOptions } from '../../src/krm/emit.js';
+import { parse, stringify } from 'yaml';
+import { emitBlock, emitInto, toYaml, yamlOptions } from '../../src/krm/emit.js';
 
 const tricky = fc.constantFrom(
   'on',
@@ -145,5 +145,20 @@ describe('emitInto', () => {
       { numRuns: 2000 },
     );
     expect(appended).toBeGreaterThan(2000 / 4);
+  });
+});
+
+describe('toYaml, merge keys', () => {
+  // An item written from its data (an alias to another item's anchor) keeps its merge keys merging
+  // for YAML 1.1 readers, also where the emitter declines the shape (a list in a list) and `yaml`
+  // writes it (a real-world property counterexample, seed -1648823025).
+  it.each([
+    ['the emitter', { '<<': { a: null, b: 'x' }, c: 1 }],
+    ['yaml, for a shape the emitter declines', { '<<': { a: null, b: 'x' }, c: [[1]] }],
+  ])('writes a `<<` key holding a map plain: %s', (_, value) => {
+    const text = toYaml(value);
+    expect(text).toMatch(/^<<:$/m);
+    expect(parse(text, { version: '1.1', merge: true })).toEqual({ ...value['<<'], c: value.c });
+    expect(parse(text, { schema: 'core' })).toEqual(value);
   });
 });
