@@ -8,7 +8,7 @@ import { dedentItem, dedentLines, indentItem, indentLines, PARSE_OPTIONS } from 
 import { deepEqual, isPlainObject } from '../util/json.js';
 import { contentEnd, editItemLines, editItemText, newKeyPlaces } from './text-edit.js';
 import { isJsSpace, pad } from './chars.js';
-import { WRITE_SCHEMA } from './quoting.js';
+import { WRITE_SCHEMA, keepMergeKeysPlain } from './quoting.js';
 
 export function rewriteItem(raw: string, indent: number, old: unknown, next: unknown): string {
   const { head, body, tail } = splitItem(raw, indent);
@@ -137,7 +137,7 @@ function syncNode(doc: Document, node: YamlNode | null, value: unknown): YamlNod
     fresh.commentBefore = node.commentBefore;
     return fresh;
   }
-  return doc.createNode(value, NEW_NODE) as YamlNode;
+  return keepMergeKeysPlain(doc.createNode(value, NEW_NODE) as YamlNode);
 }
 
 function isCollectionValue(v: unknown): boolean {
@@ -149,7 +149,7 @@ function syncMap(doc: Document, node: YAMLMap, value: Record<string, unknown>): 
   const seen = new Set<string>();
   const keys = node.items.map(keyString).filter((key): key is string => key !== undefined);
   const { before, last } = newKeyPlaces(Object.fromEntries(keys.map((key) => [key, true])), value);
-  const create = (key: string) => doc.createPair(key, value[key], NEW_NODE) as Pair;
+  const create = (key: string) => keepMergeKeysPlain(doc.createPair(key, value[key], NEW_NODE) as Pair);
   for (const pair of node.items) {
     const key = keyString(pair);
     if (key === undefined || !(key in value)) continue;
@@ -189,7 +189,7 @@ function syncSeq(doc: Document, node: YAMLSeq, value: unknown[]): YAMLSeq {
     let match: number | undefined;
     if (name !== undefined) match = byName.get(name)?.find((j) => !used.has(j));
     else if (i < old.length && nameOf(old[i]) === undefined && !used.has(i)) match = i;
-    if (match === undefined) return doc.createNode(v, NEW_NODE) as YamlNode;
+    if (match === undefined) return keepMergeKeysPlain(doc.createNode(v, NEW_NODE) as YamlNode);
     used.add(match);
     return syncNode(doc, old[match], v);
   });

@@ -2,10 +2,9 @@
 // for the plain data injection produces. It is many times faster: the layout is written here, the
 // common one-line strings are quoted here (as `yaml` would), any other distinct string is quoted by
 // `yaml` itself once and remembered, and a shape it does not know makes it give up.
-import { isPlainObject } from '../util/json.js';
-import { Document, Scalar, isNode, isScalar, stringify, visit } from 'yaml';
+import { Document, stringify } from 'yaml';
 import { pad } from './chars.js';
-import { WRITE_SCHEMA } from './quoting.js';
+import { WRITE_SCHEMA, isMergeValue, keepMergeKeysPlain } from './quoting.js';
 
 export interface EmitStyle {
   /** kpt's `compact` sequences: dashes at the indentation of their key. */
@@ -221,13 +220,6 @@ function keyText(indent: number, key: string): KeyText | undefined {
   return text;
 }
 
-/**
- * A `<<` key holding a map or a list of maps is a merge key the input wrote (read as a plain key by
- * the YAML 1.2 core schema): written plain, it reads as it did in the input under either schema,
- * where a quoted one would no longer merge for YAML 1.1 readers.
- */
-const isMergeValue = (value: unknown) => isPlainObject(value) || (Array.isArray(value) && value.length > 0 && value.every(isPlainObject));
-
 function mergeKeyText(indent: number): KeyText {
   const bare = pad(indent) + '<<:';
   return { text: '<<', bare, spaced: bare + ' ' };
@@ -243,17 +235,5 @@ export function toYaml(value: unknown): string {
 /** `yaml`'s own output, for shapes the emitter declines; a merge key stays plain there too. */
 function writeWithYaml(value: unknown, style: EmitStyle): string {
   const options = yamlOptions(style);
-  const doc = new Document(value, options);
-  visit(doc, {
-    Pair(_, pair) {
-      if (isScalar(pair.key) && pair.key.value === '<<' && isMergeValue(toJSONValue(pair.value))) {
-        // The writer keeps a plain scalar as the input wrote it (quoting.ts): mark this one so.
-        pair.key.type = Scalar.PLAIN;
-        pair.key.source = '<<';
-      }
-    },
-  });
-  return doc.toString(options);
+  return keepMergeKeysPlain(new Document(value, options)).toString(options);
 }
-
-const toJSONValue = (node: unknown) => (isNode(node) ? node.toJSON() : node);

@@ -9,7 +9,9 @@
 //   YAML 1.1 merge and value keys `<<` and `=`, and tabs where a reader stumbles on them (PyYAML
 //   ends a plain scalar at one, go-yaml rejects one starting a block scalar) — the string tag below;
 // and write strings with special characters double-quoted, those characters escaped.
-import { Scalar } from 'yaml';
+import { Scalar, isNode, isPair, isScalar, visit } from 'yaml';
+import type { Document, Node as YamlNode, Pair } from 'yaml';
+import { isPlainObject } from '../util/json.js';
 import type { ScalarTag, SchemaOptions, Tags } from 'yaml';
 import { stringifyString, stringTag } from 'yaml/util';
 
@@ -101,3 +103,29 @@ function writeTags(tags: Tags): Tags {
 
 /** Schema options for every YAML text the function writes (with `version: '1.1'`, or `setSchema('1.1', …)`). */
 export const WRITE_SCHEMA = { compat: 'core', customTags: writeTags } as const satisfies SchemaOptions;
+
+/**
+ * A `<<` key holding a map or a list of maps is a merge key the input wrote (read as a plain key by
+ * the YAML 1.2 core schema): written plain, it reads as it did in the input under either schema,
+ * where a quoted one would no longer merge for YAML 1.1 readers.
+ */
+export const isMergeValue = (value: unknown) =>
+  isPlainObject(value) || (Array.isArray(value) && value.length > 0 && value.every(isPlainObject));
+
+/** Marks the merge keys of new nodes (a pair's too) as written plain, which the string tag above keeps so. */
+export function keepMergeKeysPlain<T extends Document | YamlNode | Pair>(node: T): T {
+  if (isPair(node)) {
+    markMergeKey(node);
+    if (isNode(node.value)) visit(node.value, { Pair: (_, pair) => markMergeKey(pair) });
+  } else {
+    visit(node, { Pair: (_, pair) => markMergeKey(pair) });
+  }
+  return node;
+}
+
+function markMergeKey(pair: Pair): void {
+  if (isScalar(pair.key) && pair.key.value === '<<' && isMergeValue(isNode(pair.value) ? pair.value.toJSON() : pair.value)) {
+    pair.key.type = Scalar.PLAIN;
+    pair.key.source = '<<';
+  }
+}

@@ -375,6 +375,16 @@ describe('rewriteItem, line by line', () => {
   });
 });
 
+describe('rewriteWithDocument, merge keys in new nodes', () => {
+  // A map the injection writes anew (an alias expanded so that the data behind it stays as it was)
+  // may hold a merge key the input wrote: it stays plain (real-world counterexample, seed -1887713099).
+  it('writes a new `<<` key holding a map plain', () => {
+    const out = rewriteWithDocument('a: 1\n', { a: 1, b: { '<<': { x: 1 }, y: 2 } });
+    expect(out).toMatch(/^ {2}<<:$/m);
+    expect(parse(out, { version: '1.1', merge: true })).toEqual({ a: 1, b: { x: 1, y: 2 } });
+  });
+});
+
 describe('rewriteWithDocument, scalars kept from the input', () => {
   // Its writer quotes a new `<<` or `on` so that every reader reads a string; a scalar the input
   // wrote plain must stay plain, or a YAML 1.1 reader loses the merge (or the boolean) it read.
