@@ -138,7 +138,8 @@ function readForm(
   results.push(
     result(
       'error',
-      `functionConfig of unknown kind ${String(apiVersion)}/${String(kind)}: expected a SidecarSet, a List or SidecarSetList of SidecarSets, ${CONFIG_API_VERSION} ${CONFIG_KIND}, or a ConfigMap`,
+      `functionConfig of unknown kind ${String(apiVersion)}/${String(kind)}: expected a SidecarSet, a List or ` +
+        `SidecarSetList of SidecarSets, ${CONFIG_API_VERSION} ${CONFIG_KIND}, or a ConfigMap`,
       configSubject,
     ),
   );

@@ -1,4 +1,5 @@
-// The annotations Kruise keeps on an injected pod (pkg/control/sidecarcontrol/util.go, UpdatePodSidecarSetHash): read what a pod already carries,
+// The annotations Kruise keeps on an injected pod (pkg/control/sidecarcontrol/util.go, UpdatePodSidecarSetHash): read what a pod already
+// carries,
 // write them back in Kruise's exact JSON shapes.
 import { goJson } from '../sidecarset/go-json.js';
 import { byteOrder } from '../util/go-string-order.js';

@@ -1,4 +1,5 @@
-// The create path of the Kruise pod webhook (pkg/webhook/pod/mutating/sidecarset.go, sidecarsetMutatingPod) on one pod template. Pure: a template and the
+// The create path of the Kruise pod webhook (pkg/webhook/pod/mutating/sidecarset.go, sidecarsetMutatingPod) on one pod template. Pure: a
+// template and the
 // ordered, matched rules in; a new template, whether it changed, and problems out.
 import type { V1LocalObjectReference, V1Volume } from '@kubernetes/client-node';
 import type { Rule } from '../sidecarset/rules.js';
@@ -186,7 +187,9 @@ export function patchMetadata(
   for (const e of patched.errors) {
     problems.push({
       severity: 'error',
-      message: `patchPodMetadata of SidecarSet ${e.sidecarSet} cannot be applied to annotation ${e.key}: ${e.message}; the cluster would reject every pod of this template`,
+      message:
+        `patchPodMetadata of SidecarSet ${e.sidecarSet} cannot be applied to annotation ${e.key}: ${e.message}; ` +
+        `the cluster would reject every pod of this template`,
       fieldPath: `metadata.annotations[${JSON.stringify(e.key)}]`,
       sidecarSets: [e.sidecarSet],
     });
@@ -409,7 +412,8 @@ function addPodVolumesAndEnv(c: SidecarContainer, b: RuleBuild, say: SayAboutSid
   for (const m of shared.missingEnvs) {
     say(
       'warning',
-      `shared mount ${m.mountPath} of container ${m.container} uses $(${m.env}) in subPathExpr, but that container defines no env ${m.env} (envFrom is not looked at), so it is not copied into the sidecar`,
+      `shared mount ${m.mountPath} of container ${m.container} uses $(${m.env}) in subPathExpr, but that container ` +
+        `defines no env ${m.env} (envFrom is not looked at), so it is not copied into the sidecar`,
     );
   }
   const transfer = transferEnvs(view.transferSources, view.labels, view.annotations, c);
@@ -477,7 +481,10 @@ export function resolveNameConflicts(state: Injection, sidecars: BuiltSidecars, 
   return { init, containers, all: [...init, ...containers] };
 }
 
-/** Init containers by name; containers by name with the EnableSortSidecarContainerByName gate, else in rule order (with a warning when that order is Kruise's random one). */
+/**
+ * Init containers by name; containers by name with the EnableSortSidecarContainerByName gate, else in rule order (with a warning when that
+ * order is Kruise's random one).
+ */
 export function orderSidecars(state: Injection, lists: SidecarLists): void {
   lists.init.sort((a, b) => byteOrder(a.container.name, b.container.name));
   if (state.ctx.options.featureGates.EnableSortSidecarContainerByName) {
@@ -488,7 +495,10 @@ export function orderSidecars(state: Injection, lists: SidecarLists): void {
   if (contributors.length > 1) {
     state.problems.push({
       severity: 'warning',
-      message: `SidecarSets ${contributors.join(', ')} all add containers: in a cluster their order is random (Kruise lists SidecarSets from a map); rendered in this function's fixed order. Turn on the EnableSortSidecarContainerByName feature gate, here and in Kruise, for one order everywhere`,
+      message:
+        `SidecarSets ${contributors.join(', ')} all add containers: in a cluster their order is random (Kruise ` +
+        `lists SidecarSets from a map); rendered in this function's fixed order. Turn on the ` +
+        `EnableSortSidecarContainerByName feature gate, here and in Kruise, for one order everywhere`,
       fieldPath: 'spec.containers',
       sidecarSets: contributors,
     });
@@ -510,7 +520,9 @@ function mergeSidecars(state: Injection, lists: SidecarLists): { containers: str
     for (const r of merge.replacedAppContainers) {
       problems.push({
         severity: 'warning',
-        message: `SidecarSet ${r.rule} replaces the ${kind === 'containers' ? 'container' : 'init container'} ${r.name}, which the template defines itself (not injected by a SidecarSet)`,
+        message:
+          `SidecarSet ${r.rule} replaces the ${kind === 'containers' ? 'container' : 'init container'} ${r.name}, ` +
+          `which the template defines itself (not injected by a SidecarSet)`,
         fieldPath: `spec.${kind}[${r.index}]`,
         sidecarSets: [r.rule],
       });
@@ -572,7 +584,9 @@ function recordStep(
   if (stripped.containers.length + stripped.sidecarSets.length + volumes.length > 0) {
     state.problems.push({
       severity: 'warning',
-      message: `removed what an earlier run of this step (${ctx.step}) injected for SidecarSets that no longer apply here or changed: ${describeStripped(stripped, volumes)}`,
+      message:
+        `removed what an earlier run of this step (${ctx.step}) injected for SidecarSets that no longer apply ` +
+        `here or changed: ${describeStripped(stripped, volumes)}`,
       sidecarSets: stripped.sidecarSets,
       stripped: true,
     });
@@ -632,7 +646,10 @@ function hashEntries(rule: Rule, timestamp: string, sidecarList: ReadonlySet<str
   return entries;
 }
 
-/** Kruise's annotations (pkg/control/sidecarcontrol/util.go, UpdatePodSidecarSetHash; buildSidecars); entries emptied by stripping leave no annotation behind. */
+/**
+ * Kruise's annotations (pkg/control/sidecarcontrol/util.go, UpdatePodSidecarSetHash; buildSidecars); entries emptied by stripping leave no
+ * annotation behind.
+ */
 function writeBookkeeping(annotations: Record<string, string>, bookkeeping: Bookkeeping, hotInjected: boolean): void {
   const set = (key: string, value: string | undefined) => {
     if (value === undefined) delete annotations[key];
@@ -690,7 +707,9 @@ function takeOwnership(original: PodTemplate, matched: readonly Rule[], ctx: Inj
   if (onTemplate.kind === 'invalid') {
     problems.push({
       severity: 'warning',
-      message: `annotation ${onTemplate.annotation} cannot be read (${onTemplate.problem}), so what earlier runs injected and overwrote is not undone: the template is taken as it stands`,
+      message:
+        `annotation ${onTemplate.annotation} cannot be read (${onTemplate.problem}), so what earlier runs ` +
+        `injected and overwrote is not undone: the template is taken as it stands`,
       fieldPath: `metadata.annotations[${JSON.stringify(onTemplate.annotation)}]`,
       sidecarSets: [],
     });
@@ -748,7 +767,9 @@ function appliedByAnotherStep(
   if (entry?.hash !== rule.hash) {
     problems.push({
       severity: 'error',
-      message: `SidecarSet ${rule.name} was already injected into this template by another step (${step}) with a different spec: one name, two SidecarSets; rename one of them or apply it in one step only`,
+      message:
+        `SidecarSet ${rule.name} was already injected into this template by another step (${step}) with a ` +
+        `different spec: one name, two SidecarSets; rename one of them or apply it in one step only`,
       sidecarSets: [rule.name],
     });
   }
@@ -763,7 +784,9 @@ function crossStepConflict(built: BuiltContainer, hashes: HashMap, others: Injec
       ?.sidecarSetName ?? [...(others ?? [])].find(([, r]) => r.containers.includes(name))?.[1].sidecarSets.join(', ');
   return {
     severity: 'error',
-    message: `SidecarSet ${built.rule} injects a container ${name}, and SidecarSet ${otherSet ?? '(unknown)'} of another step (${step}) already injected a container of that name into this template; the other step's container is kept`,
+    message:
+      `SidecarSet ${built.rule} injects a container ${name}, and SidecarSet ${otherSet ?? '(unknown)'} of another ` +
+      `step (${step}) already injected a container of that name into this template; the other step's container is kept`,
     sidecarSets: [built.rule, ...(otherSet ? [otherSet] : [])],
   };
 }
@@ -809,7 +832,8 @@ export function finish(state: Injection, injected: string[]): InjectOutcome {
 }
 
 /**
- * Kruise's util.MergeVolumes (pkg/util/pods.go) in sidecarsetMutatingPod: the pod's own volume of a name always wins; between SidecarSets the first does. A volume
+ * Kruise's util.MergeVolumes (pkg/util/pods.go) in sidecarsetMutatingPod: the pod's own volume of a name always wins; between SidecarSets
+ * the first does. A volume
  * an earlier run injected is not the pod's own: the first SidecarSet defining it now replaces it in place.
  */
 function mergeVolumes(state: Injection, candidates: Array<{ volume: V1Volume; rule: string }>, earlier: ReadonlySet<string>): void {
@@ -851,7 +875,8 @@ function mergePullSecrets(state: Injection, sidecarSecrets: V1LocalObjectReferen
   const own = spec.imagePullSecrets ?? [];
   let first = own;
   if (own.length === 0 && sidecarSecrets.length > 0) {
-    // The ServiceAccount admission plugin (kubernetes plugin/pkg/admission/serviceaccount/admission.go) copies the ServiceAccount's secrets only into pods
+    // The ServiceAccount admission plugin (kubernetes plugin/pkg/admission/serviceaccount/admission.go) copies the ServiceAccount's secrets
+    // only into pods
     // without any; it runs with the ServiceAccount the pod ends up with.
     const serviceAccount = spec.serviceAccountName || spec.serviceAccount || 'default';
     const fromServiceAccount = ctx.serviceAccountPullSecrets(serviceAccount);
@@ -859,7 +884,10 @@ function mergePullSecrets(state: Injection, sidecarSecrets: V1LocalObjectReferen
     else {
       state.problems.push({
         severity: 'warning',
-        message: `imagePullSecrets added to a template that had none, and ServiceAccount ${serviceAccount} is not among the items: once the pod has secrets, Kubernetes no longer copies that ServiceAccount's imagePullSecrets into it; add the ServiceAccount to the package (its secrets are then kept) or list them in the template`,
+        message:
+          `imagePullSecrets added to a template that had none, and ServiceAccount ${serviceAccount} is not among ` +
+          `the items: once the pod has secrets, Kubernetes no longer copies that ServiceAccount's imagePullSecrets into ` +
+          `it; add the ServiceAccount to the package (its secrets are then kept) or list them in the template`,
         fieldPath: 'spec.imagePullSecrets',
         sidecarSets: rules.filter((r) => (r.set.spec.imagePullSecrets ?? []).length > 0).map((r) => r.name),
       });

@@ -189,7 +189,9 @@ function unresolvedProblem(d: Directive, built: BuiltContainer, reason: 'missing
       : `the placements of the ${what}s ${anchor} and ${d.name} name each other in a cycle`;
   return {
     severity: 'warning',
-    message: `SidecarSet ${built.rule}: ${what} ${d.name} is placed ${describePlacement(d.placement)}, but ${why}; it is left where Kruise puts it (podInjectPolicy ${built.policy})`,
+    message:
+      `SidecarSet ${built.rule}: ${what} ${d.name} is placed ${describePlacement(d.placement)}, but ${why}; it is ` +
+      `left where Kruise puts it (podInjectPolicy ${built.policy})`,
     fieldPath: `spec.${kind}`,
     sidecarSets: [built.rule],
   };

@@ -1,5 +1,6 @@
 // Checks on what one template receives: SidecarSets that contradict each other on it, and a
-// resulting pod the apiserver would reject (kubernetes pkg/apis/core/validation/validation.go, ValidatePodSpec). Kruise finds these only when pods fail to start.
+// resulting pod the apiserver would reject (kubernetes pkg/apis/core/validation/validation.go, ValidatePodSpec). Kruise finds these only
+// when pods fail to start.
 import type { V1Container, V1Volume } from '@kubernetes/client-node';
 import type { PatchPodMetadata } from '../sidecarset/types.js';
 import type { BuiltContainer } from './containers.js';
@@ -19,7 +20,9 @@ export function containerNameConflicts(built: readonly BuiltContainer[]): Proble
     else if (owner !== b.rule) {
       problems.push({
         severity: 'error',
-        message: `SidecarSets ${owner} and ${b.rule} both inject a container named ${b.container.name}; a pod cannot have two containers of one name`,
+        message:
+          `SidecarSets ${owner} and ${b.rule} both inject a container named ${b.container.name}; a pod cannot ` +
+          `have two containers of one name`,
         sidecarSets: [owner, b.rule],
       });
     }
@@ -39,7 +42,9 @@ export function volumeConflicts(candidates: ReadonlyArray<{ volume: V1Volume; ru
       reported.add(`${c.volume.name}/${c.rule}`);
       problems.push({
         severity: 'error',
-        message: `SidecarSets ${seen.rule} and ${c.rule} inject different volumes named ${c.volume.name}; the pod gets ${seen.rule}'s, so ${c.rule}'s sidecars would mount something else than they declare`,
+        message:
+          `SidecarSets ${seen.rule} and ${c.rule} inject different volumes named ${c.volume.name}; the pod gets ` +
+          `${seen.rule}'s, so ${c.rule}'s sidecars would mount something else than they declare`,
         fieldPath: 'spec.volumes',
         sidecarSets: [seen.rule, c.rule],
       });
@@ -48,7 +53,10 @@ export function volumeConflicts(candidates: ReadonlyArray<{ volume: V1Volume; ru
   return problems;
 }
 
-/** The same annotation patched by two SidecarSets where one overwrites what the other sets (Kruise's validateSidecarConflict rule, per template). */
+/**
+ * The same annotation patched by two SidecarSets where one overwrites what the other sets (Kruise's validateSidecarConflict rule, per
+ * template).
+ */
 export function metadataConflicts(rules: ReadonlyArray<{ name: string; patchPodMetadata?: PatchPodMetadata[] }>): Problem[] {
   const claims = new Map<string, { rule: string; policy: string; value: string }>();
   const problems: Problem[] = [];
@@ -66,7 +74,9 @@ export function metadataConflicts(rules: ReadonlyArray<{ name: string; patchPodM
           continue;
         problems.push({
           severity: 'error',
-          message: `SidecarSets ${other.rule} (${other.policy}) and ${rule.name} (${policy}) both patch annotation ${key} with different values; the result would depend on their order`,
+          message:
+            `SidecarSets ${other.rule} (${other.policy}) and ${rule.name} (${policy}) both patch annotation ` +
+            `${key} with different values; the result would depend on their order`,
           fieldPath: `metadata.annotations[${JSON.stringify(key)}]`,
           sidecarSets: [other.rule, rule.name],
         });

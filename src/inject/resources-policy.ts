@@ -1,4 +1,5 @@
-// resourcesPolicy (pkg/webhook/pod/mutating/sidecarset_resources.go, applyResourcesPolicy): size a sidecar from the resources of the pod's own containers.
+// resourcesPolicy (pkg/webhook/pod/mutating/sidecarset_resources.go, applyResourcesPolicy): size a sidecar from the resources of the pod's
+// own containers.
 import type { Container, SidecarContainer } from '../sidecarset/types.js';
 import { Quantity } from '../k8s/quantity.js';
 import { evaluateResourceExpr } from '../sidecarset/resources-expr.js';
@@ -215,8 +216,10 @@ export function computeSidecarResources(args: {
 
   for (const [name, fields] of missing) {
     warnings.push(
-      `resourcesPolicy of sidecar ${JSON.stringify(args.sidecar.name)}: target container ${JSON.stringify(name)} has no ${fields.join(', ')}; ` +
-        'a LimitRange in the namespace could default it at pod creation and change the computed resources (provide the LimitRange objects to take them into account)',
+      `resourcesPolicy of sidecar ${JSON.stringify(args.sidecar.name)}: target container ${JSON.stringify(name)} has no ` +
+        `${fields.join(', ')}; ` +
+        'a LimitRange in the namespace could default it at pod creation and change the computed resources (provide the ' +
+        'LimitRange objects to take them into account)',
     );
   }
   return { ok: true, resources, warnings };

@@ -92,7 +92,8 @@ export function applyServiceAccount(
     problems.push({
       severity: strict.length > 0 ? 'error' : 'warning',
       message:
-        `the pod template already runs as ServiceAccount ${current}, but ${describeSets(ruleNames)} ${ruleNames.length > 1 ? 'name' : 'names'} ServiceAccount ${target}: ` +
+        `the pod template already runs as ServiceAccount ${current}, but ${describeSets(ruleNames)} ` +
+        `${ruleNames.length > 1 ? 'name' : 'names'} ServiceAccount ${target}: ` +
         `the template keeps ${current} and the sidecars run as ${current} too` +
         (strict.length > 0
           ? ` (an error because ${describeSets(strict)} ${strict.length > 1 ? 'set' : 'sets'} errorWhenServiceAccountInjectionConflict)`
@@ -129,7 +130,8 @@ export function applyServiceAccount(
       problems.push({
         severity: 'info',
         message:
-          `${describeSets(scoped.map((rule) => rule.name))} ${scoped.length > 1 ? 'ask' : 'asks'} for token scope Sidecars (${TOKEN_SCOPE_ANNOTATION}) and the others naming ServiceAccount ${target} do not: ` +
+          `${describeSets(scoped.map((rule) => rule.name))} ${scoped.length > 1 ? 'ask' : 'asks'} for token scope ` +
+          `Sidecars (${TOKEN_SCOPE_ANNOTATION}) and the others naming ServiceAccount ${target} do not: ` +
           `the narrower scope applies, so only the containers of ${describeSets(ruleNames)} get a token of ${target}`,
         fieldPath: 'spec.automountServiceAccountToken',
         sidecarSets: ruleNames,
@@ -153,8 +155,10 @@ function chooseAmongSidecarSets(naming: ServiceAccountRule[], problems: ServiceA
     problems.push({
       severity: 'error',
       message:
-        `SidecarSets matching this pod template name different ServiceAccounts (${listing}) and ${describeSets(strict)} ${strict.length > 1 ? 'set' : 'sets'} errorWhenServiceAccountInjectionConflict, ` +
-        `so no ServiceAccount is injected. Make the SidecarSets name the same ServiceAccount, or narrow their selectors so that only one of them matches`,
+        `SidecarSets matching this pod template name different ServiceAccounts (${listing}) and ${describeSets(strict)} ` +
+        `${strict.length > 1 ? 'set' : 'sets'} errorWhenServiceAccountInjectionConflict, ` +
+        `so no ServiceAccount is injected. Make the SidecarSets name the same ServiceAccount, or narrow their selectors ` +
+        `so that only one of them matches`,
       fieldPath: 'spec.serviceAccountName',
       sidecarSets: involved,
     });
@@ -165,8 +169,10 @@ function chooseAmongSidecarSets(naming: ServiceAccountRule[], problems: ServiceA
   problems.push({
     severity: 'warning',
     message:
-      `SidecarSets matching this pod template name different ServiceAccounts (${listing}): ${winner.name} sorts first by name, so ServiceAccount ${serviceAccountName} is used and the others are ignored. ` +
-      `Make the SidecarSets name the same ServiceAccount or narrow their selectors; set errorWhenServiceAccountInjectionConflict to make this an error`,
+      `SidecarSets matching this pod template name different ServiceAccounts (${listing}): ${winner.name} sorts first by ` +
+      `name, so ServiceAccount ${serviceAccountName} is used and the others are ignored. ` +
+      `Make the SidecarSets name the same ServiceAccount or narrow their selectors; set ` +
+      `errorWhenServiceAccountInjectionConflict to make this an error`,
     fieldPath: 'spec.serviceAccountName',
     sidecarSets: involved,
   });
@@ -266,8 +272,10 @@ function removePreviousToken(
     problems.push({
       severity: 'warning',
       message:
-        `ServiceAccount changed from default to ${target}: kept the projected token volume(s) ${kept.join(', ')}, which now carry tokens of ${target} for that audience. ` +
-        `If the app needs a token of another ServiceAccount, give the workload a non-default spec.serviceAccountName: the SidecarSet then leaves it alone (and reports a conflict)`,
+        `ServiceAccount changed from default to ${target}: kept the projected token volume(s) ${kept.join(', ')}, which ` +
+        `now carry tokens of ${target} for that audience. ` +
+        `If the app needs a token of another ServiceAccount, give the workload a non-default spec.serviceAccountName: ` +
+        `the SidecarSet then leaves it alone (and reports a conflict)`,
       fieldPath: 'spec.volumes',
       sidecarSets: ruleNames,
     });
@@ -291,8 +299,10 @@ function removePreviousToken(
   problems.push({
     severity: 'warning',
     message:
-      `ServiceAccount changed from default to ${target}: removed the token volume(s) ${[...removed].join(', ')} and their mounts in container(s) ${touched.join(', ')}, ` +
-      `because they would now carry tokens of ${target}. If the app containers need a token of their own, give the workload a non-default spec.serviceAccountName: the SidecarSet then leaves it alone (and reports a conflict)`,
+      `ServiceAccount changed from default to ${target}: removed the token volume(s) ${[...removed].join(', ')} and ` +
+      `their mounts in container(s) ${touched.join(', ')}, ` +
+      `because they would now carry tokens of ${target}. If the app containers need a token of their own, give the ` +
+      `workload a non-default spec.serviceAccountName: the SidecarSet then leaves it alone (and reports a conflict)`,
     fieldPath: 'spec.volumes',
     sidecarSets: ruleNames,
   });
@@ -312,7 +322,8 @@ function scopeTokenToSidecars(
     problems.push({
       severity: 'error',
       message:
-        `token scope Sidecars needs the volume name ${SIDECAR_TOKEN_VOLUME_NAME}, but the template already has a different volume of that name, so the token scope was not applied. ` +
+        `token scope Sidecars needs the volume name ${SIDECAR_TOKEN_VOLUME_NAME}, but the template already has a ` +
+        `different volume of that name, so the token scope was not applied. ` +
         `Rename that volume, or remove it if an earlier tool generated it`,
       fieldPath: 'spec.volumes',
       sidecarSets: ruleNames,
@@ -333,7 +344,8 @@ function scopeTokenToSidecars(
       problems.push({
         severity: 'info',
         message:
-          `container ${container.name} already mounts volume ${atTokenPath.name} at ${TOKEN_MOUNT_PATH}, so it does not get the sidecar token volume ${SIDECAR_TOKEN_VOLUME_NAME}; ` +
+          `container ${container.name} already mounts volume ${atTokenPath.name} at ${TOKEN_MOUNT_PATH}, so it does not ` +
+          `get the sidecar token volume ${SIDECAR_TOKEN_VOLUME_NAME}; ` +
           `remove that mount from the SidecarSet if the container should use the token of the injected ServiceAccount`,
         fieldPath: 'spec.volumes',
         sidecarSets: ruleNames,
@@ -348,7 +360,8 @@ function scopeTokenToSidecars(
     problems.push({
       severity: 'warning',
       message:
-        `token scope Sidecars: app container(s) ${holding.map((c) => c.name).join(', ')} still mount a ServiceAccount token explicitly, and the template already named the ServiceAccount, so nothing was removed. ` +
+        `token scope Sidecars: app container(s) ${holding.map((c) => c.name).join(', ')} still mount a ServiceAccount ` +
+        `token explicitly, and the template already named the ServiceAccount, so nothing was removed. ` +
         `Remove those token volume mounts from the workload if only the sidecars should hold a token`,
       fieldPath: 'spec.volumes',
       sidecarSets: ruleNames,

@@ -35,7 +35,8 @@ export function uninjectTemplate(original: PodTemplate, ctx: UninjectContext): U
     return unchanged(
       problem(
         'warning',
-        `annotation ${onTemplate.annotation} cannot be read (${onTemplate.problem}), so what this function injected is not known: the template is left as it is`,
+        `annotation ${onTemplate.annotation} cannot be read (${onTemplate.problem}), so what this function injected is ` +
+          `not known: the template is left as it is`,
       ),
     );
   }
@@ -129,7 +130,8 @@ function uninjectWithoutRecord(original: PodTemplate, ctx: UninjectContext): Uni
       problems: [
         problem(
           'info',
-          `carries Kruise's SidecarSet annotations but no record of this function (injected by a cluster, e.g. a pod exported from one): left as it is`,
+          `carries Kruise's SidecarSet annotations but no record of this function (injected by a cluster, e.g. a pod ` +
+            `exported from one): left as it is`,
           entries.map((e) => e.sidecarSetName),
         ),
       ],
@@ -188,7 +190,8 @@ function keptKruiseEntries(template: PodTemplate): Problem[] {
   return [
     problem(
       'info',
-      `kept Kruise's annotations of SidecarSet${names.length > 1 ? 's' : ''} ${names.join(', ')}, which this function did not inject (or another step still holds)`,
+      `kept Kruise's annotations of SidecarSet${names.length > 1 ? 's' : ''} ${names.join(', ')}, which this function ` +
+        `did not inject (or another step still holds)`,
       names,
     ),
   ];

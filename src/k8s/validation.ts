@@ -48,7 +48,8 @@ export function dns1123SubdomainProblems(value: string): string[] {
   if (utf8Length(value) > 253) problems.push('must be no more than 253 characters');
   if (!DNS1123_SUBDOMAIN.test(value)) {
     problems.push(
-      "must be a lowercase RFC 1123 subdomain: dot-separated lowercase labels of letters, digits and '-', each starting and ending with a letter or digit (e.g. 'example.com')",
+      "must be a lowercase RFC 1123 subdomain: dot-separated lowercase labels of letters, digits and '-', each starting " +
+        "and ending with a letter or digit (e.g. 'example.com')",
     );
   }
   return problems;
@@ -75,7 +76,8 @@ export function qualifiedNameProblems(value: string): string[] {
     if (utf8Length(name) > 63) problems.push('name part must be no more than 63 characters');
     if (!QUALIFIED_NAME_PART.test(name)) {
       problems.push(
-        "name part must consist of letters, digits, '-', '_' or '.', starting and ending with a letter or digit (e.g. 'MyName', 'my.name', '123-abc')",
+        "name part must consist of letters, digits, '-', '_' or '.', starting and ending with a letter or digit (e.g. " +
+          "'MyName', 'my.name', '123-abc')",
       );
     }
   }
@@ -87,7 +89,8 @@ function labelValueProblems(value: string): string[] {
   if (utf8Length(value) > 63) problems.push('must be no more than 63 characters');
   if (!LABEL_VALUE.test(value)) {
     problems.push(
-      "must be empty or consist of letters, digits, '-', '_' or '.', starting and ending with a letter or digit (e.g. 'MyValue', 'my_value', '12345')",
+      "must be empty or consist of letters, digits, '-', '_' or '.', starting and ending with a letter or digit (e.g. " +
+        "'MyValue', 'my_value', '12345')",
     );
   }
   return problems;
@@ -625,7 +628,9 @@ function validateEnvFieldRef(ref: Json, at: string): FieldError[] {
     : [
         {
           pointer: childPointer(at, 'fieldPath'),
-          message: `unsupported fieldPath ${JSON.stringify(fieldPath)}: must be one of ${[...ENV_FIELD_PATHS].join(', ')}, metadata.labels['<key>'] or metadata.annotations['<key>']`,
+          message:
+            `unsupported fieldPath ${JSON.stringify(fieldPath)}: must be one of ` +
+            `${[...ENV_FIELD_PATHS].join(', ')}, metadata.labels['<key>'] or metadata.annotations['<key>']`,
         },
       ];
 }
@@ -798,7 +803,8 @@ function resourceNameProblem(name: string): string | undefined {
   const extended = !isNativeResource(name) && !name.startsWith('requests.') && isQualifiedName(`requests.${name}`);
   return extended
     ? undefined
-    : `${JSON.stringify(name)} must be a standard resource for containers (cpu, memory, ephemeral-storage, hugepages-<size>) or an extended resource (example.com/name)`;
+    : `${JSON.stringify(name)} must be a standard resource for containers (cpu, memory, ephemeral-storage, ` +
+        `hugepages-<size>) or an extended resource (example.com/name)`;
 }
 
 function parseQuantity(value: unknown): Quantity | string {
@@ -961,7 +967,9 @@ function validateHandlers(holder: Json, pointer: string, kinds: readonly string[
       if (!(seconds > 0 && seconds <= POD_TERMINATION_GRACE_PERIOD_SECONDS)) {
         errors.push({
           pointer: childPointer(at, 'seconds'),
-          message: `sleep.seconds must be greater than 0 and at most the pod's terminationGracePeriodSeconds (${POD_TERMINATION_GRACE_PERIOD_SECONDS})`,
+          message:
+            `sleep.seconds must be greater than 0 and at most the pod's terminationGracePeriodSeconds ` +
+            `(${POD_TERMINATION_GRACE_PERIOD_SECONDS})`,
         });
       }
       break;

@@ -234,11 +234,11 @@ export function stringifyJson(value: unknown, layout: JsonLayout, depth = 0): st
   if (typeof value !== 'object' || value === null) return JSON.stringify(value) ?? 'null';
   const parts = Array.isArray(value)
     ? value.map((v) => stringifyJson(v, layout, depth + 1))
-    : Object.keys(value)
-        .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+    : Object.entries(value)
+        .filter(([, member]) => member !== undefined)
         .map(
-          (k) =>
-            `${JSON.stringify(k)}:${layout.unit === undefined ? layout.space : ' '}${stringifyJson((value as Record<string, unknown>)[k], layout, depth + 1)}`,
+          ([k, member]) =>
+            `${JSON.stringify(k)}:${layout.unit === undefined ? layout.space : ' '}${stringifyJson(member, layout, depth + 1)}`,
         );
   return wrap(parts, Array.isArray(value), layout, depth);
 }

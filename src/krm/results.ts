@@ -24,7 +24,9 @@ export interface Problem {
   message: string;
   fieldPath?: string;
   sidecarSets: string[];
-  /** Marks the report of what a step stripped of its own earlier run: the modes that write nothing, and uninject, say that their own way. */
+  /**
+   * Marks the report of what a step stripped of its own earlier run: the modes that write nothing, and uninject, say that their own way.
+   */
   stripped?: true;
 }
 
@@ -64,8 +66,9 @@ export function hasErrors(results: readonly Result[]): boolean {
 
 /** One line per result, the way kpt prints them: `[error] apps/v1/Deployment/ns/name path: message`. */
 export function formatResult(r: Result): string {
-  const ref = r.resourceRef
-    ? `${r.resourceRef.apiVersion}/${r.resourceRef.kind}/${r.resourceRef.namespace ? r.resourceRef.namespace + '/' : ''}${r.resourceRef.name}`
+  const resource = r.resourceRef;
+  const ref = resource
+    ? `${resource.apiVersion}/${resource.kind}/${resource.namespace ? resource.namespace + '/' : ''}${resource.name}`
     : '';
   const where = [ref, r.field?.path].filter(Boolean).join(' ');
   const file = r.file ? ` (${r.file.path}${r.file.index ? `#${r.file.index}` : ''})` : '';

@@ -29,7 +29,10 @@ export interface ExplainMatchContext {
 export function skippedNamespace(namespace: string, ctx: ExplainMatchContext): string | undefined {
   const labels = ctx.namespaces.labelsOf(namespace);
   if (!labels || !Object.prototype.hasOwnProperty.call(labels, CONTROL_PLANE_LABEL)) return undefined;
-  return `namespace ${namespace} has the ${CONTROL_PLANE_LABEL} label (${describeSource(ctx.namespaceSource(namespace))}), which Kruise's pod webhook skips`;
+  return (
+    `namespace ${namespace} has the ${CONTROL_PLANE_LABEL} label ` +
+    `(${describeSource(ctx.namespaceSource(namespace))}), which Kruise's pod webhook skips`
+  );
 }
 
 /**
@@ -44,7 +47,8 @@ export function whyNotSelected(rule: Rule, ref: PodTemplateRef, ctx: ExplainMatc
   const pinned = rule.pinnedNamespaces && !rule.pinnedNamespaces.includes(ref.namespace);
   if (pinned) {
     reasons.push(
-      `it is for namespace${rule.pinnedNamespaces!.length > 1 ? 's' : ''} ${rule.pinnedNamespaces!.join(', ')} (namespaceSelector), and the pod's namespace is ${ref.namespace}`,
+      `it is for namespace${rule.pinnedNamespaces!.length > 1 ? 's' : ''} ${rule.pinnedNamespaces!.join(', ')} ` +
+        `(namespaceSelector), and the pod's namespace is ${ref.namespace}`,
     );
   }
   if (spec.injectionStrategy?.paused) reasons.push('it is paused (spec.injectionStrategy.paused: true)');
@@ -71,7 +75,10 @@ function namespaceReason(selector: LabelSelector, namespace: string, ctx: Explai
   if ('assumed' in decision)
     return `namespaceSelector: ${decision.reason}; assumed no match (undecidableNamespaceSelector: ${decision.policy})`;
   const failing = failingRequirement(selector, labels, `namespace ${namespace}`);
-  return `namespaceSelector: ${failing ?? 'does not select the namespace'}; its labels come from ${describeSource(ctx.namespaceSource(namespace))}`;
+  return (
+    `namespaceSelector: ${failing ?? 'does not select the namespace'}; its labels come from ` +
+    `${describeSource(ctx.namespaceSource(namespace))}`
+  );
 }
 
 /** Where a namespace's labels come from, in words. */

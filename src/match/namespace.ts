@@ -33,7 +33,9 @@ export function decideNamespace(
   if (labels) return { match: labelSelectorMatches(selector, labels) };
   const otherKeys = selectorKeys(selector).filter((k) => k !== NAMESPACE_NAME_LABEL);
   if (otherKeys.length === 0) return { match: labelSelectorMatches(selector, { [NAMESPACE_NAME_LABEL]: namespace }) };
-  const reason = `namespace ${JSON.stringify(namespace)} is neither among the items nor in the config's namespaceLabels, and the namespaceSelector uses label(s) ${otherKeys.map((k) => JSON.stringify(k)).join(', ')}`;
+  const reason =
+    `namespace ${JSON.stringify(namespace)} is neither among the items nor in the config's namespaceLabels, ` +
+    `and the namespaceSelector uses label(s) ${otherKeys.map((k) => JSON.stringify(k)).join(', ')}`;
   if (policy === 'error') return { undecidable: true, reason };
   return { match: policy === 'assumeMatch', assumed: true, policy, reason };
 }

@@ -61,7 +61,10 @@ export function matchTemplate(index: RuleIndex, ref: PodTemplateRef, namespaces:
         if (!isEmptySelector(spec.selector) && safeMatch(spec.selector!, labels)) {
           problems.push({
             severity: 'error',
-            message: `cannot tell whether SidecarSet ${rule.name} applies: ${decision.reason}. Add the Namespace to the package, list its labels in the config's namespaceLabels, or set undecidableNamespaceSelector to assumeNoMatch or assumeMatch`,
+            message:
+              `cannot tell whether SidecarSet ${rule.name} applies: ${decision.reason}. Add the Namespace to the ` +
+              `package, list its labels in the config's namespaceLabels, or set undecidableNamespaceSelector to ` +
+              `assumeNoMatch or assumeMatch`,
             sidecarSets: [rule.name],
           });
         }
@@ -70,7 +73,9 @@ export function matchTemplate(index: RuleIndex, ref: PodTemplateRef, namespaces:
       if ('assumed' in decision && !isEmptySelector(spec.selector) && safeMatch(spec.selector!, labels)) {
         problems.push({
           severity: 'warning',
-          message: `SidecarSet ${rule.name}: ${decision.reason}; assumed the namespace ${decision.match ? 'matches' : 'does not match'} (undecidableNamespaceSelector: ${decision.policy})`,
+          message:
+            `SidecarSet ${rule.name}: ${decision.reason}; assumed the namespace ` +
+            `${decision.match ? 'matches' : 'does not match'} (undecidableNamespaceSelector: ${decision.policy})`,
           sidecarSets: [rule.name],
         });
       }

@@ -153,7 +153,8 @@ export function runCli(
   const itemFiles: FileRef[] = items.map((d) => (d.index > 0 ? { path: d.file, index: d.index } : { path: d.file }));
   const lineBreak = docs[0]?.lineBreak ?? '\n';
   const text = [
-    `apiVersion: config.kubernetes.io/v1${lineBreak}kind: ResourceList${lineBreak}${items.length === 0 ? 'items: []' : 'items:'}${lineBreak}`,
+    `apiVersion: config.kubernetes.io/v1${lineBreak}kind: ` +
+      `ResourceList${lineBreak}${items.length === 0 ? 'items: []' : 'items:'}${lineBreak}`,
     ...items.map((d) => d.item!.raw),
     config === undefined ? '' : `functionConfig:${lineBreak}${indentBlock(configAsOneObject(config))}`,
   ].join('');

@@ -4,7 +4,9 @@ import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { InputError } from '../krm/read.js';
 
-/** The text of UTF-8 bytes without a leading byte order mark, as a fatal TextDecoder gives it (which costs a few milliseconds to set up). */
+/**
+ * The text of UTF-8 bytes without a leading byte order mark, as a fatal TextDecoder gives it (which costs a few milliseconds to set up).
+ */
 export function decodeUtf8(bytes: Uint8Array, what: string): string {
   if (!isUtf8(bytes)) throw new InputError(`${what} is not valid UTF-8`);
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');

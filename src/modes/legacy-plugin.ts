@@ -22,7 +22,8 @@ export function legacyPluginResourceList(streamText: string, configText: string)
   const items = streamItems(stream);
   const lineBreak = stream.lineBreak;
   return [
-    `apiVersion: config.kubernetes.io/v1${lineBreak}kind: ResourceList${lineBreak}${items.length === 0 ? 'items: []' : 'items:'}${lineBreak}`,
+    `apiVersion: config.kubernetes.io/v1${lineBreak}kind: ` +
+      `ResourceList${lineBreak}${items.length === 0 ? 'items: []' : 'items:'}${lineBreak}`,
     ...items.map((item) => item.raw),
     `functionConfig:${lineBreak}`,
     config[0].text.replace(/^(?=.)/gm, '  '),

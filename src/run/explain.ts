@@ -111,7 +111,8 @@ function describeInjection(rule: Rule, ref: PodTemplateRef, step: string): strin
   }
   const spec = rule.set.spec;
   const names = (list: Array<{ name?: string }> | undefined) => (list ?? []).map((x) => x.name).join(', ');
-  // A SidecarSet's volume goes into the pod only when one of its containers mounts it (pkg/webhook/pod/mutating/sidecarset.go, buildSidecars).
+  // A SidecarSet's volume goes into the pod only when one of its containers mounts it (pkg/webhook/pod/mutating/sidecarset.go,
+  // buildSidecars).
   const mounts = new Set(
     [...(spec.containers ?? []), ...(spec.initContainers ?? [])].flatMap((c) =>
       [...(c.volumeMounts ?? []), ...(c.volumeDevices ?? [])].map((m) => m.name),

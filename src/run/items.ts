@@ -32,7 +32,8 @@ export function processSafely(state: RunState, item: SourceItem, position: numbe
     state.results.push(
       result(
         'error',
-        `could not process item ${position} (${(e as Error)?.message ?? String(e)}); it is passed through unchanged. Please report this with the item`,
+        `could not process item ${position} (${(e as Error)?.message ?? String(e)}); it is passed through unchanged. ` +
+          `Please report this with the item`,
         subjectOf(state.parsed[position]?.object, state.itemFiles?.[position]),
       ),
     );
@@ -50,7 +51,8 @@ function processItem(state: RunState, item: SourceItem, position: number): ItemO
     state.results.push(
       result(
         'error',
-        `item ${position}${file ? ` (${file.path})` : ''} is not an object (${obj === null ? 'null' : Array.isArray(obj) ? 'a list' : typeof obj}); it is passed through unchanged`,
+        `item ${position}${file ? ` (${file.path})` : ''} is not an object ` +
+          `(${obj === null ? 'null' : Array.isArray(obj) ? 'a list' : typeof obj}); it is passed through unchanged`,
       ),
     );
     return unchanged;
@@ -144,13 +146,15 @@ function repeatsLeaveInjectionAlone(
     const described = repeats
       .map(
         (r) =>
-          `key ${JSON.stringify(r.path[r.path.length - 1])} repeated at line${r.lines.length > 2 ? 's' : ''} ${r.lines.slice(1).join(', ')}`,
+          `key ${JSON.stringify(r.path[r.path.length - 1])} repeated at line${r.lines.length > 2 ? 's' : ''} ` +
+          `${r.lines.slice(1).join(', ')}`,
       )
       .join(', ');
     state.results.push(
       result(
         'warning',
-        `${described} in this object (${repeats.map((r) => r.fieldPath).join(', ')}), with the same value each time and outside what the injection reads or writes: both are kept as written`,
+        `${described} in this object (${repeats.map((r) => r.fieldPath).join(', ')}), with the same value each time and ` +
+          `outside what the injection reads or writes: both are kept as written`,
         subject,
         { field: repeats[0].fieldPath },
       ),
@@ -170,7 +174,8 @@ function repeatsLeaveInjectionAlone(
   state.results.push(
     result(
       selected ? 'error' : 'warning',
-      `${duplicateKey} in this object${why}; it is passed through unchanged${selected ? ', and the SidecarSets selecting it are not injected: remove the repeated key' : ''}`,
+      `${duplicateKey} in this object${why}; it is passed through ` +
+        `unchanged${selected ? ', and the SidecarSets selecting it are not injected: remove the repeated key' : ''}`,
       subject,
     ),
   );

@@ -51,7 +51,8 @@ export function processTemplate(
   if (options.mode === 'explain') {
     const rejected =
       shape.length > 0
-        ? `the apiserver would reject this pod template (${shape.map((p) => `${p.path || 'the pod template'} ${p.message}`).join('; ')}), so nothing is injected into it`
+        ? `the apiserver would reject this pod template ` +
+          `(${shape.map((p) => `${p.path || 'the pod template'} ${p.message}`).join('; ')}), so nothing is injected into it`
         : undefined;
     explainOne(state, ref, member, subject, match, rejected, rejected ? undefined : optOutDecision(state, ref, scope.optOut, say, at));
     return undefined;
@@ -154,7 +155,9 @@ function explainOne(
   state.results.push(...explanationResults(explanation, subject, member.label));
 }
 
-/** What the template, its workload and its namespace say about opting out (inject: 'invalid' when a deciding annotation is wrong, reported). */
+/**
+ * What the template, its workload and its namespace say about opting out (inject: 'invalid' when a deciding annotation is wrong, reported).
+ */
 function optOutDecision(state: RunState, ref: PodTemplateRef, workload: OptOutLevel | undefined, say: Say, at: string): OptOutDecision {
   const template = readOptOut(ref.template.metadata, ref.path.length > 0 ? 'the pod template' : 'the pod', state.ruleNames);
   pushProblems(template.problems, say, at);

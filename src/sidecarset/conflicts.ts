@@ -101,7 +101,8 @@ function conflictsBetween(a: SidecarSet, b: SidecarSet): SidecarSetConflict[] {
         found.push(
           conflict(
             childPointer('/spec', 'patchPodMetadata', i, 'annotations', key),
-            `pod annotation ${JSON.stringify(key)} is patched with ${patch.patchPolicy} by ${JSON.stringify(nameA)} and ${otherPolicy} by ${JSON.stringify(nameB)}, which may select the same pods (Overwrite cannot be combined)`,
+            `pod annotation ${JSON.stringify(key)} is patched with ${patch.patchPolicy} by ${JSON.stringify(nameA)} and ` +
+              `${otherPolicy} by ${JSON.stringify(nameB)}, which may select the same pods (Overwrite cannot be combined)`,
           ),
         );
       }

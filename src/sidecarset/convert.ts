@@ -1,4 +1,5 @@
-// v1alpha1 → v1beta1 SidecarSet conversion, as Kruise's conversion webhook does it (apis/apps/v1alpha1/sidecarset_conversion.go, ConvertTo).
+// v1alpha1 → v1beta1 SidecarSet conversion, as Kruise's conversion webhook does it (apis/apps/v1alpha1/sidecarset_conversion.go,
+// ConvertTo).
 import { deepClone } from '../util/json.js';
 import type { SidecarSet } from './types.js';
 import { NAMESPACE_NAME_LABEL } from '../k8s/selector.js';

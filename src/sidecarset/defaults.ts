@@ -1,4 +1,5 @@
-// The defaults a SidecarSet receives before Kruise stores it (apis/apps/defaults/v1beta1.go, SetDefaultsSidecarSetV1beta1): CRD structural defaults plus
+// The defaults a SidecarSet receives before Kruise stores it (apis/apps/defaults/v1beta1.go, SetDefaultsSidecarSetV1beta1): CRD structural
+// defaults plus
 // the SidecarSet mutating webhook (Kruise's setDefault* functions and the Kubernetes core defaulters
 // they call). Values of the wrong JSON type are left untouched: Kruise would reject them while
 // decoding, which invalidContainerValues reports.

@@ -1,5 +1,6 @@
 // What Kruise's Go code sees of a container, and how Go's encoding/json writes it back (the hash input:
-// pkg/control/sidecarcontrol/hash.go, encodeSidecarSetV1beta1; the injected container: pkg/webhook/pod/mutating/sidecarset.go, buildSidecars).
+// pkg/control/sidecarcontrol/hash.go, encodeSidecarSetV1beta1; the injected container: pkg/webhook/pod/mutating/sidecarset.go,
+// buildSidecars).
 // Decoding drops unknown and mis-cased keys and rejects ill-typed values; encoding follows Go field
 // order and omitempty rules. Both are driven by the per-type tables below (Kubernetes 1.32 types).
 import type { Container, SidecarContainer } from './types.js';

@@ -32,7 +32,9 @@ export function renderTimeWarnings(set: SidecarSet): RenderTimeWarning[] {
       if (CONTROLLER_KEYS.has(key)) {
         warnings.push({
           path,
-          message: `selects on ${key}, a label that controllers put on pods only when they create them: templates do not carry it, so what matches here can differ from what matches in the cluster`,
+          message:
+            `selects on ${key}, a label that controllers put on pods only when they create them: templates do not ` +
+            `carry it, so what matches here can differ from what matches in the cluster`,
         });
       }
     }
@@ -45,14 +47,18 @@ export function renderTimeWarnings(set: SidecarSet): RenderTimeWarning[] {
         if (key !== undefined && CONTROLLER_KEYS.has(key)) {
           warnings.push({
             path: `spec.${kind}[${i}].transferEnv[${j}].sourceContainerNameFrom.fieldRef.fieldPath`,
-            message: `reads ${key}, which controllers set only on the pods they create: the template does not carry it, so this transferEnv resolves nothing here`,
+            message:
+              `reads ${key}, which controllers set only on the pods they create: the template does not carry it, ` +
+              `so this transferEnv resolves nothing here`,
           });
         }
       });
       if ((c.env ?? []).some((e) => e.name === LAUNCH_PRIORITY_ENV)) {
         warnings.push({
           path: `spec.${kind}[${i}].env`,
-          message: `sets ${LAUNCH_PRIORITY_ENV}: Kruise's container launch priority runs after injection and needs the pod's name, so it is left to the cluster`,
+          message:
+            `sets ${LAUNCH_PRIORITY_ENV}: Kruise's container launch priority runs after injection and needs the ` +
+            `pod's name, so it is left to the cluster`,
         });
       }
     });

@@ -1,4 +1,5 @@
-// injectionStrategy.revision (pkg/webhook/pod/mutating/sidecarset.go, getSuitableRevisionSidecarSet): which spec a new pod gets — the SidecarSet's current one or a
+// injectionStrategy.revision (pkg/webhook/pod/mutating/sidecarset.go, getSuitableRevisionSidecarSet): which spec a new pod gets — the
+// SidecarSet's current one or a
 // historic one restored from a ControllerRevision.
 import type { Options } from '../config/options.js';
 import type { SidecarSet, SidecarSetSpec } from './types.js';
@@ -71,7 +72,9 @@ export function chooseRevision(
   const percent = Number(m[1]);
   if (percent === 0) return { use: 'latest' };
   if (percent >= 100) return { use: 'historic' };
-  const why = `injectionStrategy.revision.policy Partial with partition ${partition}: Kruise picks the historic revision for about ${percent}% of the pods at random`;
+  const why =
+    `injectionStrategy.revision.policy Partial with partition ${partition}: Kruise picks the historic revision ` +
+    `for about ${percent}% of the pods at random`;
   if (partialRevision === 'error') {
     return { error: `${why}; a render cannot, so set partialRevision to latest or historic in the function's config` };
   }

@@ -108,7 +108,10 @@ function decodeSidecarSets(sources: readonly RuleSource[], results: Result[]): C
   return candidates;
 }
 
-/** One stored SidecarSet as a rule: validated as Kruise does, its annotations read, its historic spec restored; undefined when it is not applied (reported). */
+/**
+ * One stored SidecarSet as a rule: validated as Kruise does, its annotations read, its historic spec restored; undefined when it is not
+ * applied (reported).
+ */
 function toRule(
   { set, subject, object }: Candidate,
   byName: ReadonlyMap<string, SidecarSet>,
@@ -168,7 +171,8 @@ function warnUnknownContainerFields(name: string, object: unknown, subject: Subj
         results.push(
           result(
             'warning',
-            `SidecarSet ${name}: ${path} is not a field of a Kubernetes 1.32 container (or is mis-cased); Kruise drops it, so it is neither injected nor hashed`,
+            `SidecarSet ${name}: ${path} is not a field of a Kubernetes 1.32 container (or is mis-cased); Kruise drops ` +
+              `it, so it is neither injected nor hashed`,
             subject,
             { field: path },
           ),
@@ -190,7 +194,8 @@ function readExtensionAnnotations(
     results.push(
       result(
         'error',
-        `SidecarSet ${name}: annotation ${TOKEN_SCOPE_ANNOTATION} is ${JSON.stringify(scope.invalid)}; use Pod or Sidecars. It is not applied`,
+        `SidecarSet ${name}: annotation ${TOKEN_SCOPE_ANNOTATION} is ${JSON.stringify(scope.invalid)}; use Pod or ` +
+          `Sidecars. It is not applied`,
         subject,
         { field: `metadata.annotations[${JSON.stringify(TOKEN_SCOPE_ANNOTATION)}]` },
       ),
@@ -231,7 +236,10 @@ function historicSpec(set: SidecarSet, subject: Subject, ctx: RuleContext, resul
     results.push(
       result(
         'info',
-        `SidecarSet ${name}: injectionStrategy.revision asks for ${wanted}, but no ControllerRevision is among the items, so the SidecarSet's current spec is injected instead. To inject that revision, add its ControllerRevision (kubectl get controllerrevisions -n kruise-system -l kruise.io/sidecarset-name=${name} -o yaml) to the package`,
+        `SidecarSet ${name}: injectionStrategy.revision asks for ${wanted}, but no ControllerRevision is among the ` +
+          `items, so the SidecarSet's current spec is injected instead. To inject that revision, add its ` +
+          `ControllerRevision (kubectl get controllerrevisions -n kruise-system -l kruise.io/sidecarset-name=${name} -o ` +
+          `yaml) to the package`,
         subject,
         { field: 'spec.injectionStrategy.revision' },
       ),

@@ -42,7 +42,10 @@ export interface SidecarContainer extends V1Container {
 
 export interface PatchPodMetadata {
   annotations?: Record<string, string>;
-  /** Kruise's validation only asks for a value: another string (which only the schema lets through) patches nothing (pkg/control/sidecarcontrol/util.go, PatchPodMetadata). */
+  /**
+   * Kruise's validation only asks for a value: another string (which only the schema lets through) patches nothing
+   * (pkg/control/sidecarcontrol/util.go, PatchPodMetadata).
+   */
   patchPolicy?: PatchPolicy;
 }
 

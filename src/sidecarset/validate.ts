@@ -112,7 +112,9 @@ function validateNativeSidecarUpdates(s: SidecarSet): FieldError[] {
     if (c.restartPolicy === 'Always') {
       errors.push({
         pointer: childPointer('/spec/initContainers', i, 'restartPolicy'),
-        message: `init container ${JSON.stringify(c.name)} is a native sidecar (restartPolicy: Always), which Kruise cannot upgrade in place: set spec.updateStrategy.type to NotUpdate (RollingUpdate is the default)`,
+        message:
+          `init container ${JSON.stringify(c.name)} is a native sidecar (restartPolicy: Always), which Kruise ` +
+          `cannot upgrade in place: set spec.updateStrategy.type to NotUpdate (RollingUpdate is the default)`,
       });
     }
   });
@@ -165,7 +167,10 @@ function validateInjectionRevision(s: SidecarSet, revisions: unknown[] | undefin
   return errors;
 }
 
-/** The ControllerRevision `injectionStrategy.revision` refers to, looked up as Kruise does (pkg/webhook/pod/mutating/sidecarset.go, getSpecificRevisionSidecarSetForPod). */
+/**
+ * The ControllerRevision `injectionStrategy.revision` refers to, looked up as Kruise does (pkg/webhook/pod/mutating/sidecarset.go,
+ * getSpecificRevisionSidecarSetForPod).
+ */
 export function findControllerRevision(s: SidecarSet, revisions: unknown[]): Record<string, unknown> | undefined {
   const revision = s.spec?.injectionStrategy?.revision;
   if (!revision) return undefined;
@@ -289,7 +294,9 @@ function validateContainers(s: SidecarSet): FieldError[] {
       if (c.name === PLACEHOLDER_CONTAINER_NAME) {
         errors.push({
           pointer: childPointer('/spec/initContainers', i, 'name'),
-          message: `init container name "${PLACEHOLDER_CONTAINER_NAME}" is rejected: Kruise validates a SidecarSet without containers as a pod whose only container is a placeholder of that name`,
+          message:
+            `init container name "${PLACEHOLDER_CONTAINER_NAME}" is rejected: Kruise validates a SidecarSet ` +
+            `without containers as a pod whose only container is a placeholder of that name`,
         });
       }
     });
@@ -318,7 +325,9 @@ function validateTransferEnv(c: SidecarContainer, pointer: string): FieldError[]
     if (!converted || (converted.path !== 'metadata.labels' && converted.path !== 'metadata.annotations')) {
       errors.push({
         pointer: childPointer(at, 'fieldPath'),
-        message: `unsupported fieldRef ${fieldRef.apiVersion} ${JSON.stringify(fieldRef.fieldPath)}: transferEnv supports only apiVersion v1 with metadata.labels['<key>'] or metadata.annotations['<key>']`,
+        message:
+          `unsupported fieldRef ${fieldRef.apiVersion} ${JSON.stringify(fieldRef.fieldPath)}: transferEnv ` +
+          `supports only apiVersion v1 with metadata.labels['<key>'] or metadata.annotations['<key>']`,
       });
       return;
     }
@@ -380,7 +389,8 @@ function validateWhitelist(s: SidecarSet, ctx: SidecarSetValidationContext): Fie
           {
             pointer,
             message:
-              'SidecarSet patch metadata whitelist not found (kruise-configuration ConfigMap, key SidecarSet_PatchPodMetadata_WhiteList), and feature gate SidecarSetPatchPodMetadataDefaultsAllowed is off',
+              'SidecarSet patch metadata whitelist not found (kruise-configuration ConfigMap, key ' +
+              'SidecarSet_PatchPodMetadata_WhiteList), and feature gate SidecarSetPatchPodMetadataDefaultsAllowed is off',
           },
         ];
   }

@@ -66,7 +66,8 @@ export function locateTemplates(
   if (obj.kind === 'Rollout' && isPlainObject(obj.spec) && obj.spec.workloadRef !== undefined && obj.spec.template === undefined) {
     skipped.push({
       reason:
-        "Rollout uses spec.workloadRef: its pods come from the referenced workload's template, which is injected where that workload is rendered",
+        "Rollout uses spec.workloadRef: its pods come from the referenced workload's template, which is injected where " +
+        'that workload is rendered',
       fieldPath: 'spec.workloadRef',
     });
     return { templates, skipped };
