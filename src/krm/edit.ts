@@ -2,7 +2,7 @@
 // order and quoting. The fast way edits the item's text line by line (krm/text-edit.ts); for
 // layouts it does not handle, the item's own text is parsed into a Document and each node is
 // brought in line with the new plain data, replacing only the nodes whose value changed.
-import { parseDocument, isMap, isSeq, isScalar, isPair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import { parseDocument, isMap, isSeq, isScalar, isPair, Scalar, visit, YAMLMap, YAMLSeq } from 'yaml';
 import type { Document, Node as YamlNode, Pair } from 'yaml';
 import { dedentItem, dedentLines, indentItem, indentLines, PARSE_OPTIONS } from './read.js';
 import { deepEqual, isPlainObject } from '../util/json.js';
@@ -70,8 +70,28 @@ function rewriteBody(raw: string, indent: number, old: unknown, next: unknown): 
 
 /** The Document path on its own: for layouts the text edit does not handle, and to test the two against each other. */
 export function rewriteWithDocument(text: string, next: unknown): string {
+  try {
+    return syncedText(text, next, false);
+  } catch (e) {
+    // An alias whose anchored node the injection replaced (a container it overwrote) has nothing
+    // left to point at: with every alias written out as a copy of what it stood for, it needs none.
+    if (!(e instanceof ReferenceError)) throw e;
+    return syncedText(text, next, true);
+  }
+}
+
+function syncedText(text: string, next: unknown, expandAliases: boolean): string {
   // A repeated key reaches here only when identical and left alone (run.ts): syncMap keeps both.
   const doc = parseDocument(text, { ...PARSE_OPTIONS, uniqueKeys: false });
+  if (expandAliases) {
+    visit(doc, {
+      Alias(_, alias) {
+        const copy = alias.resolve(doc)?.clone() as YamlNode | undefined;
+        if (copy) copy.anchor = undefined;
+        return copy;
+      },
+    });
+  }
   // New and changed scalars are quoted so that every reader reads them back (quoting.ts).
   doc.setSchema('1.1', WRITE_SCHEMA);
   doc.contents = syncNode(doc, doc.contents as YamlNode | null, next) as typeof doc.contents;

@@ -385,6 +385,23 @@ describe('rewriteWithDocument, merge keys in new nodes', () => {
   });
 });
 
+describe('rewriteWithDocument, aliases to what the injection replaced', () => {
+  // A SidecarSet container replacing the template's own `api` took its anchored limits with it, and
+  // `web`'s alias had nothing to point at (real-world counterexample, seed 1351324965).
+  it('writes such an alias out as a copy of what it stood for', () => {
+    const text = 'containers:\n- name: api\n  resources:\n    limits: &l\n      cpu: "1"\n- name: web\n  resources:\n    limits: *l\n';
+    const next = {
+      containers: [
+        { name: 'api', image: 'side:1' },
+        { name: 'web', resources: { limits: { cpu: '1' } } },
+      ],
+    };
+    const out = rewriteWithDocument(text, next);
+    expect(parse(out)).toEqual(next);
+    expect(parse(out, { version: '1.1' })).toEqual(next);
+  });
+});
+
 describe('rewriteWithDocument, scalars kept from the input', () => {
   // Its writer quotes a new `<<` or `on` so that every reader reads a string; a scalar the input
   // wrote plain must stay plain, or a YAML 1.1 reader loses the merge (or the boolean) it read.
