@@ -262,7 +262,8 @@ type Json = Record<string, unknown>;
 
 const POD_TERMINATION_GRACE_PERIOD_SECONDS = 30;
 
-const VOLUME_SOURCES = [
+/** Every VolumeSource member of Kubernetes 1.32. */
+export const VOLUME_SOURCES = [
   'hostPath',
   'emptyDir',
   'gcePersistentDisk',

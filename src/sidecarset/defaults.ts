@@ -4,6 +4,7 @@
 // they call). Values of the wrong JSON type are left untouched: Kruise would reject them while
 // decoding, which invalidContainerValues reports.
 import { Quantity, QuantityParseError } from '../k8s/quantity.js';
+import { VOLUME_SOURCES } from '../k8s/validation.js';
 import { deepClone } from '../util/json.js';
 import { goTrimSpace } from './go-json.js';
 import type { SidecarSet, SidecarSetSpec } from './types.js';
@@ -153,39 +154,6 @@ function defaultSidecarContainer(container: JsonObject, podInjectPolicy: string)
   }
 }
 
-// Every VolumeSource member of Kubernetes 1.32; a volume with none of them becomes an emptyDir.
-const VOLUME_SOURCE_KEYS = [
-  'hostPath',
-  'emptyDir',
-  'gcePersistentDisk',
-  'awsElasticBlockStore',
-  'gitRepo',
-  'secret',
-  'nfs',
-  'iscsi',
-  'glusterfs',
-  'persistentVolumeClaim',
-  'rbd',
-  'flexVolume',
-  'cinder',
-  'cephfs',
-  'flocker',
-  'downwardAPI',
-  'fc',
-  'azureFile',
-  'configMap',
-  'vsphereVolume',
-  'quobyte',
-  'azureDisk',
-  'photonPersistentDisk',
-  'projected',
-  'portworxVolume',
-  'scaleIO',
-  'storageos',
-  'csi',
-  'ephemeral',
-  'image',
-];
 const DEFAULT_FILE_MODE = 0o644;
 const DEFAULT_TOKEN_EXPIRATION_SECONDS = 3600;
 
@@ -198,7 +166,8 @@ function defaultDownwardApiItems(source: JsonObject | undefined): void {
 }
 
 function defaultVolume(volume: JsonObject): void {
-  if (VOLUME_SOURCE_KEYS.every((key) => (volume[key] ?? null) === null)) volume.emptyDir = {};
+  // A volume with no VolumeSource member becomes an emptyDir.
+  if (VOLUME_SOURCES.every((key) => (volume[key] ?? null) === null)) volume.emptyDir = {};
   const hostPath = asObject(volume.hostPath);
   if (hostPath && (hostPath.type ?? null) === null) hostPath.type = '';
   defaultModeIfNil(asObject(volume.secret));
