@@ -33,8 +33,14 @@ export interface RunOutput {
   explanations: TemplateExplanation[];
 }
 
-export interface RunInput {
-  text: string;
+export type RunInput = RunOptions &
+  (
+    | { text: string; list?: never }
+    /** The list already read, from YAML streams (command-line mode, legacy plugin; krm/stream.ts `streamResourceList`). */
+    | { list: ResourceListInput; text?: never }
+  );
+
+interface RunOptions {
   /** Where the functionConfig came from, when the caller knows (command-line mode, legacy plugin). */
   configFile?: FileRef;
   /** Files of the items, for results, when the caller read them from files itself (command-line mode). */
@@ -51,17 +57,23 @@ export function runFunction(input: RunInput): RunOutput {
     return run(input, false);
   } catch (e) {
     if (!(e instanceof NeedsFullParse)) throw e;
+    // A stream's document stands alone: one that does not parse alone is not YAML (its callers locate the error).
+    if (input.list) return failedInput('a document is not valid YAML');
     return run(input, true);
   }
 }
 
+function failedInput(message: string): RunOutput {
+  return { items: [], output: [], stdout: '', stderr: `inject-sidecarsets: ${message}\n`, exitCode: 1, results: [], explanations: [] };
+}
+
 function run(input: RunInput, fullParse: boolean): RunOutput {
-  let list;
+  let list: ResourceListInput;
   try {
-    list = readResourceList(input.text, fullParse);
+    list = input.list ?? readResourceList(input.text, fullParse);
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
-    return { items: [], output: [], stdout: '', stderr: `inject-sidecarsets: ${e.message}\n`, exitCode: 1, results: [], explanations: [] };
+    return failedInput(e.message);
   }
   const state = prepareRun(list, input);
   const outputs = list.items.map((item, position) => ({ ...processSafely(state, item, position), indent: item.indent }));

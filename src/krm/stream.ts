@@ -10,9 +10,12 @@ import {
   InputError,
   isMarkerLine,
   lineBreaks,
+  NeedsFullParse,
   nextLine,
+  parseItem,
   PARSE_OPTIONS,
   type LineBreak,
+  type ResourceListInput,
   type SourceItem,
 } from './read.js';
 
@@ -52,6 +55,44 @@ export function streamItems(stream: YamlStream): SourceItem[] {
   const items: SourceItem[] = [];
   for (const document of stream.documents) if (document.item) items.push(document.item);
   return items;
+}
+
+/** The stream's config object, as the functionConfig of a ResourceList read from streams. */
+export interface StreamConfig {
+  object: unknown;
+  /** Its text, to echo back as the output list's functionConfig (which kustomize ignores, and a rerun reads). */
+  text: string;
+}
+
+/**
+ * A ResourceList of the streams' items, as `readResourceList` would give for the list holding them,
+ * without writing that list and scanning it again: a stream document is already an item of its own
+ * text. Not valid YAML on its own means a syntax error (a document cannot alias another's anchors).
+ */
+export function streamResourceList(items: SourceItem[], lineBreak: LineBreak, config?: StreamConfig): ResourceListInput {
+  return {
+    apiVersion: 'config.kubernetes.io/v1',
+    kind: 'ResourceList',
+    items,
+    functionConfig: config?.object,
+    hasFunctionConfig: config !== undefined,
+    functionConfigText: config && `functionConfig:${lineBreak}${config.text.replace(/^(?=.)/gm, '  ')}`,
+    itemIndent: 0,
+    lineBreak,
+  };
+}
+
+/** A document's data (null for one of comments only); a YAML error in it is a StreamSyntaxError located in its stream. */
+export function documentObject(document: StreamDocument): unknown {
+  if (!document.item) return null;
+  let parsed;
+  try {
+    parsed = parseItem(document.item);
+  } catch (e) {
+    if (!(e instanceof NeedsFullParse)) throw e;
+  }
+  if (parsed !== undefined && !parsed.duplicateKey) return parsed.object;
+  throw syntaxErrorIn(document) ?? new StreamSyntaxError(document.line ?? 1, 1, parsed?.duplicateKey ?? 'not valid YAML');
 }
 
 /**

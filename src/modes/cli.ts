@@ -11,10 +11,17 @@ import { checkVerdict, resourceDiffs } from './check.js';
 import { formatReport, matchesFilter } from '../run/explain.js';
 import { dedentItem, InputError, parseItem, sniffKind, type LineBreak, type SourceItem } from '../krm/read.js';
 import { isPlainObject } from '../util/json.js';
-import { readYamlStream, StreamSyntaxError, syntaxErrorIn, type StreamDocument, type YamlStream } from '../krm/stream.js';
+import {
+  documentObject,
+  readYamlStream,
+  streamResourceList,
+  StreamSyntaxError,
+  syntaxErrorIn,
+  type StreamDocument,
+} from '../krm/stream.js';
 import type { FileRef } from '../krm/results.js';
 
-interface CliArgs {
+export interface CliArgs {
   config?: string;
   diff: boolean;
   check: boolean;
@@ -25,7 +32,14 @@ interface CliArgs {
   paths: string[];
 }
 
-type Outcome = { stdout: string; stderr: string; exitCode: number };
+/** stdout in pieces (see RunOutput.output): a large stream is not joined into one string. */
+export type Outcome = { output: string[]; stderr: string; exitCode: number };
+
+/** What the command line names, read: each manifest file's text, in order, and the config file's. */
+export interface CliInput {
+  manifests: Array<{ file: string; text: string }>;
+  config?: { file: string; text: string };
+}
 
 const USAGE =
   'usage: inject-sidecarsets [--config FILE] [--diff | --check | --explain [KIND/NAME|NAME] | --uninject[=STEP]] PATH... (see --help)';
@@ -74,16 +88,20 @@ interface Document extends StreamDocument {
 }
 
 function documentsOf(file: string, text: string): Document[] {
-  let stream: YamlStream;
+  const stream = inFile(file, () => readYamlStream(text));
+  let index = 0;
+  const json = extname(file) === '.json';
+  return stream.documents.map((d) => ({ ...d, file, index: d.item ? index++ : index, lineBreak: stream.lineBreak, json }));
+}
+
+/** A YAML error as `FILE:LINE:COLUMN: what`. */
+function inFile<T>(file: string, reading: () => T): T {
   try {
-    stream = readYamlStream(text);
+    return reading();
   } catch (e) {
     if (e instanceof StreamSyntaxError) throw new InputError(`${file}:${e.line}:${e.column}: ${e.reason}`);
     throw e;
   }
-  let index = 0;
-  const json = extname(file) === '.json';
-  return stream.documents.map((d) => ({ ...d, file, index: d.item ? index++ : index, lineBreak: stream.lineBreak, json }));
 }
 
 /** Every manifest under `path` (recursively, sorted by name), read with one listing per directory and no stat per file. */
@@ -128,41 +146,70 @@ function readManifest(path: string, readFile: (path: string) => string): string 
   }
 }
 
-/** @param colour whether diffs get colour (stdout is a terminal) */
+/** The command line parsed, its files read and run: what the tests call; main.ts does the same in two steps. */
 export function runCli(
   argv: readonly string[],
   readStdin: () => string,
   readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
   colour = false,
-): Outcome {
+): Outcome & { stdout: string } {
   const args = parseCliArgs(argv);
-  if (typeof args === 'string') return { stdout: '', stderr: `inject-sidecarsets: ${args}\n${USAGE}\n`, exitCode: 2 };
-  const docs: Document[] = [];
-  let config: Document[] | undefined;
+  const outcome = typeof args === 'string' ? usageError(args) : runOnFiles(args, readCliInput(args, readStdin, readFile), colour);
+  return { ...outcome, stdout: outcome.output.join('') };
+}
+
+const runOnFiles = (args: CliArgs, input: CliInput | Outcome, colour: boolean) =>
+  'manifests' in input ? runCliOn(args, input, colour) : input;
+
+export function usageError(message: string): Outcome {
+  return { output: [], stderr: `inject-sidecarsets: ${message}\n${USAGE}\n`, exitCode: 2 };
+}
+
+/** The I/O of the command-line mode: every file and directory it names, read (an error is the outcome). */
+export function readCliInput(args: CliArgs, readStdin: () => string, readFile: (path: string) => string): CliInput | Outcome {
   try {
+    const manifests: CliInput['manifests'] = [];
     for (const p of args.paths) {
-      if (p === '-') docs.push(...documentsOf('<stdin>', readStdin()));
-      else for (const f of collectFiles(p)) docs.push(...documentsOf(relative('.', f) || f, readManifest(f, readFile)));
+      if (p === '-') manifests.push({ file: '<stdin>', text: readStdin() });
+      else for (const f of collectFiles(p)) manifests.push({ file: relative('.', f) || f, text: readManifest(f, readFile) });
     }
-    if (args.config !== undefined) config = documentsOf(args.config, readManifest(args.config, readFile));
+    const config = args.config === undefined ? undefined : { file: args.config, text: readManifest(args.config, readFile) };
+    return { manifests, config };
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
-    return { stdout: '', stderr: `inject-sidecarsets: ${e.message}\n`, exitCode: 1 };
+    return inputError(e);
+  }
+}
+
+const inputError = (e: InputError): Outcome => ({ output: [], stderr: `inject-sidecarsets: ${e.message}\n`, exitCode: 1 });
+
+/** @param colour whether diffs get colour (stdout is a terminal) */
+export function runCliOn(args: CliArgs, input: CliInput, colour = false): Outcome {
+  let docs: Document[];
+  let config: Document[] | undefined;
+  let configObject: unknown;
+  try {
+    docs = input.manifests.flatMap(({ file, text }) => documentsOf(file, text));
+    config = input.config && documentsOf(input.config.file, input.config.text);
+    configObject = input.config && inFile(input.config.file, () => configAsOneObject(config!));
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    return inputError(e);
   }
   const items = docs.filter((d) => d.item);
   const itemFiles: FileRef[] = items.map((d) => (d.index > 0 ? { path: d.file, index: d.index } : { path: d.file }));
   const lineBreak = docs[0]?.lineBreak ?? '\n';
-  const text = [
-    `apiVersion: config.kubernetes.io/v1${lineBreak}kind: ` +
-      `ResourceList${lineBreak}${items.length === 0 ? 'items: []' : 'items:'}${lineBreak}`,
-    ...items.map((d) => d.item!.raw),
-    config === undefined ? '' : `functionConfig:${lineBreak}${indentBlock(configAsOneObject(config))}`,
-  ].join('');
+  const configText = config && configTextOf(config);
+  const list = streamResourceList(
+    items.map((d) => d.item!),
+    lineBreak,
+    config === undefined ? undefined : { object: configObject, text: configText! },
+  );
   const mode = args.explain ? 'explain' : args.uninject ? 'uninject' : undefined;
   const overrides = mode ? ({ mode, ...(args.uninject?.step ? { uninjectStep: args.uninject.step } : {}) } as const) : undefined;
-  const out = runFunction({ text, configFile: args.config ? { path: args.config } : undefined, itemFiles, overrides });
+  const out = runFunction({ list, configFile: args.config ? { path: args.config } : undefined, itemFiles, overrides });
   if (out.items.length !== items.length)
-    return { stdout: '', stderr: locatedSyntaxError([...(config ?? []), ...items]) ?? out.stderr, exitCode: out.exitCode || 1 };
+    return { output: [], stderr: locatedSyntaxError(items) ?? out.stderr, exitCode: out.exitCode || 1 };
   const warning =
     !args.config && !args.uninject && !items.some((d) => isSidecarSetSource(d.item!))
       ? `inject-sidecarsets: warning: no --config given and no SidecarSet among the manifests: nothing to inject\n`
@@ -172,12 +219,12 @@ export function runCli(
     const shown = out.explanations.filter((e) => matchesFilter(e, args.explain?.filter));
     if (shown.length === 0 && args.explain.filter !== undefined) {
       return {
-        stdout: '',
+        output: [],
         stderr: `${stderr}inject-sidecarsets: no workload with a pod template is named ${args.explain.filter}\n`,
         exitCode: 1,
       };
     }
-    return { stdout: formatReport(shown), stderr, exitCode: out.exitCode };
+    return { output: [formatReport(shown)], stderr, exitCode: out.exitCode };
   }
 
   const outputText = new Map(items.map((d, i) => [d, out.items[i].changed ? changedText(d, out.items[i].text) : d.text]));
@@ -186,15 +233,15 @@ export function runCli(
       items.map((d) => ({ file: d.file, before: d.text, after: outputText.get(d) as string })),
       colour,
     );
-    if (!args.check) return { stdout: diffs.join(''), stderr, exitCode: out.exitCode };
+    if (!args.check) return { output: diffs, stderr, exitCode: out.exitCode };
     const errors = out.results.filter((r) => r.severity === 'error').length;
     const verdict = checkVerdict(diffs.length, errors);
-    return { stdout: diffs.join('') + verdict + '\n', stderr, exitCode: diffs.length > 0 || errors > 0 ? 1 : 0 };
+    return { output: [...diffs, verdict + '\n'], stderr, exitCode: diffs.length > 0 || errors > 0 ? 1 : 0 };
   }
   // With an error result nothing goes to stdout, so that `| kubectl apply -f -` applies nothing (as kustomize does).
-  if (out.exitCode !== 0) return { stdout: '', stderr, exitCode: out.exitCode };
-  const stream = docs.map((d, i) => (i === 0 ? '' : '---' + docs[i - 1].lineBreak) + (outputText.get(d) ?? d.text)).join('');
-  return { stdout: stream, stderr, exitCode: out.exitCode };
+  if (out.exitCode !== 0) return { output: [], stderr, exitCode: out.exitCode };
+  const stream = docs.map((d, i) => (i === 0 ? '' : '---' + docs[i - 1].lineBreak) + (outputText.get(d) ?? d.text));
+  return { output: stream, stderr, exitCode: out.exitCode };
 }
 
 /** A changed document's text: the item's lines without its marker; a `.json` manifest as JSON, pretty-printed. */
@@ -231,13 +278,16 @@ function locatedSyntaxError(documents: readonly Document[]): string | undefined 
 }
 
 /** Several SidecarSets in one config file become a v1 List, the form the function takes for them. */
-function configAsOneObject(documents: readonly Document[]): string {
+function configAsOneObject(documents: readonly Document[]): unknown {
+  const withContent = documents.filter((d) => d.item);
+  if (withContent.length <= 1) return withContent.length === 0 ? null : documentObject(withContent[0]);
+  return { apiVersion: 'v1', kind: 'List', items: withContent.map(documentObject) };
+}
+
+/** The config's text as the object configAsOneObject reads. */
+function configTextOf(documents: readonly Document[]): string {
   const withContent = documents.filter((d) => d.item);
   if (withContent.length <= 1) return withContent[0]?.text ?? documents[0]?.text ?? '';
   const lineBreak = withContent[0].lineBreak;
   return `apiVersion: v1${lineBreak}kind: List${lineBreak}items:${lineBreak}` + withContent.map((d) => d.item!.raw).join('');
-}
-
-function indentBlock(text: string): string {
-  return text.replace(/^(?=.)/gm, '  ');
 }

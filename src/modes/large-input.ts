@@ -7,7 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import { joinedInChunks } from './io.js';
 
-/** Inputs from this many bytes on run in the worker. */
+/** Inputs from this many bytes (characters, for text read already) on run in the worker. */
 export const LARGE_INPUT_BYTES = 8 << 20;
 /** Three semi-spaces' worth: 32 MB semi-spaces halve the scavenges of a 50 MB run. */
 const YOUNG_GENERATION_MB = 96;
@@ -15,17 +15,23 @@ const YOUNG_GENERATION_MB = 96;
 /** What the worker sends: the outcome first, then the output in order, then the end. */
 export type WorkerMessage = { kind: 'outcome'; stderr: string; exitCode: number } | { kind: 'output'; bytes: Uint8Array } | { kind: 'end' };
 
-/** Starts the worker on the input bytes, which are transferred: the caller must not use them again. */
-export function startWorker(entry: URL, input: Uint8Array): Worker {
-  // The bytes are moved, not copied, when they own their whole buffer.
-  const owned = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength ? input : input.slice();
+/**
+ * Starts the worker on a job, which is cloned, except for the buffers of `owned`, which are moved:
+ * the caller must not use those bytes again.
+ */
+export function startWorker(entry: URL, job: unknown, owned: readonly Uint8Array[] = []): Worker {
   return new Worker(entry, {
-    workerData: owned,
-    transferList: [owned.buffer as ArrayBuffer],
+    workerData: job,
+    transferList: owned.map((bytes) => bytes.buffer as ArrayBuffer),
     resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
     stdout: false,
     stderr: false,
   });
+}
+
+/** The bytes, in a buffer of their own (so that moving it moves nothing else). */
+export function ownBuffer(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
 }
 
 /** In the worker: send the run's outcome and output to the main thread. */

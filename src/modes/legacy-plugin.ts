@@ -1,7 +1,15 @@
 // kustomize's legacy exec plugin protocol: the config file path in argv, the resources as a plain
 // YAML stream on stdin; answering with a ResourceList is accepted (kustomize unwraps it).
-import { InputError } from '../krm/read.js';
-import { readYamlStream, streamItems, StreamSyntaxError, syntaxErrorIn, type YamlStream } from '../krm/stream.js';
+import { InputError, type ResourceListInput } from '../krm/read.js';
+import {
+  documentObject,
+  readYamlStream,
+  streamItems,
+  streamResourceList,
+  StreamSyntaxError,
+  syntaxErrorIn,
+  type YamlStream,
+} from '../krm/stream.js';
 
 /** kustomize sets these for exec plugins; a path argument alone would collide with command-line mode. */
 export function isLegacyPluginCall(env: NodeJS.ProcessEnv): boolean {
@@ -12,22 +20,15 @@ const RESOURCES = 'the resources on stdin';
 const CONFIG = 'the plugin config file';
 
 /**
- * A ResourceList carrying the stream's documents as items (their text as it came in) and the
+ * The ResourceList read from the stream's documents as items (their text as it came in) and the
  * plugin config as functionConfig.
  */
-export function legacyPluginResourceList(streamText: string, configText: string): string {
+export function legacyPluginResourceList(streamText: string, configText: string): ResourceListInput {
   const stream = read(streamText, RESOURCES);
   const config = read(configText, CONFIG).documents.filter((document) => document.item);
   if (config.length !== 1) throw new InputError(`${CONFIG} must hold exactly one object, found ${config.length}`);
-  const items = streamItems(stream);
-  const lineBreak = stream.lineBreak;
-  return [
-    `apiVersion: config.kubernetes.io/v1${lineBreak}kind: ` +
-      `ResourceList${lineBreak}${items.length === 0 ? 'items: []' : 'items:'}${lineBreak}`,
-    ...items.map((item) => item.raw),
-    `functionConfig:${lineBreak}`,
-    config[0].text.replace(/^(?=.)/gm, '  '),
-  ].join('');
+  const object = located(() => documentObject(config[0]), CONFIG);
+  return streamResourceList(streamItems(stream), stream.lineBreak, { object, text: config[0].text });
 }
 
 /** The first YAML error in the stream or the config, for a run that could not read its input; undefined when neither has one. */
@@ -45,8 +46,12 @@ export function legacyPluginSyntaxError(streamText: string, configText: string):
 }
 
 function read(text: string, what: string): YamlStream {
+  return located(() => readYamlStream(text), what);
+}
+
+function located<T>(reading: () => T, what: string): T {
   try {
-    return readYamlStream(text);
+    return reading();
   } catch (e) {
     if (e instanceof StreamSyntaxError) throw new InputError(`${what}: ${e.message}`);
     throw e;

@@ -103,8 +103,8 @@ function check({ files, config }: Case): void {
       .map((f) => readFileSync(f, 'utf8'))
       .map((t) => (t.endsWith('\n') ? t : t + '\n'))
       .join('---\n');
-    const plugin = runFunction({ text: legacyPluginResourceList(stream, configText) });
-    expect(plugin.items.map((i) => i.text)).toEqual(kpt.items.map((i) => i.text));
+    const plugin = runFunction({ list: legacyPluginResourceList(stream, configText) });
+    expect(plugin.items.map((i) => i.changed)).toEqual(kpt.items.map((i) => i.changed));
     expect(plugin.stdout).toBe(kpt.stdout);
   }
 
@@ -115,19 +115,31 @@ function check({ files, config }: Case): void {
     return;
   }
   // Documents in order, each as the ResourceList path wrote its item (a changed one-line JSON file pretty-printed).
+  // That path cuts an item from its `-` line to the next item's, so a document's leading blank lines
+  // (which come before the `-` its first comment or content line gets) end the item before it: a
+  // document's own text has them at its start instead.
+  const leads = items.map((d) => leadingBlankLines(d.text));
   let k = 0;
   const texts = documents.flatMap((f) =>
     f.documents.map((d) => {
-      const out = d.hasContent ? kpt.items[k++] : undefined;
+      const at = d.hasContent ? k++ : -1;
+      const out = at === -1 ? undefined : kpt.items[at];
       let text = d.text;
       if (out?.changed) {
-        text = dedentItem(out.text, 0);
+        text = (at === 0 ? '' : leads[at]) + dedentItem(out.text, 0);
+        const next = leads[at + 1] ?? '';
+        expect(text.endsWith(next)).toBe(true);
+        text = text.slice(0, text.length - next.length);
         if (f.file.endsWith('.json') && !text.trimEnd().includes('\n')) text = JSON.stringify(JSON.parse(text), null, 2) + '\n';
       }
       return { text, separator: '---' + f.lineBreak };
     }),
   );
   expect(cli.stdout).toBe(texts.map((t, i) => (i === 0 ? '' : texts[i - 1].separator) + t.text).join(''));
+}
+
+function leadingBlankLines(text: string): string {
+  return /^(?:[ \t]*\r?\n)*/.exec(text)![0];
 }
 
 describe("every entry point gives the ResourceList path's bytes", () => {

@@ -1,9 +1,14 @@
 // Inputs of LARGE_INPUT_BYTES and more run in a worker thread (src/modes/large-input.ts): the
 // process must answer exactly as the in-thread run does, bytes, stderr and exit code.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { BUNDLE } from '../e2e/helpers.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BUNDLE, tempDirs } from '../e2e/helpers.js';
 import { runFunction } from '../../src/run.js';
+import { runCli } from '../../src/modes/cli.js';
+import { legacyPluginResourceList } from '../../src/modes/legacy-plugin.js';
+import { dedentItem } from '../../src/krm/read.js';
 import { LARGE_INPUT_BYTES, sendRun, type WorkerMessage } from '../../src/modes/large-input.js';
 import { RESOURCE_LIST_HEAD as HEADER, logSidecarSetItem } from '../helpers/krm.js';
 
@@ -61,6 +66,47 @@ describe('large inputs', () => {
     expect(child.status).toBe(1);
     expect(child.stdout.length).toBe(0);
     expect(child.stderr.toString('utf8')).toBe('inject-sidecarsets: the input on stdin is not valid UTF-8\n');
+  }, 120_000);
+});
+
+/** The list's items as a YAML stream, and its SidecarSet as a config file of its own. */
+function largeStream(): { stream: string; config: string } {
+  const stream = largeList(pod(-1, 'app: other'))
+    .slice(HEADER.length + SIDECAR_SET.length)
+    .split(/^(?=- )/m)
+    .map((item) => dedentItem(item, 0))
+    .join('---\n');
+  return { stream, config: dedentItem(SIDECAR_SET, 0) };
+}
+
+describe('large YAML streams run in the worker too', () => {
+  const dirs = tempDirs('large-input-');
+  afterAll(dirs.cleanup);
+
+  it('the command-line mode gives the bytes of its run in the main thread', () => {
+    const dir = dirs.make();
+    const { stream, config } = largeStream();
+    writeFileSync(join(dir, 'workloads.yaml'), stream);
+    writeFileSync(join(dir, 'sidecarset.yaml'), config);
+    const args = ['--config', join(dir, 'sidecarset.yaml'), join(dir, 'workloads.yaml')];
+    const child = spawnSync(process.execPath, [BUNDLE, ...args], { maxBuffer: 1 << 30 });
+    const inThread = runCli(args, () => '');
+    expect(child.status).toBe(0);
+    expect(child.stdout.toString('utf8')).toBe(inThread.stdout);
+    expect(child.stderr.toString('utf8')).toBe(inThread.stderr);
+    expect(inThread.stderr).toMatch(/[1-9]\d{3} of \d+ items injected/);
+  }, 120_000);
+
+  it("kustomize's plugin protocol gives the bytes of its run in the main thread", () => {
+    const dir = dirs.make();
+    const { stream, config } = largeStream();
+    writeFileSync(join(dir, 'config.yaml'), config);
+    const env = { ...process.env, KUSTOMIZE_PLUGIN_CONFIG_STRING: '' };
+    const child = spawnSync(process.execPath, [BUNDLE, join(dir, 'config.yaml')], { input: stream, env, maxBuffer: 1 << 30 });
+    const inThread = runFunction({ list: legacyPluginResourceList(stream, config) });
+    expect(child.status).toBe(0);
+    expect(child.stdout.toString('utf8')).toBe(inThread.stdout);
+    expect(child.stderr.toString('utf8')).toBe(inThread.stderr);
   }, 120_000);
 });
 

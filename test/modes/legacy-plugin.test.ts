@@ -2,7 +2,7 @@
 // ResourceList whose items are the documents' own text.
 import { describe, expect, it } from 'vitest';
 import { legacyPluginResourceList, legacyPluginSyntaxError } from '../../src/modes/legacy-plugin.js';
-import { readResourceList, dedentItem } from '../../src/krm/read.js';
+import { dedentItem } from '../../src/krm/read.js';
 import { runFunction } from '../../src/run.js';
 
 const CONFIG =
@@ -12,7 +12,7 @@ const SERVICE = '# kept\napiVersion: v1\nkind: Service\nmetadata:\n  name: web  
 describe('legacy plugin protocol', () => {
   it('carries each document of the stream as an item of its own text, CRLF and comments kept', () => {
     const crlf = SERVICE.replace(/\n/g, '\r\n');
-    const list = readResourceList(legacyPluginResourceList(`---\r\n${crlf}---\r\n${crlf}`, CONFIG));
+    const list = legacyPluginResourceList(`---\r\n${crlf}---\r\n${crlf}`, CONFIG);
     expect(list.items.map((item) => dedentItem(item.raw, 0))).toEqual([crlf, crlf]);
     expect(list.lineBreak).toBe('\r\n');
     expect(list.functionConfig).toMatchObject({ kind: 'SidecarSet', metadata: { name: 'log' } });
@@ -24,7 +24,7 @@ describe('legacy plugin protocol', () => {
 
   it('locates a YAML error on stdin or in the config by their own lines', () => {
     const broken = `${SERVICE}---\nkind: ConfigMap\ndata: {a: 1\n`;
-    const out = runFunction({ text: legacyPluginResourceList(broken, CONFIG) });
+    const out = runFunction({ list: legacyPluginResourceList(broken, CONFIG) });
     expect(out.exitCode).toBe(1);
     expect(legacyPluginSyntaxError(broken, CONFIG)).toMatch(/^the resources on stdin: line (8|9), column \d+: \S/);
     expect(legacyPluginSyntaxError(SERVICE, CONFIG.replace('name: log\n', 'name: [log\n'))).toMatch(
