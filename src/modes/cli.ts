@@ -9,7 +9,7 @@ import { join, relative, extname } from 'node:path';
 import { runFunction } from '../run.js';
 import { checkVerdict, resourceDiffs } from './check.js';
 import { formatReport, matchesFilter } from '../run/explain.js';
-import { dedentItem, InputError, parseItem, sniffKind, type LineBreak, type SourceItem } from '../krm/read.js';
+import { dedentItem, InputError, parseItem, sniffKind, type LineBreak, type ResourceListInput, type SourceItem } from '../krm/read.js';
 import { isPlainObject } from '../util/json.js';
 import {
   documentObject,
@@ -186,25 +186,15 @@ const inputError = (e: InputError): Outcome => ({ output: [], stderr: `inject-si
 /** @param colour whether diffs get colour (stdout is a terminal) */
 export function runCliOn(args: CliArgs, input: CliInput, colour = false): Outcome {
   let docs: Document[];
-  let config: Document[] | undefined;
-  let configObject: unknown;
+  let list: ResourceListInput;
   try {
-    docs = input.manifests.flatMap(({ file, text }) => documentsOf(file, text));
-    config = input.config && documentsOf(input.config.file, input.config.text);
-    configObject = input.config && inFile(input.config.file, () => configAsOneObject(config!));
+    ({ docs, list } = readDocuments(input));
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     return inputError(e);
   }
   const items = docs.filter((d) => d.item);
   const itemFiles: FileRef[] = items.map((d) => (d.index > 0 ? { path: d.file, index: d.index } : { path: d.file }));
-  const lineBreak = docs[0]?.lineBreak ?? '\n';
-  const configText = config && configTextOf(config);
-  const list = streamResourceList(
-    items.map((d) => d.item!),
-    lineBreak,
-    config === undefined ? undefined : { object: configObject, text: configText! },
-  );
   const mode = args.explain ? 'explain' : args.uninject ? 'uninject' : undefined;
   const overrides = mode ? ({ mode, ...(args.uninject?.step ? { uninjectStep: args.uninject.step } : {}) } as const) : undefined;
   const out = runFunction({ list, configFile: args.config ? { path: args.config } : undefined, itemFiles, overrides });
@@ -250,6 +240,18 @@ function changedText(document: Document, itemText: string): string {
   if (!document.json || text.trimEnd().includes('\n')) return text;
   // A JSON document on one line: the edit keeps it on one line, which no one reads.
   return JSON.stringify(JSON.parse(text), null, 2).replace(/\n/g, document.lineBreak) + document.lineBreak;
+}
+
+/** Every file's documents, and the ResourceList of those with content, with the config file as its functionConfig. */
+function readDocuments(input: CliInput): { docs: Document[]; list: ResourceListInput } {
+  const docs = input.manifests.flatMap(({ file, text }) => documentsOf(file, text));
+  const items = docs.filter((d) => d.item).map((d) => d.item!);
+  const lineBreak = docs[0]?.lineBreak ?? '\n';
+  if (input.config === undefined) return { docs, list: streamResourceList(items, lineBreak) };
+  const { file, text } = input.config;
+  const config = documentsOf(file, text);
+  const object = inFile(file, () => configAsOneObject(config));
+  return { docs, list: streamResourceList(items, lineBreak, { object, text: configTextOf(config) }) };
 }
 
 /** The item is a SidecarSet, or a List holding one (as the function reads its rules). */
