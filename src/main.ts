@@ -12,6 +12,7 @@ import { InputError } from './krm/read.js';
 import type { FileRef } from './krm/results.js';
 import { STDIN, decodeUtf8, joinedInChunks, readStdin, readStdinBytes, readTextFile, readTextFileIfAny } from './modes/io.js';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { readFileSync } from 'node:fs';
 import { LARGE_INPUT_BYTES, ownBuffer, sendRun, startWorker, type WorkerMessage } from './modes/large-input.js';
 
 /** A run's input, read, and what to do with it. */
@@ -75,7 +76,8 @@ function readJob(argv: string[]): Job | Outcome {
   if (argv.length > 0) {
     const args = parseCliArgs(argv);
     if (typeof args === 'string') return usageError(args);
-    const input = readCliInput(args, readStdin, readTextFile);
+    // Manifests stay bytes until the run decodes them: a large run moves them to its worker as they are.
+    const input = readCliInput(args, readStdin, readTextFile, (path) => readFileSync(path));
     // Diffs get colour on a terminal only, and never with NO_COLOR set (no-color.org).
     return 'manifests' in input ? { kind: 'cli', args, input, colour: process.stdout.isTTY === true && !process.env.NO_COLOR } : input;
   }
@@ -107,14 +109,15 @@ function runPlugin(stream: string, configText: string, configFile: FileRef | und
   return located ? failure(located) : out;
 }
 
+/** The job's bytes, each given a buffer of its own, so that they move to the worker instead of being copied. */
+function movableBytes(job: Job): Uint8Array[] {
+  if (job.kind === 'resourceList') return [(job.bytes = ownBuffer(job.bytes))];
+  if (job.kind === 'plugin') return [(job.stream = ownBuffer(job.stream))];
+  return job.input.manifests.flatMap((manifest) => (typeof manifest.text === 'string' ? [] : [(manifest.text = ownBuffer(manifest.text))]));
+}
+
 function runInWorker(job: Job): void {
-  const owned =
-    job.kind === 'resourceList'
-      ? [(job.bytes = ownBuffer(job.bytes))]
-      : job.kind === 'plugin'
-        ? [(job.stream = ownBuffer(job.stream))]
-        : [];
-  const worker = startWorker(new URL(import.meta.url), job, owned);
+  const worker = startWorker(new URL(import.meta.url), job, movableBytes(job));
   let finished = false;
   worker.on('message', (message: WorkerMessage) => {
     if (message.kind === 'outcome') {

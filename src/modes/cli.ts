@@ -20,6 +20,7 @@ import {
   type StreamDocument,
 } from '../krm/stream.js';
 import type { FileRef } from '../krm/results.js';
+import { decodeUtf8 } from './io.js';
 
 export interface CliArgs {
   config?: string;
@@ -35,9 +36,12 @@ export interface CliArgs {
 /** stdout in pieces (see RunOutput.output): a large stream is not joined into one string. */
 export type Outcome = { output: string[]; stderr: string; exitCode: number };
 
-/** What the command line names, read: each manifest file's text, in order, and the config file's. */
+/**
+ * What the command line names, read: each manifest file, in order, and the config file; as text, or
+ * as bytes still to be decoded (which a worker thread takes without a copy).
+ */
 export interface CliInput {
-  manifests: Array<{ file: string; text: string }>;
+  manifests: Array<{ file: string; text: string | Uint8Array }>;
   config?: { file: string; text: string };
 }
 
@@ -137,7 +141,7 @@ function describeFsError(e: unknown): string {
   return (error.code && known[error.code]) ?? error.message.split('\n')[0];
 }
 
-function readManifest(path: string, readFile: (path: string) => string): string {
+function readManifest<T>(path: string, readFile: (path: string) => T): T {
   try {
     return readFile(path);
   } catch (e) {
@@ -166,12 +170,17 @@ export function usageError(message: string): Outcome {
 }
 
 /** The I/O of the command-line mode: every file and directory it names, read (an error is the outcome). */
-export function readCliInput(args: CliArgs, readStdin: () => string, readFile: (path: string) => string): CliInput | Outcome {
+export function readCliInput(
+  args: CliArgs,
+  readStdin: () => string,
+  readFile: (path: string) => string,
+  readManifestFile: (path: string) => string | Uint8Array = readFile,
+): CliInput | Outcome {
   try {
     const manifests: CliInput['manifests'] = [];
     for (const p of args.paths) {
       if (p === '-') manifests.push({ file: '<stdin>', text: readStdin() });
-      else for (const f of collectFiles(p)) manifests.push({ file: relative('.', f) || f, text: readManifest(f, readFile) });
+      else for (const f of collectFiles(p)) manifests.push({ file: relative('.', f) || f, text: readManifest(f, readManifestFile) });
     }
     const config = args.config === undefined ? undefined : { file: args.config, text: readManifest(args.config, readFile) };
     return { manifests, config };
@@ -244,7 +253,7 @@ function changedText(document: Document, itemText: string): string {
 
 /** Every file's documents, and the ResourceList of those with content, with the config file as its functionConfig. */
 function readDocuments(input: CliInput): { docs: Document[]; list: ResourceListInput } {
-  const docs = input.manifests.flatMap(({ file, text }) => documentsOf(file, text));
+  const docs = input.manifests.flatMap(({ file, text }) => documentsOf(file, typeof text === 'string' ? text : decodeUtf8(text, file)));
   const items = docs.filter((d) => d.item).map((d) => d.item!);
   const lineBreak = docs[0]?.lineBreak ?? '\n';
   if (input.config === undefined) return { docs, list: streamResourceList(items, lineBreak) };
