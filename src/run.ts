@@ -149,7 +149,8 @@ function assembleOutput(state: RunState, list: ResourceListInput, outputs: Array
   // For the summary line: an item can change without anything injected, when a step only strips.
   const injectedItems = outputs.filter((o) => o.changed && o.injected).length;
   const strippedItems = outputs.filter((o) => o.changed && !o.injected).length;
-  const failed = hasErrors(results);
+  const failedOnWarnings = state.options.failOn === 'warning' && !hasErrors(results) && results.some((r) => r.severity === 'warning');
+  const failed = hasErrors(results) || failedOnWarnings;
   const output = writeResourceList(
     list.apiVersion,
     outputs.map((o) => o.text),
@@ -167,7 +168,8 @@ function assembleOutput(state: RunState, list: ResourceListInput, outputs: Array
     explain: `${state.explanations.length} pod template(s) explained against ${rules.length} SidecarSet(s)`,
     uninject: `${injectedItems + strippedItems} of ${list.items.length} items uninjected`,
   }[state.options.mode];
-  lines.push(`inject-sidecarsets: ${done}; ${counts('error')} error(s), ${counts('warning')} warning(s)`);
+  const verdict = failedOnWarnings ? '; failed on warnings (failOn: warning)' : '';
+  lines.push(`inject-sidecarsets: ${done}; ${counts('error')} error(s), ${counts('warning')} warning(s)${verdict}`);
   return {
     items: outputs.map(({ text, changed, indent }) => ({ text, changed, indent })),
     output,

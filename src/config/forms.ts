@@ -2,6 +2,7 @@
 import {
   DEFAULT_OPTIONS,
   MISSING_SERVICE_ACCOUNT_SEVERITIES,
+  FAIL_ON_SEVERITIES,
   MODES,
   PARTIAL_REVISION_POLICIES,
   UNDECIDABLE_NAMESPACE_POLICIES,
@@ -249,6 +250,7 @@ const CONFIGMAP_OPTIONS: Record<string, StringOption> = {
   undecidableNamespaceSelector: enumOption('undecidableNamespaceSelector', UNDECIDABLE_NAMESPACE_POLICIES),
   partialRevision: enumOption('partialRevision', PARTIAL_REVISION_POLICIES),
   missingServiceAccount: enumOption('missingServiceAccount', MISSING_SERVICE_ACCOUNT_SEVERITIES),
+  failOn: enumOption('failOn', FAIL_ON_SEVERITIES),
   sidecarSetsFromItems: boolOption((o, v) => (o.sidecarSetsFromItems = v)),
   normalizeMergePatchOnFirstWrite: boolOption((o, v) => (o.normalizeMergePatchOnFirstWrite = v)),
   stripPreviousInjection: boolOption((o, v) => (o.stripPreviousInjection = v)),

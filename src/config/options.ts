@@ -9,6 +9,7 @@ export type UndecidableNamespacePolicy = (typeof UNDECIDABLE_NAMESPACE_POLICIES)
 export const PARTIAL_REVISION_POLICIES = ['error', 'latest', 'historic'] as const;
 export type PartialRevisionPolicy = (typeof PARTIAL_REVISION_POLICIES)[number];
 export const MISSING_SERVICE_ACCOUNT_SEVERITIES = ['warning', 'error'] as const;
+export const FAIL_ON_SEVERITIES = ['error', 'warning'] as const;
 export type TokenScope = 'Pod' | 'Sidecars';
 /**
  * What a run does: inject (and write), validate (items unchanged, an error per template that
@@ -71,6 +72,11 @@ export interface Options {
   serviceAccountsManagedElsewhere: string[];
   /** Severity of a ServiceAccount named by a SidecarSet but found nowhere. */
   missingServiceAccount: (typeof MISSING_SERVICE_ACCOUNT_SEVERITIES)[number];
+  /**
+   * The lowest severity that fails the run. kustomize shows a legacy exec plugin's stderr (and
+   * Argo CD a generate step's) only when it fails: `warning` is how their users get to see warnings.
+   */
+  failOn: (typeof FAIL_ON_SEVERITIES)[number];
 }
 
 export const DEFAULT_OPTIONS: Options = {
@@ -90,4 +96,5 @@ export const DEFAULT_OPTIONS: Options = {
   stripPreviousInjection: true,
   serviceAccountsManagedElsewhere: [],
   missingServiceAccount: 'warning',
+  failOn: 'error',
 };

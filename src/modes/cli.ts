@@ -235,7 +235,7 @@ export function runCliOn(args: CliArgs, input: CliInput, colour = false): Outcom
     if (!args.check) return { output: diffs, stderr, exitCode: out.exitCode };
     const errors = out.results.filter((r) => r.severity === 'error').length;
     const verdict = checkVerdict(diffs.length, errors);
-    return { output: [...diffs, verdict + '\n'], stderr, exitCode: diffs.length > 0 || errors > 0 ? 1 : 0 };
+    return { output: [...diffs, verdict + '\n'], stderr, exitCode: diffs.length > 0 || out.exitCode !== 0 ? 1 : 0 };
   }
   // With an error result nothing goes to stdout, so that `| kubectl apply -f -` applies nothing (as kustomize does).
   if (out.exitCode !== 0) return { output: [], stderr, exitCode: out.exitCode };

@@ -3,6 +3,7 @@ import { CONFIG_API_VERSION, CONFIG_KIND, CONFIGMAP_KEYS, STEP_ANNOTATION } from
 import {
   DEFAULT_OPTIONS,
   MISSING_SERVICE_ACCOUNT_SEVERITIES,
+  FAIL_ON_SEVERITIES,
   MODES,
   PARTIAL_REVISION_POLICIES,
   UNDECIDABLE_NAMESPACE_POLICIES,
@@ -89,6 +90,10 @@ ${CONFIG_KIND} spec options (defaults in brackets):
   missingServiceAccount             ${choices(MISSING_SERVICE_ACCOUNT_SEVERITIES, DEFAULT_OPTIONS.missingServiceAccount)}
                                     severity of a ServiceAccount named by a SidecarSet but found
                                     nowhere
+  failOn                            ${choices(FAIL_ON_SEVERITIES, DEFAULT_OPTIONS.failOn)}
+                                    lowest result severity that fails the run with exit code 1.
+                                    Set it to warning where only a failed run's messages are
+                                    shown, as with kustomize's legacy exec plugin
 
 ConfigMap keys: ${CONFIGMAP_KEYS.join(', ')}
 

@@ -9,6 +9,7 @@ import YAML from 'yaml';
 import {
   DEFAULT_OPTIONS,
   MISSING_SERVICE_ACCOUNT_SEVERITIES,
+  FAIL_ON_SEVERITIES,
   MODES,
   PARTIAL_REVISION_POLICIES,
   UNDECIDABLE_NAMESPACE_POLICIES,
@@ -51,6 +52,7 @@ const ENUMS: Record<string, readonly string[]> = {
   undecidableNamespaceSelector: UNDECIDABLE_NAMESPACE_POLICIES,
   partialRevision: PARTIAL_REVISION_POLICIES,
   missingServiceAccount: MISSING_SERVICE_ACCOUNT_SEVERITIES,
+  failOn: FAIL_ON_SEVERITIES,
 };
 
 const jsonType = (value: unknown): string => (Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value);

@@ -109,6 +109,21 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
       expect(templateContainers(find(objects(r.manifests), 'Deployment', 'web'))).toContain('log-agent');
     });
 
+    it('takes the options of an InjectSidecarSets transformer: failOn=warning fails on a warning and shows it', () => {
+      const sidecarSetItem = sidecarSet('apps.kruise.io/v1alpha1')
+        .replace('spec:\n', 'spec:\n  serviceAccountName: nowhere\n')
+        .replace(/^/gm, '    ')
+        .replace(/^ {4}/, '  - ');
+      const transformer = (options: string) =>
+        `apiVersion: fn.kpt.dev/v1alpha1\nkind: InjectSidecarSets\nmetadata:\n  name: platform\nspec:\n${options}  sidecarSets:\n${sidecarSetItem}`;
+      const passed = generate({ ...kustomizeApp, 'sidecarset.yaml': transformer('') });
+      expect(passed.error, passed.stderr).toBeUndefined();
+      expect(templateContainers(find(objects(passed.manifests), 'Deployment', 'web'))).toContain('log-agent');
+      const failed = generate({ ...kustomizeApp, 'sidecarset.yaml': transformer('  failOn: warning\n') });
+      expect(failed.stdout).toBe('');
+      expect(failed.error).toMatch(/\[warning\] .*ServiceAccount nowhere/);
+    });
+
     it('fails with the message and prints nothing when a SidecarSet is broken', () => {
       const r = generate({ ...kustomizeApp, 'sidecarset.yaml': BROKEN_SIDECARSET });
       expect(r.error).toMatch(/containers/);
@@ -177,6 +192,7 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
       undecidableNamespaceSelector: ['assumeMatch', 'assumeMatch'],
       partialRevision: ['latest', 'latest'],
       missingServiceAccount: ['error', 'error'],
+      failOn: ['warning', 'warning'],
       sidecarSetsFromItems: ['true', true],
       normalizeMergePatchOnFirstWrite: ['false', false],
       stripPreviousInjection: ['false', false],

@@ -5,7 +5,7 @@
 // labels/commonLabels, patches, images…) → `transformers:`. So a SidecarSet there sees the
 // namespace and labels that same kustomization sets, but not those of an overlay built on top.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   BROKEN_SIDECARSET,
@@ -44,6 +44,19 @@ function app(files: Record<string, string>): string {
   writeTree(dir, files);
   return dir;
 }
+
+describe('the plugin entries', () => {
+  it('are one script, executable, under each kind the function takes as a transformer', () => {
+    const entries = [
+      'apps.kruise.io/v1alpha1/sidecarset/SidecarSet',
+      'apps.kruise.io/v1beta1/sidecarset/SidecarSet',
+      'fn.kpt.dev/v1alpha1/injectsidecarsets/InjectSidecarSets',
+    ].map((entry) => join(PLUGIN_HOME, entry));
+    const texts = entries.map((entry) => readFileSync(entry, 'utf8'));
+    for (const text of texts) expect(text).toBe(texts[0]);
+    for (const entry of entries) expect(statSync(entry).mode & 0o111).toBe(0o111);
+  });
+});
 
 describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
   beforeAll(() => assertTools(TOOLS));
@@ -190,6 +203,37 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
     expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
     expect(tokenVolumeOutcome(parseStream(r.stdout))).toEqual({ serviceAccountName: 'log-shipper', volumes: ['vault-token'] });
     for (const warning of TOKEN_VOLUME_WARNINGS) expect(r.stderr).not.toMatch(warning);
+  });
+
+  /** tokenVolumeApp with its SidecarSet inside an InjectSidecarSets transformer that sets `options`. */
+  function optionsApp(options: string): Record<string, string> {
+    const files = tokenVolumeApp();
+    const sidecarSetItem = files['sidecarset.yaml'].replace(/^/gm, '    ').replace(/^ {4}/, '  - ');
+    const transformer = `apiVersion: fn.kpt.dev/v1alpha1\nkind: InjectSidecarSets\nmetadata:\n  name: platform\nspec:\n${options}  sidecarSets:\n${sidecarSetItem}`;
+    return {
+      ...files,
+      'kustomization.yaml': files['kustomization.yaml'].replace('sidecarset.yaml', 'inject.yaml'),
+      'inject.yaml': transformer,
+    };
+  }
+
+  it('runs an InjectSidecarSets transformer, whose options apply', () => {
+    const r = kustomize(app(optionsApp('  injectionTimestamp: 2025-03-01T08:09:10Z\n')));
+    expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
+    const objects = parseStream(r.stdout);
+    expect(tokenVolumeOutcome(objects)).toEqual({ serviceAccountName: 'log-shipper', volumes: ['vault-token'] });
+    const web = find(objects, 'Deployment', 'web') as { spec: { template: { metadata: { annotations: Record<string, string> } } } };
+    const annotations = web.spec.template.metadata.annotations;
+    expect(JSON.parse(annotations['kruise.io/sidecarset-hash'])['log-agent'].updateTimestamp).toBe('2025-03-01T08:09:10Z');
+  });
+
+  it('shows the warnings by failing the build with failOn: warning', () => {
+    const r = kustomize(app(optionsApp('  failOn: warning\n')));
+    expect(r.status, describeRun('kubectl kustomize', r)).not.toBe(0);
+    // kubectl quotes the plugin's stderr with a tab before each line.
+    const stderr = r.stderr.replace(/^\t/gm, '');
+    for (const warning of TOKEN_VOLUME_WARNINGS) expect(stderr).toMatch(warning);
+    expect(stderr).toMatch(/failed on warnings \(failOn: warning\)/);
   });
 
   it("names a base's transformer file, as the base's kustomization lists it, when an overlay is built", () => {
