@@ -32,27 +32,35 @@ const PERCENT = /^[0-9]+%$/;
 
 const LABEL_SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const;
 
-export function dns1123LabelProblems(value: string): string[] {
+/**
+ * The shape of apimachinery's IsDNS1123Label, IsDNS1123Subdomain, IsValidLabelValue and the name
+ * part of IsQualifiedName (k8s.io/apimachinery/pkg/util/validation/validation.go): a length limit
+ * and a format, checked independently so that a value can break both.
+ */
+function lengthAndFormatProblems(value: string, maxLength: number, format: RegExp, formatProblem: string): string[] {
   const problems: string[] = [];
-  if (utf8Length(value) > 63) problems.push('must be no more than 63 characters');
-  if (!DNS1123_LABEL.test(value)) {
-    problems.push(
-      "must be a lowercase RFC 1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit (e.g. 'my-name')",
-    );
-  }
+  if (utf8Length(value) > maxLength) problems.push(`must be no more than ${maxLength} characters`);
+  if (!format.test(value)) problems.push(formatProblem);
   return problems;
 }
 
+export function dns1123LabelProblems(value: string): string[] {
+  return lengthAndFormatProblems(
+    value,
+    63,
+    DNS1123_LABEL,
+    "must be a lowercase RFC 1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit (e.g. 'my-name')",
+  );
+}
+
 export function dns1123SubdomainProblems(value: string): string[] {
-  const problems: string[] = [];
-  if (utf8Length(value) > 253) problems.push('must be no more than 253 characters');
-  if (!DNS1123_SUBDOMAIN.test(value)) {
-    problems.push(
-      "must be a lowercase RFC 1123 subdomain: dot-separated lowercase labels of letters, digits and '-', each starting " +
-        "and ending with a letter or digit (e.g. 'example.com')",
-    );
-  }
-  return problems;
+  return lengthAndFormatProblems(
+    value,
+    253,
+    DNS1123_SUBDOMAIN,
+    "must be a lowercase RFC 1123 subdomain: dot-separated lowercase labels of letters, digits and '-', each starting " +
+      "and ending with a letter or digit (e.g. 'example.com')",
+  );
 }
 
 /** A label or annotation key: an optional DNS-subdomain prefix and '/', then a name of at most 63 characters. */
@@ -73,27 +81,25 @@ export function qualifiedNameProblems(value: string): string[] {
   if (name.length === 0) {
     problems.push('name part must be non-empty');
   } else {
-    if (utf8Length(name) > 63) problems.push('name part must be no more than 63 characters');
-    if (!QUALIFIED_NAME_PART.test(name)) {
-      problems.push(
-        "name part must consist of letters, digits, '-', '_' or '.', starting and ending with a letter or digit (e.g. " +
-          "'MyName', 'my.name', '123-abc')",
-      );
-    }
+    const nameProblems = lengthAndFormatProblems(
+      name,
+      63,
+      QUALIFIED_NAME_PART,
+      "must consist of letters, digits, '-', '_' or '.', starting and ending with a letter or digit (e.g. 'MyName', 'my.name', '123-abc')",
+    );
+    problems.push(...nameProblems.map((p) => `name part ${p}`));
   }
   return problems;
 }
 
 function labelValueProblems(value: string): string[] {
-  const problems: string[] = [];
-  if (utf8Length(value) > 63) problems.push('must be no more than 63 characters');
-  if (!LABEL_VALUE.test(value)) {
-    problems.push(
-      "must be empty or consist of letters, digits, '-', '_' or '.', starting and ending with a letter or digit (e.g. " +
-        "'MyValue', 'my_value', '12345')",
-    );
-  }
-  return problems;
+  return lengthAndFormatProblems(
+    value,
+    63,
+    LABEL_VALUE,
+    "must be empty or consist of letters, digits, '-', '_' or '.', starting and ending with a letter or digit (e.g. " +
+      "'MyValue', 'my_value', '12345')",
+  );
 }
 
 export function envVarNameProblems(value: string): string[] {
