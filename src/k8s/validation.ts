@@ -705,37 +705,19 @@ function validateMounts(mounts: readonly Mount[], devices: readonly Device[], vo
   const seenMountPaths = new Set<string>();
   mounts.forEach((mount, i) => {
     const mountAt = childPointer(at, 'volumeMounts', i);
-    if (!mount.name) errors.push({ pointer: childPointer(mountAt, 'name'), message: 'volume mount name is required' });
-    if (!volumes.has(mount.name)) {
-      errors.push({
-        pointer: childPointer(mountAt, 'name'),
-        message: `volume ${JSON.stringify(mount.name)} not found: mounts must name a volume of this SidecarSet's spec.volumes`,
-      });
-    }
-    if (!mount.mountPath) errors.push({ pointer: childPointer(mountAt, 'mountPath'), message: 'mountPath is required' });
-    if (seenMountPaths.has(mount.mountPath)) {
-      errors.push({
-        pointer: childPointer(mountAt, 'mountPath'),
-        message: `mountPath ${JSON.stringify(mount.mountPath)} must be unique within the container`,
-      });
-    }
+    const report = (field: string, message: string) => errors.push({ pointer: childPointer(mountAt, field), message });
+    const name = JSON.stringify(mount.name);
+    const path = JSON.stringify(mount.mountPath);
+    if (!mount.name) report('name', 'volume mount name is required');
+    if (!volumes.has(mount.name)) report('name', `volume ${name} not found: mounts must name a volume of this SidecarSet's spec.volumes`);
+    if (!mount.mountPath) report('mountPath', 'mountPath is required');
+    if (seenMountPaths.has(mount.mountPath)) report('mountPath', `mountPath ${path} must be unique within the container`);
     seenMountPaths.add(mount.mountPath);
-    if (deviceNames.has(mount.name)) {
-      errors.push({
-        pointer: childPointer(mountAt, 'name'),
-        message: `volume ${JSON.stringify(mount.name)} is already used in volumeDevices`,
-      });
-    }
-    if (devicePaths.has(mount.mountPath)) {
-      errors.push({
-        pointer: childPointer(mountAt, 'mountPath'),
-        message: `mountPath ${JSON.stringify(mount.mountPath)} is already a devicePath in volumeDevices`,
-      });
-    }
+    if (deviceNames.has(mount.name)) report('name', `volume ${name} is already used in volumeDevices`);
+    if (devicePaths.has(mount.mountPath)) report('mountPath', `mountPath ${path} is already a devicePath in volumeDevices`);
     if (mount.subPath) errors.push(...validateRelativePath(mount.subPath, childPointer(mountAt, 'subPath')));
     if (mount.subPathExpr) {
-      if (mount.subPath)
-        errors.push({ pointer: childPointer(mountAt, 'subPathExpr'), message: 'subPathExpr and subPath are mutually exclusive' });
+      if (mount.subPath) report('subPathExpr', 'subPathExpr and subPath are mutually exclusive');
       errors.push(...validateRelativePath(mount.subPathExpr, childPointer(mountAt, 'subPathExpr')));
     }
   });
@@ -750,49 +732,22 @@ function validateDevices(devices: readonly Device[], mounts: readonly Mount[], v
   const seenDevicePaths = new Set<string>();
   devices.forEach((device, i) => {
     const deviceAt = childPointer(at, 'volumeDevices', i);
+    const report = (field: string, message: string) => errors.push({ pointer: childPointer(deviceAt, field), message });
+    const name = JSON.stringify(device.name);
+    const path = JSON.stringify(device.devicePath);
     const volume = volumes.get(device.name);
-    if (!device.name) errors.push({ pointer: childPointer(deviceAt, 'name'), message: 'volume device name is required' });
-    if (seenDeviceNames.has(device.name))
-      errors.push({ pointer: childPointer(deviceAt, 'name'), message: `volume device ${JSON.stringify(device.name)} must be unique` });
+    if (!device.name) report('name', 'volume device name is required');
+    if (seenDeviceNames.has(device.name)) report('name', `volume device ${name} must be unique`);
     if (volume && !isBlockCapable(volume)) {
-      errors.push({
-        pointer: childPointer(deviceAt, 'name'),
-        message: `volume ${JSON.stringify(device.name)} must be a persistentVolumeClaim or ephemeral volume to be used as a block device`,
-      });
+      report('name', `volume ${name} must be a persistentVolumeClaim or ephemeral volume to be used as a block device`);
     }
-    if (!volume) {
-      errors.push({
-        pointer: childPointer(deviceAt, 'name'),
-        message: `volume ${JSON.stringify(device.name)} not found: devices must name a volume of this SidecarSet's spec.volumes`,
-      });
-    }
-    if (!device.devicePath) errors.push({ pointer: childPointer(deviceAt, 'devicePath'), message: 'devicePath is required' });
-    if (seenDevicePaths.has(device.devicePath)) {
-      errors.push({
-        pointer: childPointer(deviceAt, 'devicePath'),
-        message: `devicePath ${JSON.stringify(device.devicePath)} must be unique`,
-      });
-    }
-    if (device.devicePath && device.devicePath.split('/').includes('..')) {
-      errors.push({
-        pointer: childPointer(deviceAt, 'devicePath'),
-        message: `devicePath ${JSON.stringify(device.devicePath)} must not contain '..'`,
-      });
-    } else {
-      seenDevicePaths.add(device.devicePath);
-    }
-    if (mountNames.has(device.name)) {
-      errors.push({
-        pointer: childPointer(deviceAt, 'name'),
-        message: `volume ${JSON.stringify(device.name)} is already used in volumeMounts`,
-      });
-    }
-    if (mountPaths.has(device.devicePath)) {
-      errors.push({
-        pointer: childPointer(deviceAt, 'devicePath'),
-        message: `devicePath ${JSON.stringify(device.devicePath)} is already a mountPath in volumeMounts`,
-      });
-    }
+    if (!volume) report('name', `volume ${name} not found: devices must name a volume of this SidecarSet's spec.volumes`);
+    if (!device.devicePath) report('devicePath', 'devicePath is required');
+    if (seenDevicePaths.has(device.devicePath)) report('devicePath', `devicePath ${path} must be unique`);
+    if (device.devicePath && device.devicePath.split('/').includes('..')) report('devicePath', `devicePath ${path} must not contain '..'`);
+    else seenDevicePaths.add(device.devicePath);
+    if (mountNames.has(device.name)) report('name', `volume ${name} is already used in volumeMounts`);
+    if (mountPaths.has(device.devicePath)) report('devicePath', `devicePath ${path} is already a mountPath in volumeMounts`);
     if (device.name) seenDeviceNames.add(device.name);
   });
   return errors;
