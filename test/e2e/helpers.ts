@@ -1,7 +1,18 @@
 // Shared plumbing of the end-to-end tests: tool detection, temp dirs, child processes, the podman
 // environment and the function image (built once per test file that needs it).
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,13 +75,21 @@ export function describeRun(what: string, r: Run): string {
   return `${what}: exit ${r.status}\n--- stderr ---\n${r.stderr}\n--- stdout ---\n${r.stdout.slice(0, 4000)}`;
 }
 
-/** A scratch directory; `cleanup` removes every directory it made. */
-export function tempDirs(prefix: string): { make: () => string; cleanup: () => void } {
+type FileTree = Record<string, string | [string, number]>;
+
+/** Scratch directories: `make` an empty one, or a `tree` holding files (see writeTree); `cleanup` removes every one made. */
+export function tempDirs(prefix: string): { make: () => string; tree: (files: FileTree) => string; cleanup: () => void } {
   const made: string[] = [];
+  const make = () => {
+    const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+    made.push(dir);
+    return dir;
+  };
   return {
-    make: () => {
-      const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
-      made.push(dir);
+    make,
+    tree: (files) => {
+      const dir = make();
+      writeTree(dir, files);
       return dir;
     },
     cleanup: () => {
@@ -80,13 +99,47 @@ export function tempDirs(prefix: string): { make: () => string; cleanup: () => v
 }
 
 /** Writes `files` (relative path → content) under `dir`; a mode may follow as [content, mode]. */
-export function writeTree(dir: string, files: Record<string, string | [string, number]>): void {
+export function writeTree(dir: string, files: FileTree): void {
   for (const [rel, spec] of Object.entries(files)) {
     const [content, mode] = typeof spec === 'string' ? [spec, 0o644] : spec;
     const path = join(dir, rel);
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, content, { mode });
   }
+}
+
+/**
+ * A new directory (from `makeDir`) holding this checkout's bundle as `inject-sidecarsets`, and an
+ * environment with that directory first on PATH: where kpt finds `exec: inject-sidecarsets`.
+ */
+export function bundleOnPath(makeDir: () => string): { bin: string; env: NodeJS.ProcessEnv } {
+  const bin = makeDir();
+  symlinkSync(BUNDLE, join(bin, 'inject-sidecarsets'));
+  return { bin, env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } };
+}
+
+/** `kubectl kustomize` of `dir` with this checkout's legacy exec plugin, which runs the bundle unless `pluginEnv` says otherwise. */
+export function kustomizeWithPlugin(dir: string, pluginEnv: NodeJS.ProcessEnv = { INJECT_SIDECARSETS_BIN: BUNDLE }): Run {
+  return runCommand('kubectl', ['kustomize', '--enable-alpha-plugins', dir], {
+    env: { ...process.env, KUSTOMIZE_PLUGIN_HOME: PLUGIN_HOME, ...pluginEnv },
+  });
+}
+
+/** `kpt fn render` of `pkg` in place, exec functions allowed, kpt's record of the run written to `resultsDir`. */
+export function kptRender(pkg: string, resultsDir: string, env: NodeJS.ProcessEnv): Run {
+  return runCommand('kpt', ['fn', 'render', '--allow-exec', '--truncate-output=false', '--results-dir', resultsDir, pkg], { env });
+}
+
+/** One result of a function run, as kpt records it. */
+export interface KptResult {
+  message?: string;
+  severity?: string;
+}
+
+/** The results of every function run that kpt recorded in `resultsDir`. */
+export function kptResults(resultsDir: string): KptResult[] {
+  const list = YAML.parse(readFileSync(join(resultsDir, 'results.yaml'), 'utf8')) as { items?: { results?: KptResult[] }[] };
+  return (list.items ?? []).flatMap((item) => item.results ?? []);
 }
 
 // ---- Kubernetes objects in test output ----

@@ -8,10 +8,9 @@
 // receives copies of the app container's comments, which the function cannot prevent without
 // losing the header (README, Known limitations).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  BUNDLE,
   assertTools,
   describeRun,
   find,
@@ -21,6 +20,7 @@ import {
   tempDirs,
   templateContainers,
   writeTree,
+  bundleOnPath,
 } from './helpers.js';
 
 const skip = skipWithout('kpt and comments', ['kpt']);
@@ -95,9 +95,7 @@ describe.skipIf(skip)('kpt and comments', () => {
   let env: NodeJS.ProcessEnv;
   beforeAll(() => {
     assertTools(['kpt']);
-    const bin = temp.make();
-    symlinkSync(BUNDLE, join(bin, 'inject-sidecarsets'));
-    env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+    env = bundleOnPath(temp.make).env;
   });
   afterAll(() => temp.cleanup());
 

@@ -9,7 +9,6 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   BROKEN_SIDECARSET,
-  BUNDLE,
   DEPLOYMENT,
   PLUGIN_HOME,
   SERVICE,
@@ -28,22 +27,12 @@ import {
   tokenVolumeApp,
   tokenVolumeOutcome,
   writeTree,
+  kustomizeWithPlugin,
 } from './helpers.js';
 
 const TOOLS = ['kubectl', 'node'];
 const SUITE = 'legacy kustomize plugin with kubectl kustomize';
 const dirs = tempDirs('e2e-kustomize');
-
-function kustomize(app: string, extraEnv: NodeJS.ProcessEnv = { INJECT_SIDECARSETS_BIN: BUNDLE }) {
-  const env = { ...process.env, KUSTOMIZE_PLUGIN_HOME: PLUGIN_HOME, ...extraEnv };
-  return runCommand('kubectl', ['kustomize', '--enable-alpha-plugins', app], { env });
-}
-
-function app(files: Record<string, string>): string {
-  const dir = dirs.make();
-  writeTree(dir, files);
-  return dir;
-}
 
 describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
   beforeAll(() => assertTools(TOOLS));
@@ -51,13 +40,13 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
 
   for (const apiVersion of ['apps.kruise.io/v1alpha1', 'apps.kruise.io/v1beta1'] as const) {
     it(`injects a ${apiVersion} SidecarSet listed under transformers`, () => {
-      const dir = app({
+      const dir = dirs.tree({
         'kustomization.yaml': 'resources: [deploy.yaml, service.yaml]\ntransformers: [sidecarset.yaml]\n',
         'deploy.yaml': DEPLOYMENT,
         'service.yaml': SERVICE,
         'sidecarset.yaml': sidecarSet(apiVersion),
       });
-      const r = kustomize(dir);
+      const r = kustomizeWithPlugin(dir);
       expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
       const objects = parseStream(r.stdout);
       expect(templateContainers(find(objects, 'Deployment', 'web'))).toContain('log-agent');
@@ -72,18 +61,18 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
       console.warn('[e2e] inject-sidecarsets is on PATH, so the relative fallback is not what runs: case skipped');
       return;
     }
-    const dir = app({
+    const dir = dirs.tree({
       'kustomization.yaml': 'resources: [deploy.yaml]\ntransformers: [sidecarset.yaml]\n',
       'deploy.yaml': DEPLOYMENT,
       'sidecarset.yaml': sidecarSet('apps.kruise.io/v1alpha1'),
     });
-    const r = kustomize(dir, { INJECT_SIDECARSETS_BIN: '' });
+    const r = kustomizeWithPlugin(dir, { INJECT_SIDECARSETS_BIN: '' });
     expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
     expect(templateContainers(find(parseStream(r.stdout), 'Deployment', 'web'))).toContain('log-agent');
   });
 
   it('sees the namespace and labels (includeTemplates) that the same kustomization sets', () => {
-    const dir = app({
+    const dir = dirs.tree({
       'kustomization.yaml': [
         'namespace: prod',
         'labels:',
@@ -96,7 +85,7 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
       'deploy.yaml': DEPLOYMENT,
       'sidecarset.yaml': sidecarSet('apps.kruise.io/v1alpha1', { namespace: 'prod', matchLabels: { tier: 'backend' } }),
     });
-    const r = kustomize(dir);
+    const r = kustomizeWithPlugin(dir);
     expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
     const deployment = find(parseStream(r.stdout), 'Deployment', 'web');
     expect(deployment.metadata?.namespace).toBe('prod');
@@ -104,24 +93,24 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
   });
 
   it('sees commonLabels too, which also reach the pod template', () => {
-    const dir = app({
+    const dir = dirs.tree({
       'kustomization.yaml': 'commonLabels: {team: payments}\nresources: [deploy.yaml]\ntransformers: [sidecarset.yaml]\n',
       'deploy.yaml': DEPLOYMENT,
       'sidecarset.yaml': sidecarSet('apps.kruise.io/v1beta1', { matchLabels: { team: 'payments' } }),
     });
-    const r = kustomize(dir);
+    const r = kustomizeWithPlugin(dir);
     expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
     expect(templateContainers(find(parseStream(r.stdout), 'Deployment', 'web'))).toContain('log-agent');
   });
 
   it("does not see an overlay's namespace: the base's transformers run before the overlay's", () => {
-    const dir = app({
+    const dir = dirs.tree({
       'base/kustomization.yaml': 'resources: [deploy.yaml]\ntransformers: [sidecarset.yaml]\n',
       'base/deploy.yaml': DEPLOYMENT,
       'base/sidecarset.yaml': sidecarSet('apps.kruise.io/v1alpha1', { namespace: 'prod' }),
       'overlay/kustomization.yaml': 'namespace: prod\nresources: [../base]\n',
     });
-    const r = kustomize(join(dir, 'overlay'));
+    const r = kustomizeWithPlugin(join(dir, 'overlay'));
     expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
     const deployment = find(parseStream(r.stdout), 'Deployment', 'web');
     expect(deployment.metadata?.namespace).toBe('prod');
@@ -132,7 +121,7 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
   // numbers than YAML 1.1 or 1.2 do (0O17, +0x1F, 1e5_0): the function quotes them (issue 12).
   it('hands strings that look like numbers to go-yaml as strings', () => {
     const values = ['0o644', '0O17', '0X1F', '0B101', '+0x1F', '1e5_0', '0x_1F', '08', '=', 'on'];
-    const dir = app({
+    const dir = dirs.tree({
       'kustomization.yaml': 'resources: [deploy.yaml]\ntransformers: [sidecarset.yaml]\n',
       'deploy.yaml': DEPLOYMENT,
       'sidecarset.yaml':
@@ -140,7 +129,7 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
         `      args: [${values.map((v) => JSON.stringify(v)).join(', ')}]\n      env:\n` +
         values.map((v, i) => `        - name: V${i}\n          value: ${JSON.stringify(v)}\n`).join(''),
     });
-    const r = kustomize(dir);
+    const r = kustomizeWithPlugin(dir);
     expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
     const template = (find(parseStream(r.stdout), 'Deployment', 'web').spec as any).template;
     const agent = template.spec.containers.find((c: { name: string }) => c.name === 'log-agent');
@@ -149,12 +138,12 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
   });
 
   it('fails the build with the function message on stderr for a broken SidecarSet', () => {
-    const dir = app({
+    const dir = dirs.tree({
       'kustomization.yaml': 'resources: [deploy.yaml]\ntransformers: [broken.yaml]\n',
       'deploy.yaml': DEPLOYMENT,
       'broken.yaml': BROKEN_SIDECARSET,
     });
-    const r = kustomize(dir);
+    const r = kustomizeWithPlugin(dir);
     expect(r.status, describeRun('kubectl kustomize', r)).not.toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/spec\.containers/);
@@ -166,12 +155,12 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
   const resultLines = (stderr: string) => stderr.split('\n').filter((line) => /\[(error|warning)\]/.test(line));
 
   it('names the SidecarSet and its transformer file in a subdirectory, not the temporary copy', () => {
-    const dir = app({
+    const dir = dirs.tree({
       'kustomization.yaml': 'resources: [deploy.yaml]\ntransformers: [policies/broken.yaml]\n',
       'deploy.yaml': DEPLOYMENT,
       'policies/broken.yaml': BROKEN_SIDECARSET,
     });
-    const r = kustomize(dir);
+    const r = kustomizeWithPlugin(dir);
     expect(r.status, describeRun('kubectl kustomize', r)).not.toBe(0);
     const lines = resultLines(r.stderr);
     expect(lines.length, r.stderr).toBeGreaterThan(0);
@@ -186,20 +175,20 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
   // shown on this path, as README's kustomize section says. The container function shows them
   // (podman.test.ts). Should kustomize start showing them, this fails and the README needs updating.
   it("removes the app's default token and keeps its audience token for an injected ServiceAccount; kustomize does not show the warnings", () => {
-    const r = kustomize(app(tokenVolumeApp()));
+    const r = kustomizeWithPlugin(dirs.tree(tokenVolumeApp()));
     expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
     expect(tokenVolumeOutcome(parseStream(r.stdout))).toEqual({ serviceAccountName: 'log-shipper', volumes: ['vault-token'] });
     for (const warning of TOKEN_VOLUME_WARNINGS) expect(r.stderr).not.toMatch(warning);
   });
 
   it("names a base's transformer file, as the base's kustomization lists it, when an overlay is built", () => {
-    const dir = app({
+    const dir = dirs.tree({
       'base/kustomization.yaml': 'resources: [deploy.yaml]\ntransformers:\n  - ./policies/broken.yaml\n',
       'base/deploy.yaml': DEPLOYMENT,
       'base/policies/broken.yaml': `# platform policy\n${BROKEN_SIDECARSET}`,
       'overlay/kustomization.yaml': 'resources: [../base]\n',
     });
-    const r = kustomize(join(dir, 'overlay'));
+    const r = kustomizeWithPlugin(join(dir, 'overlay'));
     expect(r.status, describeRun('kubectl kustomize', r)).not.toBe(0);
     expect(resultLines(r.stderr)[0]).toMatch(/SidecarSet\/broken .*\(policies\/broken\.yaml\)$/);
   });
@@ -210,7 +199,7 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
     const entry = readFileSync(join(PLUGIN_HOME, 'apps.kruise.io/v1alpha1/sidecarset/SidecarSet'), 'utf8');
     writeTree(home, { 'apps.kruise.io/v1alpha1/sidecarset/SidecarSet': [entry, 0o755] });
     const kubectlDir = dirname(onPath('kubectl') as string);
-    const dir = app({
+    const dir = dirs.tree({
       'kustomization.yaml': 'resources: [deploy.yaml]\ntransformers: [sidecarset.yaml]\n',
       'deploy.yaml': DEPLOYMENT,
       'sidecarset.yaml': sidecarSet('apps.kruise.io/v1alpha1'),
