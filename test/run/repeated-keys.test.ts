@@ -2,20 +2,10 @@
 // value and lies outside what the injection reads or writes, with a warning and both lines kept;
 // an error, and the item unchanged, when a SidecarSet selects it otherwise.
 import { describe, expect, it } from 'vitest';
-import { runText, itemTexts } from '../helpers/krm.js';
+import { runText, itemTexts, RESOURCE_LIST_HEAD } from '../helpers/krm.js';
+import { sidecarSetItemHead } from '../helpers/manifest-text.js';
 
-const HEADER = `apiVersion: config.kubernetes.io/v1
-kind: ResourceList
-items:
-- apiVersion: apps.kruise.io/v1beta1
-  kind: SidecarSet
-  metadata:
-    name: log
-  spec:
-    selector:
-      matchLabels:
-        name: etcd
-    containers:
+const HEADER = `${RESOURCE_LIST_HEAD}${sidecarSetItemHead('log', 'name: etcd')}    containers:
     - name: log-agent
       image: log:1
 `;
