@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
+import { indent } from '../helpers/manifest-text.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BUNDLE = join(ROOT, 'dist/inject-sidecarsets.js');
@@ -292,6 +293,21 @@ export function tokenVolumeOutcome(objects: readonly KubeObject[]): { serviceAcc
     find(objects, 'Deployment', 'web').spec as { template: { spec: { serviceAccountName?: unknown; volumes?: Array<{ name: string }> } } }
   ).template.spec;
   return { serviceAccountName: spec.serviceAccountName, volumes: (spec.volumes ?? []).map((v) => v.name) };
+}
+
+/**
+ * A Kptfile of the package `name`, itself local config; `pipeline` is what goes under `pipeline:`
+ * (`mutators:` or `validators:` and their functions), written from column 0.
+ */
+export function kptfile(name: string, pipeline: string): string {
+  return `apiVersion: kpt.dev/v1
+kind: Kptfile
+metadata:
+  name: ${name}
+  annotations:
+    config.kubernetes.io/local-config: "true"
+pipeline:
+${indent(pipeline, 2)}`;
 }
 
 /** A SidecarSet the function must reject: its containers are not a list. */

@@ -20,8 +20,10 @@ import {
   tempDirs,
   templateContainers,
   writeTree,
+  kptfile,
   bundleOnPath,
 } from './helpers.js';
+import { deploymentHead } from '../helpers/manifest-text.js';
 
 const skip = skipWithout('kpt and comments', ['kpt']);
 
@@ -29,19 +31,7 @@ const LICENSE = '# Copyright 2026 The Web Authors\n#\n# Licensed under the Apach
 
 const DEPLOYMENT = `${LICENSE}
 # the web app
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  selector:
-    matchLabels:
-      app: web
-  template:
-    metadata:
-      labels:
-        app: web
-    spec:
+${deploymentHead('web')}    spec:
       containers:
         - name: app
           # pinned by the platform team
@@ -65,18 +55,7 @@ spec:
       image: busybox:1.36
 `;
 
-const KPTFILE = `apiVersion: kpt.dev/v1
-kind: Kptfile
-metadata:
-  name: pkg
-  annotations:
-    config.kubernetes.io/local-config: "true"
-pipeline:
-  mutators:
-    - name: inject-sidecarsets
-      exec: inject-sidecarsets
-      configPath: sidecarset.yaml
-`;
+const KPTFILE = kptfile('pkg', 'mutators:\n  - name: inject-sidecarsets\n    exec: inject-sidecarsets\n    configPath: sidecarset.yaml\n');
 
 /** The lines of the injected sidecar, from its `- name:` line to the app container's. */
 function sidecarLines(text: string): string[] {

@@ -18,6 +18,7 @@ import {
   kptRender,
   kptResults,
   kustomizeWithPlugin,
+  kptfile,
 } from './helpers.js';
 
 const NODE_AGENT = `apiVersion: apps.kruise.io/v1beta1
@@ -164,21 +165,17 @@ describe.skipIf(skipWithout(KPT, ['kpt']))(KPT, () => {
 
   it('places and opts out in two mutators, a second render changes nothing, and an opt-out added later strips the sidecars', () => {
     const pkg = dirs.tree({
-      Kptfile: [
-        'apiVersion: kpt.dev/v1',
-        'kind: Kptfile',
-        'metadata:',
-        '  name: shop',
-        '  annotations:',
-        '    config.kubernetes.io/local-config: "true"',
-        'pipeline:',
-        '  mutators:',
-        '    - exec: inject-sidecarsets',
-        '      configPath: node-agent.yaml',
-        '    - exec: inject-sidecarsets',
-        '      configPath: mesh.yaml',
-        '',
-      ].join('\n'),
+      Kptfile: kptfile(
+        'shop',
+        [
+          'mutators:',
+          '  - exec: inject-sidecarsets',
+          '    configPath: node-agent.yaml',
+          '  - exec: inject-sidecarsets',
+          '    configPath: mesh.yaml',
+          '',
+        ].join('\n'),
+      ),
       'workloads.yaml': WORKLOADS,
       'node-agent.yaml': local(NODE_AGENT),
       'mesh.yaml': local(MESH),

@@ -37,6 +37,7 @@ import {
   tokenVolumeOutcome,
   writeTree,
   type Run,
+  kptfile,
 } from './helpers.js';
 
 const TOOLS = ['podman', 'kpt', 'kubectl'];
@@ -115,19 +116,8 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
 
     it('fn render with an image: pipeline injects in place, and a second render changes nothing', () => {
       const dir = dirs.make();
-      const kptfile = `apiVersion: kpt.dev/v1
-kind: Kptfile
-metadata:
-  name: app
-  annotations:
-    config.kubernetes.io/local-config: "true"
-pipeline:
-  mutators:
-    - image: ${FUNCTION_IMAGE}
-      configPath: sidecarset.yaml
-`;
       writeTree(dir, {
-        Kptfile: kptfile,
+        Kptfile: kptfile('app', `mutators:\n  - image: ${FUNCTION_IMAGE}\n    configPath: sidecarset.yaml\n`),
         'deploy.yaml': DEPLOYMENT,
         'service.yaml': SERVICE,
         'sidecarset.yaml': sidecarSet('apps.kruise.io/v1alpha1'),

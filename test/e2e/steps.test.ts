@@ -22,6 +22,7 @@ import {
   kptRender,
   kptResults,
   kustomizeWithPlugin,
+  kptfile,
 } from './helpers.js';
 
 // ---- Two SidecarSets, each with a container, an init container and a volume ----
@@ -312,20 +313,10 @@ describe.skipIf(skipWithout(KUSTOMIZE, ['kubectl', 'node']))(KUSTOMIZE, () => {
 
 const KPT = 'several SidecarSet steps with kpt fn render';
 
-function kptfile(name: string, configPaths: readonly (string | undefined)[]): string {
-  const mutators = configPaths.map((path) => `    - exec: inject-sidecarsets${path ? `\n      configPath: ${path}` : ''}`);
-  return [
-    'apiVersion: kpt.dev/v1',
-    'kind: Kptfile',
-    'metadata:',
-    `  name: ${name}`,
-    '  annotations:',
-    '    config.kubernetes.io/local-config: "true"',
-    'pipeline:',
-    '  mutators:',
-    ...mutators,
-    '',
-  ].join('\n');
+/** A Kptfile whose mutators run the function once per config path (without a config where there is none). */
+function execMutatorsKptfile(name: string, configPaths: readonly (string | undefined)[]): string {
+  const mutators = configPaths.map((path) => `  - exec: inject-sidecarsets${path ? `\n    configPath: ${path}` : ''}`);
+  return kptfile(name, ['mutators:', ...mutators, ''].join('\n'));
 }
 
 describe.skipIf(skipWithout(KPT, ['kpt']))(KPT, () => {
@@ -353,7 +344,7 @@ describe.skipIf(skipWithout(KPT, ['kpt']))(KPT, () => {
 
   it('keeps both sidecars of two exec mutators in one pipeline, and a second render changes nothing', () => {
     const pkg = dirs.tree({
-      Kptfile: kptfile('shop', ['logging.yaml', 'mesh.yaml']),
+      Kptfile: execMutatorsKptfile('shop', ['logging.yaml', 'mesh.yaml']),
       'deploy.yaml': DEPLOYMENT,
       'logging.yaml': sidecarSetFile(LOGGING, { localConfig: true }),
       'mesh.yaml': sidecarSetFile(MESH, { localConfig: true }),
@@ -365,9 +356,9 @@ describe.skipIf(skipWithout(KPT, ['kpt']))(KPT, () => {
 
   it("keeps the subpackage's sidecar when the parent's pipeline injects another, and a second render changes nothing", () => {
     const pkg = dirs.tree({
-      Kptfile: kptfile('platform', ['logging.yaml']),
+      Kptfile: execMutatorsKptfile('platform', ['logging.yaml']),
       'logging.yaml': sidecarSetFile(LOGGING, { localConfig: true }),
-      'app/Kptfile': kptfile('app', ['mesh.yaml']),
+      'app/Kptfile': execMutatorsKptfile('app', ['mesh.yaml']),
       'app/mesh.yaml': sidecarSetFile(MESH, { localConfig: true }),
       'app/deploy.yaml': DEPLOYMENT,
     });
@@ -376,7 +367,7 @@ describe.skipIf(skipWithout(KPT, ['kpt']))(KPT, () => {
   });
 
   it('strips a SidecarSet removed from its List on the next render in place, like a fresh render without it', () => {
-    const files = { Kptfile: kptfile('shop', ['sidecarsets.yaml']), 'deploy.yaml': DEPLOYMENT };
+    const files = { Kptfile: execMutatorsKptfile('shop', ['sidecarsets.yaml']), 'deploy.yaml': DEPLOYMENT };
     const pkg = dirs.tree({ ...files, 'sidecarsets.yaml': listFile('sidecarsets', [LOGGING, MESH], { localConfig: true }) });
     expect(problems(render(pkg), [ORDER_WARNING])).toEqual([]);
     expectInjected(web(join(pkg, 'deploy.yaml')), [LOGGING, MESH]);
@@ -392,7 +383,7 @@ describe.skipIf(skipWithout(KPT, ['kpt']))(KPT, () => {
   });
 
   it('strips the sidecar of a SidecarSet file deleted from the package (SidecarSets among the items) on the next render', () => {
-    const files = { Kptfile: kptfile('shop', [undefined]), 'deploy.yaml': DEPLOYMENT, 'logging.yaml': sidecarSetFile(LOGGING) };
+    const files = { Kptfile: execMutatorsKptfile('shop', [undefined]), 'deploy.yaml': DEPLOYMENT, 'logging.yaml': sidecarSetFile(LOGGING) };
     const pkg = dirs.tree({ ...files, 'mesh.yaml': sidecarSetFile(MESH) });
     renderTwice(pkg, [ORDER_WARNING]);
     expectInjected(web(join(pkg, 'deploy.yaml')), [LOGGING, MESH]);

@@ -16,22 +16,12 @@ import {
   tempDirs,
   writeTree,
   bundleOnPath,
+  kptfile,
 } from './helpers.js';
 
 const skip = skipWithout('kpt validators', ['kpt']);
 
-const VALIDATING_KPTFILE = `apiVersion: kpt.dev/v1
-kind: Kptfile
-metadata:
-  name: app
-  annotations:
-    config.kubernetes.io/local-config: "true"
-pipeline:
-  validators:
-    - exec: inject-sidecarsets
-      configMap:
-        mode: validate
-`;
+const VALIDATING_KPTFILE = kptfile('app', 'validators:\n  - exec: inject-sidecarsets\n    configMap:\n      mode: validate\n');
 
 describe.skipIf(skip)('kpt validators: inject-sidecarsets with mode validate', () => {
   const temp = tempDirs('inject-validator');
