@@ -1,5 +1,6 @@
 // Shared plumbing of the end-to-end tests: tool detection, temp dirs, child processes, the podman
 // environment and the function image (built once per test file that needs it).
+import { expect } from 'vitest';
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import {
   accessSync,
@@ -138,9 +139,17 @@ export interface KptResult {
 }
 
 /** The results of every function run that kpt recorded in `resultsDir`. */
-export function kptResults(resultsDir: string): KptResult[] {
+function kptResults(resultsDir: string): KptResult[] {
   const list = YAML.parse(readFileSync(join(resultsDir, 'results.yaml'), 'utf8')) as { items?: { results?: KptResult[] }[] };
   return (list.items ?? []).flatMap((item) => item.results ?? []);
+}
+
+/** Renders `pkg` in place, which must exit 0, with its record in a new directory from `makeDir`: the results of every function run. */
+export function kptRenderResults(pkg: string, env: NodeJS.ProcessEnv, makeDir: () => string): KptResult[] {
+  const resultsDir = makeDir();
+  const r = kptRender(pkg, resultsDir, env);
+  expect(r.status, describeRun('kpt fn render', r)).toBe(0);
+  return kptResults(resultsDir);
 }
 
 // ---- Kubernetes objects in test output ----

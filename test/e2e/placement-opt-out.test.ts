@@ -15,10 +15,9 @@ import {
   tempDirs,
   type KubeObject,
   bundleOnPath,
-  kptRender,
-  kptResults,
   kustomizeWithPlugin,
   kptfile,
+  kptRenderResults,
 } from './helpers.js';
 
 const NODE_AGENT = `apiVersion: apps.kruise.io/v1beta1
@@ -147,14 +146,10 @@ describe.skipIf(skipWithout(KPT, ['kpt']))(KPT, () => {
   });
 
   /** Renders in place: exit 0; the messages of the warnings and errors of every function run. */
-  const render = (pkg: string): string[] => {
-    const resultsDir = dirs.make();
-    const r = kptRender(pkg, resultsDir, env);
-    expect(r.status, describeRun('kpt fn render', r)).toBe(0);
-    return kptResults(resultsDir)
+  const render = (pkg: string): string[] =>
+    kptRenderResults(pkg, env, dirs.make)
       .filter((x) => x.severity !== 'info')
       .map((x) => x.message ?? '');
-  };
   const snapshot = (dir: string) =>
     new Map(
       readdirSync(dir, { recursive: true, encoding: 'utf8' })

@@ -19,10 +19,9 @@ import {
   type KubeObject,
   type KptResult,
   bundleOnPath,
-  kptRender,
-  kptResults,
   kustomizeWithPlugin,
   kptfile,
+  kptRenderResults,
 } from './helpers.js';
 
 // ---- Two SidecarSets, each with a container, an init container and a volume ----
@@ -327,12 +326,7 @@ describe.skipIf(skipWithout(KPT, ['kpt']))(KPT, () => {
   });
 
   /** Renders in place: exit 0, and the results of every function run. */
-  const render = (pkg: string): KptResult[] => {
-    const resultsDir = dirs.make();
-    const r = kptRender(pkg, resultsDir, env);
-    expect(r.status, describeRun('kpt fn render', r)).toBe(0);
-    return kptResults(resultsDir);
-  };
+  const render = (pkg: string): KptResult[] => kptRenderResults(pkg, env, dirs.make);
 
   /** Renders twice: no warning or error but those `expected`, and the second render changes no byte. */
   const renderTwice = (pkg: string, expected: readonly RegExp[] = []): void => {
