@@ -255,6 +255,28 @@ ${labels}
 `;
 }
 
+/** A kustomization of DEPLOYMENT and SERVICE with one transformer, `sidecarSetFile`. */
+export function webAppKustomization(sidecarSetFile: string): Record<string, string> {
+  return {
+    'kustomization.yaml': 'resources: [deploy.yaml, service.yaml]\ntransformers: [sidecarset.yaml]\n',
+    'deploy.yaml': DEPLOYMENT,
+    'service.yaml': SERVICE,
+    'sidecarset.yaml': sidecarSetFile,
+  };
+}
+
+/**
+ * `kubectl kustomize` of webAppKustomization succeeded: the sidecar log-agent is injected, the
+ * transformer is not a resource of the build, and no orchestrator annotation is left.
+ */
+export function expectWebAppInjected(r: Run): void {
+  expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
+  const objects = parseStream(r.stdout);
+  expect(templateContainers(find(objects, 'Deployment', 'web'))).toContain('log-agent');
+  expect(objects.map((o) => o.kind).sort()).toEqual(['Deployment', 'Service']);
+  expect(orchestratorAnnotations(objects)).toEqual([]);
+}
+
 /**
  * A kustomization whose Deployment runs as `default` with two explicit token volumes, and a
  * SidecarSet (the transformer, with `annotations` if given) that gives it the ServiceAccount

@@ -11,12 +11,10 @@ import {
   BROKEN_SIDECARSET,
   DEPLOYMENT,
   PLUGIN_HOME,
-  SERVICE,
   assertTools,
   describeRun,
   find,
   onPath,
-  orchestratorAnnotations,
   parseStream,
   runCommand,
   sidecarSet,
@@ -28,6 +26,8 @@ import {
   tokenVolumeOutcome,
   writeTree,
   kustomizeWithPlugin,
+  expectWebAppInjected,
+  webAppKustomization,
 } from './helpers.js';
 
 const TOOLS = ['kubectl', 'node'];
@@ -40,19 +40,7 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
 
   for (const apiVersion of ['apps.kruise.io/v1alpha1', 'apps.kruise.io/v1beta1'] as const) {
     it(`injects a ${apiVersion} SidecarSet listed under transformers`, () => {
-      const dir = dirs.tree({
-        'kustomization.yaml': 'resources: [deploy.yaml, service.yaml]\ntransformers: [sidecarset.yaml]\n',
-        'deploy.yaml': DEPLOYMENT,
-        'service.yaml': SERVICE,
-        'sidecarset.yaml': sidecarSet(apiVersion),
-      });
-      const r = kustomizeWithPlugin(dir);
-      expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
-      const objects = parseStream(r.stdout);
-      expect(templateContainers(find(objects, 'Deployment', 'web'))).toContain('log-agent');
-      // The plugin's config is not a resource of the build.
-      expect(objects.map((o) => o.kind).sort()).toEqual(['Deployment', 'Service']);
-      expect(orchestratorAnnotations(objects)).toEqual([]);
+      expectWebAppInjected(kustomizeWithPlugin(dirs.tree(webAppKustomization(sidecarSet(apiVersion)))));
     });
   }
 

@@ -22,7 +22,6 @@ import {
   describeRun,
   find,
   onPath,
-  orchestratorAnnotations,
   TOKEN_VOLUME_WARNINGS,
   parseResourceList,
   parseStream,
@@ -38,6 +37,8 @@ import {
   writeTree,
   type Run,
   kptfile,
+  expectWebAppInjected,
+  webAppKustomization,
 } from './helpers.js';
 
 const TOOLS = ['podman', 'kpt', 'kubectl'];
@@ -143,12 +144,7 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
     const shimEnv = (): NodeJS.ProcessEnv => ({ ...process.env, PATH: `${DOCKER_SHIM_DIR}:${process.env.PATH ?? ''}` });
 
     it('runs the image through scripts/docker-shim, a docker that execs podman', () => {
-      const r = runCommand('kubectl', ['kustomize', '--enable-alpha-plugins', containerFunctionApp()], { env: shimEnv() });
-      expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
-      const objects = parseStream(r.stdout);
-      expect(templateContainers(find(objects, 'Deployment', 'web'))).toContain('log-agent');
-      expect(objects.map((o) => o.kind).sort()).toEqual(['Deployment', 'Service']);
-      expect(orchestratorAnnotations(objects)).toEqual([]);
+      expectWebAppInjected(runCommand('kubectl', ['kustomize', '--enable-alpha-plugins', containerFunctionApp()], { env: shimEnv() }));
     });
 
     // kustomize shows only a function's stderr (kyaml/fn/runtime/exec/exec.go passes it through):
@@ -264,10 +260,5 @@ function containerFunctionApp(): string {
     'metadata:\n  name: log-agent\n',
     `metadata:\n  name: log-agent\n${CONTAINER_FUNCTION_ANNOTATION}`,
   );
-  return dirs.tree({
-    'kustomization.yaml': 'resources: [deploy.yaml, service.yaml]\ntransformers: [sidecarset.yaml]\n',
-    'deploy.yaml': DEPLOYMENT,
-    'service.yaml': SERVICE,
-    'sidecarset.yaml': transformer,
-  });
+  return dirs.tree(webAppKustomization(transformer));
 }
