@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
-import { indent } from '../helpers/manifest-text.js';
+import { deploymentHead, indent } from '../helpers/manifest-text.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BUNDLE = join(ROOT, 'dist/inject-sidecarsets.js');
@@ -203,20 +203,7 @@ export function orchestratorAnnotations(objects: readonly KubeObject[]): string[
 
 // ---- Fixtures shared by the suites ----
 
-export const DEPLOYMENT = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 1
-  selector:
-    matchLabels:
-      app: web
-  template:
-    metadata:
-      labels:
-        app: web
-    spec:
+export const DEPLOYMENT = `${deploymentHead('web', { replicas: 1 })}    spec:
       containers:
         - name: app   # the application
           image: nginx:1.27

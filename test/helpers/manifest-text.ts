@@ -37,14 +37,19 @@ spec:
 `;
 }
 
+interface DeploymentOptions {
+  namespace?: string;
+  replicas?: number;
+}
+
 /** A Deployment of pods labelled app=web, up to its template's labels; the template's other fields follow at 4 spaces. */
-export function deploymentHead(name: string, namespace?: string): string {
+export function deploymentHead(name: string, { namespace, replicas }: DeploymentOptions = {}): string {
   return `apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: ${name}
 ${namespace ? `  namespace: ${namespace}\n` : ''}spec:
-  selector:
+${replicas === undefined ? '' : `  replicas: ${replicas}\n`}  selector:
     matchLabels:
       app: web
   template:
@@ -57,4 +62,4 @@ ${namespace ? `  namespace: ${namespace}\n` : ''}spec:
 /** The heads as items of a ResourceList (after RESOURCE_LIST_HEAD): the fields that follow go 2 spaces further in. */
 export const sidecarSetItemHead = (name: string, matchLabels?: string): string => asItem(sidecarSetHead(name, matchLabels));
 export const podItemHead = (name: string): string => asItem(podHead(name));
-export const deploymentItemHead = (name: string, namespace?: string): string => asItem(deploymentHead(name, namespace));
+export const deploymentItemHead = (name: string, options?: DeploymentOptions): string => asItem(deploymentHead(name, options));

@@ -22,7 +22,7 @@ const mesh = `${sidecarSetHead('mesh', 'mesh: "on"')}  containers:
   - name: proxy
     image: proxy:1
 `;
-const deployment = (name: string, namespace?: string) => `${deploymentHead(name, namespace)}    spec:
+const deployment = (name: string, namespace?: string) => `${deploymentHead(name, { namespace })}    spec:
       containers:
       - name: web
         image: nginx # pinned
