@@ -3,10 +3,10 @@
 // `.expected/results.yaml`, and a second render must change nothing.
 // UPDATE_EXPECTED=1 npx vitest run test/examples.test.ts rewrites the expected files.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse } from 'yaml';
-import { BUNDLE, ROOT, assertTools, describeRun, runCommand, skipWithout, tempDirs } from './e2e/helpers.js';
+import { ROOT, assertTools, bundleOnPath, describeRun, kptRender, skipWithout, tempDirs } from './e2e/helpers.js';
 
 // Catalog examples, and failing cases that cannot be catalog examples: a failing package must not
 // be picked up by a kpt render of a directory above it (a Kptfile anywhere below makes a subpackage),
@@ -39,18 +39,14 @@ function packageFiles(dir: string): Map<string, string> {
 
 describe.skipIf(skip)('catalog examples', () => {
   const temp = tempDirs('inject-examples');
-  let bin: string;
+  let env: NodeJS.ProcessEnv;
   beforeAll(() => {
     assertTools(['kpt']);
-    bin = temp.make();
-    symlinkSync(BUNDLE, join(bin, 'inject-sidecarsets'));
+    env = bundleOnPath(temp.make).env;
   });
   afterAll(() => temp.cleanup());
 
-  const render = (pkg: string, results: string) =>
-    runCommand('kpt', ['fn', 'render', '--allow-exec', '--truncate-output=false', '--results-dir', results, pkg], {
-      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
-    });
+  const render = (pkg: string, results: string) => kptRender(pkg, results, env);
 
   it.each(examples)('%s', (example) => {
     const source = join(ROOT, example);

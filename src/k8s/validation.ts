@@ -32,27 +32,35 @@ const PERCENT = /^[0-9]+%$/;
 
 const LABEL_SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const;
 
-export function dns1123LabelProblems(value: string): string[] {
+/**
+ * The shape of apimachinery's IsDNS1123Label, IsDNS1123Subdomain, IsValidLabelValue and the name
+ * part of IsQualifiedName (k8s.io/apimachinery/pkg/util/validation/validation.go): a length limit
+ * and a format, checked independently so that a value can break both.
+ */
+function lengthAndFormatProblems(value: string, maxLength: number, format: RegExp, formatProblem: string): string[] {
   const problems: string[] = [];
-  if (utf8Length(value) > 63) problems.push('must be no more than 63 characters');
-  if (!DNS1123_LABEL.test(value)) {
-    problems.push(
-      "must be a lowercase RFC 1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit (e.g. 'my-name')",
-    );
-  }
+  if (utf8Length(value) > maxLength) problems.push(`must be no more than ${maxLength} characters`);
+  if (!format.test(value)) problems.push(formatProblem);
   return problems;
 }
 
+export function dns1123LabelProblems(value: string): string[] {
+  return lengthAndFormatProblems(
+    value,
+    63,
+    DNS1123_LABEL,
+    "must be a lowercase RFC 1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit (e.g. 'my-name')",
+  );
+}
+
 export function dns1123SubdomainProblems(value: string): string[] {
-  const problems: string[] = [];
-  if (utf8Length(value) > 253) problems.push('must be no more than 253 characters');
-  if (!DNS1123_SUBDOMAIN.test(value)) {
-    problems.push(
-      "must be a lowercase RFC 1123 subdomain: dot-separated lowercase labels of letters, digits and '-', each starting " +
-        "and ending with a letter or digit (e.g. 'example.com')",
-    );
-  }
-  return problems;
+  return lengthAndFormatProblems(
+    value,
+    253,
+    DNS1123_SUBDOMAIN,
+    "must be a lowercase RFC 1123 subdomain: dot-separated lowercase labels of letters, digits and '-', each starting " +
+      "and ending with a letter or digit (e.g. 'example.com')",
+  );
 }
 
 /** A label or annotation key: an optional DNS-subdomain prefix and '/', then a name of at most 63 characters. */
@@ -73,27 +81,25 @@ export function qualifiedNameProblems(value: string): string[] {
   if (name.length === 0) {
     problems.push('name part must be non-empty');
   } else {
-    if (utf8Length(name) > 63) problems.push('name part must be no more than 63 characters');
-    if (!QUALIFIED_NAME_PART.test(name)) {
-      problems.push(
-        "name part must consist of letters, digits, '-', '_' or '.', starting and ending with a letter or digit (e.g. " +
-          "'MyName', 'my.name', '123-abc')",
-      );
-    }
+    const nameProblems = lengthAndFormatProblems(
+      name,
+      63,
+      QUALIFIED_NAME_PART,
+      "must consist of letters, digits, '-', '_' or '.', starting and ending with a letter or digit (e.g. 'MyName', 'my.name', '123-abc')",
+    );
+    problems.push(...nameProblems.map((p) => `name part ${p}`));
   }
   return problems;
 }
 
 function labelValueProblems(value: string): string[] {
-  const problems: string[] = [];
-  if (utf8Length(value) > 63) problems.push('must be no more than 63 characters');
-  if (!LABEL_VALUE.test(value)) {
-    problems.push(
-      "must be empty or consist of letters, digits, '-', '_' or '.', starting and ending with a letter or digit (e.g. " +
-        "'MyValue', 'my_value', '12345')",
-    );
-  }
-  return problems;
+  return lengthAndFormatProblems(
+    value,
+    63,
+    LABEL_VALUE,
+    "must be empty or consist of letters, digits, '-', '_' or '.', starting and ending with a letter or digit (e.g. " +
+      "'MyValue', 'my_value', '12345')",
+  );
 }
 
 export function envVarNameProblems(value: string): string[] {
@@ -699,37 +705,19 @@ function validateMounts(mounts: readonly Mount[], devices: readonly Device[], vo
   const seenMountPaths = new Set<string>();
   mounts.forEach((mount, i) => {
     const mountAt = childPointer(at, 'volumeMounts', i);
-    if (!mount.name) errors.push({ pointer: childPointer(mountAt, 'name'), message: 'volume mount name is required' });
-    if (!volumes.has(mount.name)) {
-      errors.push({
-        pointer: childPointer(mountAt, 'name'),
-        message: `volume ${JSON.stringify(mount.name)} not found: mounts must name a volume of this SidecarSet's spec.volumes`,
-      });
-    }
-    if (!mount.mountPath) errors.push({ pointer: childPointer(mountAt, 'mountPath'), message: 'mountPath is required' });
-    if (seenMountPaths.has(mount.mountPath)) {
-      errors.push({
-        pointer: childPointer(mountAt, 'mountPath'),
-        message: `mountPath ${JSON.stringify(mount.mountPath)} must be unique within the container`,
-      });
-    }
+    const report = (field: string, message: string) => errors.push({ pointer: childPointer(mountAt, field), message });
+    const name = JSON.stringify(mount.name);
+    const path = JSON.stringify(mount.mountPath);
+    if (!mount.name) report('name', 'volume mount name is required');
+    if (!volumes.has(mount.name)) report('name', `volume ${name} not found: mounts must name a volume of this SidecarSet's spec.volumes`);
+    if (!mount.mountPath) report('mountPath', 'mountPath is required');
+    if (seenMountPaths.has(mount.mountPath)) report('mountPath', `mountPath ${path} must be unique within the container`);
     seenMountPaths.add(mount.mountPath);
-    if (deviceNames.has(mount.name)) {
-      errors.push({
-        pointer: childPointer(mountAt, 'name'),
-        message: `volume ${JSON.stringify(mount.name)} is already used in volumeDevices`,
-      });
-    }
-    if (devicePaths.has(mount.mountPath)) {
-      errors.push({
-        pointer: childPointer(mountAt, 'mountPath'),
-        message: `mountPath ${JSON.stringify(mount.mountPath)} is already a devicePath in volumeDevices`,
-      });
-    }
+    if (deviceNames.has(mount.name)) report('name', `volume ${name} is already used in volumeDevices`);
+    if (devicePaths.has(mount.mountPath)) report('mountPath', `mountPath ${path} is already a devicePath in volumeDevices`);
     if (mount.subPath) errors.push(...validateRelativePath(mount.subPath, childPointer(mountAt, 'subPath')));
     if (mount.subPathExpr) {
-      if (mount.subPath)
-        errors.push({ pointer: childPointer(mountAt, 'subPathExpr'), message: 'subPathExpr and subPath are mutually exclusive' });
+      if (mount.subPath) report('subPathExpr', 'subPathExpr and subPath are mutually exclusive');
       errors.push(...validateRelativePath(mount.subPathExpr, childPointer(mountAt, 'subPathExpr')));
     }
   });
@@ -744,49 +732,22 @@ function validateDevices(devices: readonly Device[], mounts: readonly Mount[], v
   const seenDevicePaths = new Set<string>();
   devices.forEach((device, i) => {
     const deviceAt = childPointer(at, 'volumeDevices', i);
+    const report = (field: string, message: string) => errors.push({ pointer: childPointer(deviceAt, field), message });
+    const name = JSON.stringify(device.name);
+    const path = JSON.stringify(device.devicePath);
     const volume = volumes.get(device.name);
-    if (!device.name) errors.push({ pointer: childPointer(deviceAt, 'name'), message: 'volume device name is required' });
-    if (seenDeviceNames.has(device.name))
-      errors.push({ pointer: childPointer(deviceAt, 'name'), message: `volume device ${JSON.stringify(device.name)} must be unique` });
+    if (!device.name) report('name', 'volume device name is required');
+    if (seenDeviceNames.has(device.name)) report('name', `volume device ${name} must be unique`);
     if (volume && !isBlockCapable(volume)) {
-      errors.push({
-        pointer: childPointer(deviceAt, 'name'),
-        message: `volume ${JSON.stringify(device.name)} must be a persistentVolumeClaim or ephemeral volume to be used as a block device`,
-      });
+      report('name', `volume ${name} must be a persistentVolumeClaim or ephemeral volume to be used as a block device`);
     }
-    if (!volume) {
-      errors.push({
-        pointer: childPointer(deviceAt, 'name'),
-        message: `volume ${JSON.stringify(device.name)} not found: devices must name a volume of this SidecarSet's spec.volumes`,
-      });
-    }
-    if (!device.devicePath) errors.push({ pointer: childPointer(deviceAt, 'devicePath'), message: 'devicePath is required' });
-    if (seenDevicePaths.has(device.devicePath)) {
-      errors.push({
-        pointer: childPointer(deviceAt, 'devicePath'),
-        message: `devicePath ${JSON.stringify(device.devicePath)} must be unique`,
-      });
-    }
-    if (device.devicePath && device.devicePath.split('/').includes('..')) {
-      errors.push({
-        pointer: childPointer(deviceAt, 'devicePath'),
-        message: `devicePath ${JSON.stringify(device.devicePath)} must not contain '..'`,
-      });
-    } else {
-      seenDevicePaths.add(device.devicePath);
-    }
-    if (mountNames.has(device.name)) {
-      errors.push({
-        pointer: childPointer(deviceAt, 'name'),
-        message: `volume ${JSON.stringify(device.name)} is already used in volumeMounts`,
-      });
-    }
-    if (mountPaths.has(device.devicePath)) {
-      errors.push({
-        pointer: childPointer(deviceAt, 'devicePath'),
-        message: `devicePath ${JSON.stringify(device.devicePath)} is already a mountPath in volumeMounts`,
-      });
-    }
+    if (!volume) report('name', `volume ${name} not found: devices must name a volume of this SidecarSet's spec.volumes`);
+    if (!device.devicePath) report('devicePath', 'devicePath is required');
+    if (seenDevicePaths.has(device.devicePath)) report('devicePath', `devicePath ${path} must be unique`);
+    if (device.devicePath && device.devicePath.split('/').includes('..')) report('devicePath', `devicePath ${path} must not contain '..'`);
+    else seenDevicePaths.add(device.devicePath);
+    if (mountNames.has(device.name)) report('name', `volume ${name} is already used in volumeMounts`);
+    if (mountPaths.has(device.devicePath)) report('devicePath', `devicePath ${path} is already a mountPath in volumeMounts`);
     if (device.name) seenDeviceNames.add(device.name);
   });
   return errors;

@@ -22,6 +22,7 @@ import {
   tempDirs,
   writeTree,
   type KubeObject,
+  webAppKustomization,
 } from './helpers.js';
 
 const TOOLS = ['kubectl', 'node', 'bash'];
@@ -81,12 +82,7 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
   const objects = (manifests: readonly Manifest[]): KubeObject[] => manifests as unknown as KubeObject[];
 
   describe('kustomize app', () => {
-    const kustomizeApp = {
-      'kustomization.yaml': 'resources: [deploy.yaml, service.yaml]\ntransformers: [sidecarset.yaml]\n',
-      'deploy.yaml': DEPLOYMENT,
-      'service.yaml': SERVICE,
-      'sidecarset.yaml': sidecarSet('apps.kruise.io/v1alpha1'),
-    };
+    const kustomizeApp = webAppKustomization(sidecarSet('apps.kruise.io/v1alpha1'));
 
     it('is discovered and rendered with kubectl kustomize and the legacy plugin', () => {
       const r = generate(kustomizeApp);

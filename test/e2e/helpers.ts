@@ -1,11 +1,24 @@
 // Shared plumbing of the end-to-end tests: tool detection, temp dirs, child processes, the podman
 // environment and the function image (built once per test file that needs it).
+import { expect } from 'vitest';
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
+import { deploymentHead, indent } from '../helpers/manifest-text.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BUNDLE = join(ROOT, 'dist/inject-sidecarsets.js');
@@ -64,13 +77,21 @@ export function describeRun(what: string, r: Run): string {
   return `${what}: exit ${r.status}\n--- stderr ---\n${r.stderr}\n--- stdout ---\n${r.stdout.slice(0, 4000)}`;
 }
 
-/** A scratch directory; `cleanup` removes every directory it made. */
-export function tempDirs(prefix: string): { make: () => string; cleanup: () => void } {
+type FileTree = Record<string, string | [string, number]>;
+
+/** Scratch directories: `make` an empty one, or a `tree` holding files (see writeTree); `cleanup` removes every one made. */
+export function tempDirs(prefix: string): { make: () => string; tree: (files: FileTree) => string; cleanup: () => void } {
   const made: string[] = [];
+  const make = () => {
+    const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+    made.push(dir);
+    return dir;
+  };
   return {
-    make: () => {
-      const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
-      made.push(dir);
+    make,
+    tree: (files) => {
+      const dir = make();
+      writeTree(dir, files);
       return dir;
     },
     cleanup: () => {
@@ -80,13 +101,55 @@ export function tempDirs(prefix: string): { make: () => string; cleanup: () => v
 }
 
 /** Writes `files` (relative path → content) under `dir`; a mode may follow as [content, mode]. */
-export function writeTree(dir: string, files: Record<string, string | [string, number]>): void {
+export function writeTree(dir: string, files: FileTree): void {
   for (const [rel, spec] of Object.entries(files)) {
     const [content, mode] = typeof spec === 'string' ? [spec, 0o644] : spec;
     const path = join(dir, rel);
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, content, { mode });
   }
+}
+
+/**
+ * A new directory (from `makeDir`) holding this checkout's bundle as `inject-sidecarsets`, and an
+ * environment with that directory first on PATH: where kpt finds `exec: inject-sidecarsets`.
+ */
+export function bundleOnPath(makeDir: () => string): { bin: string; env: NodeJS.ProcessEnv } {
+  const bin = makeDir();
+  symlinkSync(BUNDLE, join(bin, 'inject-sidecarsets'));
+  return { bin, env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } };
+}
+
+/** `kubectl kustomize` of `dir` with this checkout's legacy exec plugin, which runs the bundle unless `pluginEnv` says otherwise. */
+export function kustomizeWithPlugin(dir: string, pluginEnv: NodeJS.ProcessEnv = { INJECT_SIDECARSETS_BIN: BUNDLE }): Run {
+  return runCommand('kubectl', ['kustomize', '--enable-alpha-plugins', dir], {
+    env: { ...process.env, KUSTOMIZE_PLUGIN_HOME: PLUGIN_HOME, ...pluginEnv },
+  });
+}
+
+/** `kpt fn render` of `pkg` in place, exec functions allowed, kpt's record of the run written to `resultsDir`. */
+export function kptRender(pkg: string, resultsDir: string, env: NodeJS.ProcessEnv): Run {
+  return runCommand('kpt', ['fn', 'render', '--allow-exec', '--truncate-output=false', '--results-dir', resultsDir, pkg], { env });
+}
+
+/** One result of a function run, as kpt records it. */
+export interface KptResult {
+  message?: string;
+  severity?: string;
+}
+
+/** The results of every function run that kpt recorded in `resultsDir`. */
+function kptResults(resultsDir: string): KptResult[] {
+  const list = YAML.parse(readFileSync(join(resultsDir, 'results.yaml'), 'utf8')) as { items?: { results?: KptResult[] }[] };
+  return (list.items ?? []).flatMap((item) => item.results ?? []);
+}
+
+/** Renders `pkg` in place, which must exit 0, with its record in a new directory from `makeDir`: the results of every function run. */
+export function kptRenderResults(pkg: string, env: NodeJS.ProcessEnv, makeDir: () => string): KptResult[] {
+  const resultsDir = makeDir();
+  const r = kptRender(pkg, resultsDir, env);
+  expect(r.status, describeRun('kpt fn render', r)).toBe(0);
+  return kptResults(resultsDir);
 }
 
 // ---- Kubernetes objects in test output ----
@@ -140,20 +203,7 @@ export function orchestratorAnnotations(objects: readonly KubeObject[]): string[
 
 // ---- Fixtures shared by the suites ----
 
-export const DEPLOYMENT = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 1
-  selector:
-    matchLabels:
-      app: web
-  template:
-    metadata:
-      labels:
-        app: web
-    spec:
+export const DEPLOYMENT = `${deploymentHead('web', { replicas: 1 })}    spec:
       containers:
         - name: app   # the application
           image: nginx:1.27
@@ -190,6 +240,28 @@ ${labels}
       image: busybox:1.36
       command: ["sleep", "infinity"]
 `;
+}
+
+/** A kustomization of DEPLOYMENT and SERVICE with one transformer, `sidecarSetFile`. */
+export function webAppKustomization(sidecarSetFile: string): Record<string, string> {
+  return {
+    'kustomization.yaml': 'resources: [deploy.yaml, service.yaml]\ntransformers: [sidecarset.yaml]\n',
+    'deploy.yaml': DEPLOYMENT,
+    'service.yaml': SERVICE,
+    'sidecarset.yaml': sidecarSetFile,
+  };
+}
+
+/**
+ * `kubectl kustomize` of webAppKustomization succeeded: the sidecar log-agent is injected, the
+ * transformer is not a resource of the build, and no orchestrator annotation is left.
+ */
+export function expectWebAppInjected(r: Run): void {
+  expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
+  const objects = parseStream(r.stdout);
+  expect(templateContainers(find(objects, 'Deployment', 'web'))).toContain('log-agent');
+  expect(objects.map((o) => o.kind).sort()).toEqual(['Deployment', 'Service']);
+  expect(orchestratorAnnotations(objects)).toEqual([]);
 }
 
 /**
@@ -239,6 +311,21 @@ export function tokenVolumeOutcome(objects: readonly KubeObject[]): { serviceAcc
     find(objects, 'Deployment', 'web').spec as { template: { spec: { serviceAccountName?: unknown; volumes?: Array<{ name: string }> } } }
   ).template.spec;
   return { serviceAccountName: spec.serviceAccountName, volumes: (spec.volumes ?? []).map((v) => v.name) };
+}
+
+/**
+ * A Kptfile of the package `name`, itself local config; `pipeline` is what goes under `pipeline:`
+ * (`mutators:` or `validators:` and their functions), written from column 0.
+ */
+export function kptfile(name: string, pipeline: string): string {
+  return `apiVersion: kpt.dev/v1
+kind: Kptfile
+metadata:
+  name: ${name}
+  annotations:
+    config.kubernetes.io/local-config: "true"
+pipeline:
+${indent(pipeline, 2)}`;
 }
 
 /** A SidecarSet the function must reject: its containers are not a list. */

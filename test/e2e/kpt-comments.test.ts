@@ -8,10 +8,9 @@
 // receives copies of the app container's comments, which the function cannot prevent without
 // losing the header (README, Known limitations).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  BUNDLE,
   assertTools,
   describeRun,
   find,
@@ -21,7 +20,10 @@ import {
   tempDirs,
   templateContainers,
   writeTree,
+  kptfile,
+  bundleOnPath,
 } from './helpers.js';
+import { deploymentHead } from '../helpers/manifest-text.js';
 
 const skip = skipWithout('kpt and comments', ['kpt']);
 
@@ -29,19 +31,7 @@ const LICENSE = '# Copyright 2026 The Web Authors\n#\n# Licensed under the Apach
 
 const DEPLOYMENT = `${LICENSE}
 # the web app
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  selector:
-    matchLabels:
-      app: web
-  template:
-    metadata:
-      labels:
-        app: web
-    spec:
+${deploymentHead('web')}    spec:
       containers:
         - name: app
           # pinned by the platform team
@@ -65,18 +55,7 @@ spec:
       image: busybox:1.36
 `;
 
-const KPTFILE = `apiVersion: kpt.dev/v1
-kind: Kptfile
-metadata:
-  name: pkg
-  annotations:
-    config.kubernetes.io/local-config: "true"
-pipeline:
-  mutators:
-    - name: inject-sidecarsets
-      exec: inject-sidecarsets
-      configPath: sidecarset.yaml
-`;
+const KPTFILE = kptfile('pkg', 'mutators:\n  - name: inject-sidecarsets\n    exec: inject-sidecarsets\n    configPath: sidecarset.yaml\n');
 
 /** The lines of the injected sidecar, from its `- name:` line to the app container's. */
 function sidecarLines(text: string): string[] {
@@ -95,9 +74,7 @@ describe.skipIf(skip)('kpt and comments', () => {
   let env: NodeJS.ProcessEnv;
   beforeAll(() => {
     assertTools(['kpt']);
-    const bin = temp.make();
-    symlinkSync(BUNDLE, join(bin, 'inject-sidecarsets'));
-    env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+    env = bundleOnPath(temp.make).env;
   });
   afterAll(() => temp.cleanup());
 

@@ -1,9 +1,8 @@
 // `kpt fn eval --exec` with each form of --fn-config, and key=value options, on a real package.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, symlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  BUNDLE,
   DEPLOYMENT,
   SERVICE,
   assertTools,
@@ -16,6 +15,7 @@ import {
   templateContainers,
   writeTree,
   find,
+  bundleOnPath,
 } from './helpers.js';
 
 const skip = skipWithout('kpt fn eval --exec', ['kpt']);
@@ -25,9 +25,7 @@ describe.skipIf(skip)('kpt fn eval --exec', () => {
   let env: NodeJS.ProcessEnv;
   beforeAll(() => {
     assertTools(['kpt']);
-    const bin = temp.make();
-    symlinkSync(BUNDLE, join(bin, 'inject-sidecarsets'));
-    env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+    env = bundleOnPath(temp.make).env;
   });
   afterAll(() => temp.cleanup());
 

@@ -9,15 +9,12 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   BROKEN_SIDECARSET,
-  BUNDLE,
   DEPLOYMENT,
   PLUGIN_HOME,
-  SERVICE,
   assertTools,
   describeRun,
   find,
   onPath,
-  orchestratorAnnotations,
   parseStream,
   runCommand,
   sidecarSet,
@@ -28,22 +25,14 @@ import {
   tokenVolumeApp,
   tokenVolumeOutcome,
   writeTree,
+  kustomizeWithPlugin,
+  expectWebAppInjected,
+  webAppKustomization,
 } from './helpers.js';
 
 const TOOLS = ['kubectl', 'node'];
 const SUITE = 'legacy kustomize plugin with kubectl kustomize';
 const dirs = tempDirs('e2e-kustomize');
-
-function kustomize(app: string, extraEnv: NodeJS.ProcessEnv = { INJECT_SIDECARSETS_BIN: BUNDLE }) {
-  const env = { ...process.env, KUSTOMIZE_PLUGIN_HOME: PLUGIN_HOME, ...extraEnv };
-  return runCommand('kubectl', ['kustomize', '--enable-alpha-plugins', app], { env });
-}
-
-function app(files: Record<string, string>): string {
-  const dir = dirs.make();
-  writeTree(dir, files);
-  return dir;
-}
 
 describe('the plugin entries', () => {
   it('are one script, executable, under each kind the function takes as a transformer', () => {
@@ -64,19 +53,7 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
 
   for (const apiVersion of ['apps.kruise.io/v1alpha1', 'apps.kruise.io/v1beta1'] as const) {
     it(`injects a ${apiVersion} SidecarSet listed under transformers`, () => {
-      const dir = app({
-        'kustomization.yaml': 'resources: [deploy.yaml, service.yaml]\ntransformers: [sidecarset.yaml]\n',
-        'deploy.yaml': DEPLOYMENT,
-        'service.yaml': SERVICE,
-        'sidecarset.yaml': sidecarSet(apiVersion),
-      });
-      const r = kustomize(dir);
-      expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
-      const objects = parseStream(r.stdout);
-      expect(templateContainers(find(objects, 'Deployment', 'web'))).toContain('log-agent');
-      // The plugin's config is not a resource of the build.
-      expect(objects.map((o) => o.kind).sort()).toEqual(['Deployment', 'Service']);
-      expect(orchestratorAnnotations(objects)).toEqual([]);
+      expectWebAppInjected(kustomizeWithPlugin(dirs.tree(webAppKustomization(sidecarSet(apiVersion)))));
     });
   }
 
@@ -85,18 +62,18 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
       console.warn('[e2e] inject-sidecarsets is on PATH, so the relative fallback is not what runs: case skipped');
       return;
     }
-    const dir = app({
+    const dir = dirs.tree({
       'kustomization.yaml': 'resources: [deploy.yaml]\ntransformers: [sidecarset.yaml]\n',
       'deploy.yaml': DEPLOYMENT,
       'sidecarset.yaml': sidecarSet('apps.kruise.io/v1alpha1'),
     });
-    const r = kustomize(dir, { INJECT_SIDECARSETS_BIN: '' });
+    const r = kustomizeWithPlugin(dir, { INJECT_SIDECARSETS_BIN: '' });
     expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
     expect(templateContainers(find(parseStream(r.stdout), 'Deployment', 'web'))).toContain('log-agent');
   });
 
   it('sees the namespace and labels (includeTemplates) that the same kustomization sets', () => {
-    const dir = app({
+    const dir = dirs.tree({
       'kustomization.yaml': [
         'namespace: prod',
         'labels:',
@@ -109,7 +86,7 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
       'deploy.yaml': DEPLOYMENT,
       'sidecarset.yaml': sidecarSet('apps.kruise.io/v1alpha1', { namespace: 'prod', matchLabels: { tier: 'backend' } }),
     });
-    const r = kustomize(dir);
+    const r = kustomizeWithPlugin(dir);
     expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
     const deployment = find(parseStream(r.stdout), 'Deployment', 'web');
     expect(deployment.metadata?.namespace).toBe('prod');
@@ -117,24 +94,24 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
   });
 
   it('sees commonLabels too, which also reach the pod template', () => {
-    const dir = app({
+    const dir = dirs.tree({
       'kustomization.yaml': 'commonLabels: {team: payments}\nresources: [deploy.yaml]\ntransformers: [sidecarset.yaml]\n',
       'deploy.yaml': DEPLOYMENT,
       'sidecarset.yaml': sidecarSet('apps.kruise.io/v1beta1', { matchLabels: { team: 'payments' } }),
     });
-    const r = kustomize(dir);
+    const r = kustomizeWithPlugin(dir);
     expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
     expect(templateContainers(find(parseStream(r.stdout), 'Deployment', 'web'))).toContain('log-agent');
   });
 
   it("does not see an overlay's namespace: the base's transformers run before the overlay's", () => {
-    const dir = app({
+    const dir = dirs.tree({
       'base/kustomization.yaml': 'resources: [deploy.yaml]\ntransformers: [sidecarset.yaml]\n',
       'base/deploy.yaml': DEPLOYMENT,
       'base/sidecarset.yaml': sidecarSet('apps.kruise.io/v1alpha1', { namespace: 'prod' }),
       'overlay/kustomization.yaml': 'namespace: prod\nresources: [../base]\n',
     });
-    const r = kustomize(join(dir, 'overlay'));
+    const r = kustomizeWithPlugin(join(dir, 'overlay'));
     expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
     const deployment = find(parseStream(r.stdout), 'Deployment', 'web');
     expect(deployment.metadata?.namespace).toBe('prod');
@@ -145,7 +122,7 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
   // numbers than YAML 1.1 or 1.2 do (0O17, +0x1F, 1e5_0): the function quotes them (issue 12).
   it('hands strings that look like numbers to go-yaml as strings', () => {
     const values = ['0o644', '0O17', '0X1F', '0B101', '+0x1F', '1e5_0', '0x_1F', '08', '=', 'on'];
-    const dir = app({
+    const dir = dirs.tree({
       'kustomization.yaml': 'resources: [deploy.yaml]\ntransformers: [sidecarset.yaml]\n',
       'deploy.yaml': DEPLOYMENT,
       'sidecarset.yaml':
@@ -153,7 +130,7 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
         `      args: [${values.map((v) => JSON.stringify(v)).join(', ')}]\n      env:\n` +
         values.map((v, i) => `        - name: V${i}\n          value: ${JSON.stringify(v)}\n`).join(''),
     });
-    const r = kustomize(dir);
+    const r = kustomizeWithPlugin(dir);
     expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
     const template = (find(parseStream(r.stdout), 'Deployment', 'web').spec as any).template;
     const agent = template.spec.containers.find((c: { name: string }) => c.name === 'log-agent');
@@ -162,12 +139,12 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
   });
 
   it('fails the build with the function message on stderr for a broken SidecarSet', () => {
-    const dir = app({
+    const dir = dirs.tree({
       'kustomization.yaml': 'resources: [deploy.yaml]\ntransformers: [broken.yaml]\n',
       'deploy.yaml': DEPLOYMENT,
       'broken.yaml': BROKEN_SIDECARSET,
     });
-    const r = kustomize(dir);
+    const r = kustomizeWithPlugin(dir);
     expect(r.status, describeRun('kubectl kustomize', r)).not.toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/spec\.containers/);
@@ -179,12 +156,12 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
   const resultLines = (stderr: string) => stderr.split('\n').filter((line) => /\[(error|warning)\]/.test(line));
 
   it('names the SidecarSet and its transformer file in a subdirectory, not the temporary copy', () => {
-    const dir = app({
+    const dir = dirs.tree({
       'kustomization.yaml': 'resources: [deploy.yaml]\ntransformers: [policies/broken.yaml]\n',
       'deploy.yaml': DEPLOYMENT,
       'policies/broken.yaml': BROKEN_SIDECARSET,
     });
-    const r = kustomize(dir);
+    const r = kustomizeWithPlugin(dir);
     expect(r.status, describeRun('kubectl kustomize', r)).not.toBe(0);
     const lines = resultLines(r.stderr);
     expect(lines.length, r.stderr).toBeGreaterThan(0);
@@ -199,7 +176,7 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
   // shown on this path, as README's kustomize section says. The container function shows them
   // (podman.test.ts). Should kustomize start showing them, this fails and the README needs updating.
   it("removes the app's default token and keeps its audience token for an injected ServiceAccount; kustomize does not show the warnings", () => {
-    const r = kustomize(app(tokenVolumeApp()));
+    const r = kustomizeWithPlugin(dirs.tree(tokenVolumeApp()));
     expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
     expect(tokenVolumeOutcome(parseStream(r.stdout))).toEqual({ serviceAccountName: 'log-shipper', volumes: ['vault-token'] });
     for (const warning of TOKEN_VOLUME_WARNINGS) expect(r.stderr).not.toMatch(warning);
@@ -218,7 +195,7 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
   }
 
   it('runs an InjectSidecarSets transformer, whose options apply', () => {
-    const r = kustomize(app(optionsApp('  injectionTimestamp: 2025-03-01T08:09:10Z\n')));
+    const r = kustomizeWithPlugin(dirs.tree(optionsApp('  injectionTimestamp: 2025-03-01T08:09:10Z\n')));
     expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
     const objects = parseStream(r.stdout);
     expect(tokenVolumeOutcome(objects)).toEqual({ serviceAccountName: 'log-shipper', volumes: ['vault-token'] });
@@ -228,7 +205,7 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
   });
 
   it('shows the warnings by failing the build with failOn: warning', () => {
-    const r = kustomize(app(optionsApp('  failOn: warning\n')));
+    const r = kustomizeWithPlugin(dirs.tree(optionsApp('  failOn: warning\n')));
     expect(r.status, describeRun('kubectl kustomize', r)).not.toBe(0);
     // kubectl quotes the plugin's stderr with a tab before each line.
     const stderr = r.stderr.replace(/^\t/gm, '');
@@ -237,13 +214,13 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
   });
 
   it("names a base's transformer file, as the base's kustomization lists it, when an overlay is built", () => {
-    const dir = app({
+    const dir = dirs.tree({
       'base/kustomization.yaml': 'resources: [deploy.yaml]\ntransformers:\n  - ./policies/broken.yaml\n',
       'base/deploy.yaml': DEPLOYMENT,
       'base/policies/broken.yaml': `# platform policy\n${BROKEN_SIDECARSET}`,
       'overlay/kustomization.yaml': 'resources: [../base]\n',
     });
-    const r = kustomize(join(dir, 'overlay'));
+    const r = kustomizeWithPlugin(join(dir, 'overlay'));
     expect(r.status, describeRun('kubectl kustomize', r)).not.toBe(0);
     expect(resultLines(r.stderr)[0]).toMatch(/SidecarSet\/broken .*\(policies\/broken\.yaml\)$/);
   });
@@ -254,7 +231,7 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
     const entry = readFileSync(join(PLUGIN_HOME, 'apps.kruise.io/v1alpha1/sidecarset/SidecarSet'), 'utf8');
     writeTree(home, { 'apps.kruise.io/v1alpha1/sidecarset/SidecarSet': [entry, 0o755] });
     const kubectlDir = dirname(onPath('kubectl') as string);
-    const dir = app({
+    const dir = dirs.tree({
       'kustomization.yaml': 'resources: [deploy.yaml]\ntransformers: [sidecarset.yaml]\n',
       'deploy.yaml': DEPLOYMENT,
       'sidecarset.yaml': sidecarSet('apps.kruise.io/v1alpha1'),

@@ -4,21 +4,20 @@
 // (two mutators, rendered in place twice, then an opt-out added and rendered again) and once
 // through kubectl kustomize (two transformer files).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import YAML from 'yaml';
 import {
-  BUNDLE,
-  PLUGIN_HOME,
   assertTools,
   describeRun,
   find,
   parseStream,
-  runCommand,
   skipWithout,
   tempDirs,
-  writeTree,
   type KubeObject,
+  bundleOnPath,
+  kustomizeWithPlugin,
+  kptfile,
+  kptRenderResults,
 } from './helpers.js';
 
 const NODE_AGENT = `apiVersion: apps.kruise.io/v1beta1
@@ -119,27 +118,19 @@ function expectPlacedAndOptedOut(objects: readonly KubeObject[]): void {
 const dirs = tempDirs('e2e-placement');
 afterAll(() => dirs.cleanup());
 
-function tree(files: Record<string, string>): string {
-  const dir = dirs.make();
-  writeTree(dir, files);
-  return dir;
-}
-
 const KUSTOMIZE = 'placement and opt-out with kubectl kustomize';
 
 describe.skipIf(skipWithout(KUSTOMIZE, ['kubectl', 'node']))(KUSTOMIZE, () => {
   beforeAll(() => assertTools(['kubectl', 'node']));
 
   it('places the sidecars of two transformer files and honours the opt-outs', () => {
-    const dir = tree({
+    const dir = dirs.tree({
       'kustomization.yaml': 'resources: [workloads.yaml]\ntransformers: [node-agent.yaml, mesh.yaml]\n',
       'workloads.yaml': WORKLOADS,
       'node-agent.yaml': NODE_AGENT,
       'mesh.yaml': MESH,
     });
-    const r = runCommand('kubectl', ['kustomize', '--enable-alpha-plugins', dir], {
-      env: { ...process.env, KUSTOMIZE_PLUGIN_HOME: PLUGIN_HOME, INJECT_SIDECARSETS_BIN: BUNDLE },
-    });
+    const r = kustomizeWithPlugin(dir);
     expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
     expectPlacedAndOptedOut(parseStream(r.stdout));
   });
@@ -151,24 +142,14 @@ describe.skipIf(skipWithout(KPT, ['kpt']))(KPT, () => {
   let env: NodeJS.ProcessEnv;
   beforeAll(() => {
     assertTools(['kpt']);
-    const bin = dirs.make();
-    symlinkSync(BUNDLE, join(bin, 'inject-sidecarsets'));
-    env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+    env = bundleOnPath(dirs.make).env;
   });
 
   /** Renders in place: exit 0; the messages of the warnings and errors of every function run. */
-  const render = (pkg: string): string[] => {
-    const resultsDir = dirs.make();
-    const r = runCommand('kpt', ['fn', 'render', '--allow-exec', '--truncate-output=false', '--results-dir', resultsDir, pkg], { env });
-    expect(r.status, describeRun('kpt fn render', r)).toBe(0);
-    const list = YAML.parse(readFileSync(join(resultsDir, 'results.yaml'), 'utf8')) as {
-      items?: { results?: { severity?: string; message?: string }[] }[];
-    };
-    return (list.items ?? [])
-      .flatMap((item) => item.results ?? [])
+  const render = (pkg: string): string[] =>
+    kptRenderResults(pkg, env, dirs.make)
       .filter((x) => x.severity !== 'info')
       .map((x) => x.message ?? '');
-  };
   const snapshot = (dir: string) =>
     new Map(
       readdirSync(dir, { recursive: true, encoding: 'utf8' })
@@ -178,22 +159,18 @@ describe.skipIf(skipWithout(KPT, ['kpt']))(KPT, () => {
   const local = (text: string) => text.replace('  annotations:\n', '  annotations:\n    config.kubernetes.io/local-config: "true"\n');
 
   it('places and opts out in two mutators, a second render changes nothing, and an opt-out added later strips the sidecars', () => {
-    const pkg = tree({
-      Kptfile: [
-        'apiVersion: kpt.dev/v1',
-        'kind: Kptfile',
-        'metadata:',
-        '  name: shop',
-        '  annotations:',
-        '    config.kubernetes.io/local-config: "true"',
-        'pipeline:',
-        '  mutators:',
-        '    - exec: inject-sidecarsets',
-        '      configPath: node-agent.yaml',
-        '    - exec: inject-sidecarsets',
-        '      configPath: mesh.yaml',
-        '',
-      ].join('\n'),
+    const pkg = dirs.tree({
+      Kptfile: kptfile(
+        'shop',
+        [
+          'mutators:',
+          '  - exec: inject-sidecarsets',
+          '    configPath: node-agent.yaml',
+          '  - exec: inject-sidecarsets',
+          '    configPath: mesh.yaml',
+          '',
+        ].join('\n'),
+      ),
       'workloads.yaml': WORKLOADS,
       'node-agent.yaml': local(NODE_AGENT),
       'mesh.yaml': local(MESH),

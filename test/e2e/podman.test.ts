@@ -22,7 +22,6 @@ import {
   describeRun,
   find,
   onPath,
-  orchestratorAnnotations,
   TOKEN_VOLUME_WARNINGS,
   parseResourceList,
   parseStream,
@@ -36,11 +35,18 @@ import {
   tokenVolumeApp,
   tokenVolumeOutcome,
   writeTree,
+  type Run,
+  kptfile,
+  expectWebAppInjected,
+  webAppKustomization,
 } from './helpers.js';
 
 const TOOLS = ['podman', 'kpt', 'kubectl'];
 const SUITE = 'function image with podman, kpt and kustomize';
 const dirs = tempDirs('e2e-podman');
+
+/** As the annotations of a transformer's metadata: kustomize runs it as the container function FUNCTION_IMAGE. */
+const CONTAINER_FUNCTION_ANNOTATION = `  annotations:\n    config.kubernetes.io/function: |\n      container:\n        image: ${FUNCTION_IMAGE}\n`;
 
 /** Exactly the flags kpt uses, plus a read-only root file system. */
 const PODMAN_RUN = ['run', '-i', '--rm', '--network', 'none', '--user', 'nobody', '--read-only', '--security-opt=no-new-privileges'];
@@ -89,29 +95,12 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
     const kptEnv = (): NodeJS.ProcessEnv => ({ ...process.env, KPT_FN_RUNTIME: 'podman' });
 
     it('fn eval --image runs the local image and injects the sidecar', () => {
-      const dir = dirs.make();
-      writeTree(dir, {
+      const dir = dirs.tree({
         'pkg/deploy.yaml': DEPLOYMENT,
         'pkg/service.yaml': SERVICE,
         'sidecarset.yaml': sidecarSet('apps.kruise.io/v1beta1'),
       });
-      const r = runCommand(
-        'kpt',
-        [
-          'fn',
-          'eval',
-          join(dir, 'pkg'),
-          '--image',
-          FUNCTION_IMAGE,
-          '--image-pull-policy',
-          'never',
-          '--fn-config',
-          join(dir, 'sidecarset.yaml'),
-          '-o',
-          'unwrap',
-        ],
-        { env: kptEnv() },
-      );
+      const r = kptEvalImage(dir, 'sidecarset.yaml', kptEnv(), ['-o', 'unwrap']);
       expect(r.status, describeRun('kpt fn eval', r)).toBe(0);
       const objects = parseStream(r.stdout);
       expect(templateContainers(find(objects, 'Deployment', 'web'))).toContain('log-agent');
@@ -119,23 +108,8 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
     });
 
     it('fn eval fails with the function error and leaves the package untouched', () => {
-      const dir = dirs.make();
-      writeTree(dir, { 'pkg/deploy.yaml': DEPLOYMENT, 'broken.yaml': BROKEN_SIDECARSET });
-      const r = runCommand(
-        'kpt',
-        [
-          'fn',
-          'eval',
-          join(dir, 'pkg'),
-          '--image',
-          FUNCTION_IMAGE,
-          '--image-pull-policy',
-          'never',
-          '--fn-config',
-          join(dir, 'broken.yaml'),
-        ],
-        { env: kptEnv() },
-      );
+      const dir = dirs.tree({ 'pkg/deploy.yaml': DEPLOYMENT, 'broken.yaml': BROKEN_SIDECARSET });
+      const r = kptEvalImage(dir, 'broken.yaml', kptEnv());
       expect(r.status, describeRun('kpt fn eval', r)).toBe(1);
       expect(r.stderr).toMatch(/\[FAIL\]/);
       expect(readFileSync(join(dir, 'pkg/deploy.yaml'), 'utf8')).toBe(DEPLOYMENT);
@@ -143,19 +117,8 @@ describe.skipIf(skipWithout(SUITE, TOOLS))(SUITE, () => {
 
     it('fn render with an image: pipeline injects in place, and a second render changes nothing', () => {
       const dir = dirs.make();
-      const kptfile = `apiVersion: kpt.dev/v1
-kind: Kptfile
-metadata:
-  name: app
-  annotations:
-    config.kubernetes.io/local-config: "true"
-pipeline:
-  mutators:
-    - image: ${FUNCTION_IMAGE}
-      configPath: sidecarset.yaml
-`;
       writeTree(dir, {
-        Kptfile: kptfile,
+        Kptfile: kptfile('app', `mutators:\n  - image: ${FUNCTION_IMAGE}\n    configPath: sidecarset.yaml\n`),
         'deploy.yaml': DEPLOYMENT,
         'service.yaml': SERVICE,
         'sidecarset.yaml': sidecarSet('apps.kruise.io/v1alpha1'),
@@ -178,26 +141,17 @@ pipeline:
   });
 
   describe('kubectl kustomize with a container: function', () => {
+    const shimEnv = (): NodeJS.ProcessEnv => ({ ...process.env, PATH: `${DOCKER_SHIM_DIR}:${process.env.PATH ?? ''}` });
+
     it('runs the image through scripts/docker-shim, a docker that execs podman', () => {
-      const env = { ...process.env, PATH: `${DOCKER_SHIM_DIR}:${process.env.PATH ?? ''}` };
-      const r = runCommand('kubectl', ['kustomize', '--enable-alpha-plugins', containerFunctionApp(FUNCTION_IMAGE)], { env });
-      expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
-      const objects = parseStream(r.stdout);
-      expect(templateContainers(find(objects, 'Deployment', 'web'))).toContain('log-agent');
-      expect(objects.map((o) => o.kind).sort()).toEqual(['Deployment', 'Service']);
-      expect(orchestratorAnnotations(objects)).toEqual([]);
+      expectWebAppInjected(runCommand('kubectl', ['kustomize', '--enable-alpha-plugins', containerFunctionApp()], { env: shimEnv() }));
     });
 
     // kustomize shows only a function's stderr (kyaml/fn/runtime/exec/exec.go passes it through):
     // what the function does to an app's own token volumes must be a warning there (issue 17, §6).
     it('shows the warnings for token volumes of an app that gets a ServiceAccount', () => {
-      const env = { ...process.env, PATH: `${DOCKER_SHIM_DIR}:${process.env.PATH ?? ''}` };
-      const dir = dirs.make();
-      writeTree(
-        dir,
-        tokenVolumeApp(`  annotations:\n    config.kubernetes.io/function: |\n      container:\n        image: ${FUNCTION_IMAGE}\n`),
-      );
-      const r = runCommand('kubectl', ['kustomize', '--enable-alpha-plugins', dir], { env });
+      const dir = dirs.tree(tokenVolumeApp(CONTAINER_FUNCTION_ANNOTATION));
+      const r = runCommand('kubectl', ['kustomize', '--enable-alpha-plugins', dir], { env: shimEnv() });
       expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
       expect(tokenVolumeOutcome(parseStream(r.stdout))).toEqual({ serviceAccountName: 'log-shipper', volumes: ['vault-token'] });
       for (const warning of TOKEN_VOLUME_WARNINGS) expect(r.stderr).toMatch(warning);
@@ -229,7 +183,6 @@ pipeline:
   if (!hasDocker) console.warn('[e2e] no docker CLI: the checks with the real docker client are skipped (optional everywhere)');
 
   describe.skipIf(!hasDocker)('the real docker client against podman system service', () => {
-    const image = FUNCTION_IMAGE;
     let service: ChildProcess | undefined;
     let socket = '';
     const dockerEnv = (): NodeJS.ProcessEnv => ({ ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_BUILDKIT: '0' });
@@ -255,7 +208,7 @@ pipeline:
           '--build-arg',
           `NODE_EXTRA_CA_CERTS=${ca}`,
           '-t',
-          image,
+          FUNCTION_IMAGE,
           ROOT,
         ],
         { env: dockerEnv() },
@@ -271,49 +224,41 @@ pipeline:
     });
 
     it('kpt fn eval with its default docker runtime', () => {
-      const dir = dirs.make();
-      writeTree(dir, { 'pkg/deploy.yaml': DEPLOYMENT, 'sidecarset.yaml': sidecarSet('apps.kruise.io/v1alpha1') });
-      const r = runCommand(
-        'kpt',
-        [
-          'fn',
-          'eval',
-          join(dir, 'pkg'),
-          '--image',
-          image,
-          '--image-pull-policy',
-          'never',
-          '--fn-config',
-          join(dir, 'sidecarset.yaml'),
-          '-o',
-          'unwrap',
-        ],
-        { env: { ...dockerEnv(), KPT_FN_RUNTIME: 'docker' } },
-      );
+      const dir = dirs.tree({ 'pkg/deploy.yaml': DEPLOYMENT, 'sidecarset.yaml': sidecarSet('apps.kruise.io/v1alpha1') });
+      const r = kptEvalImage(dir, 'sidecarset.yaml', { ...dockerEnv(), KPT_FN_RUNTIME: 'docker' }, ['-o', 'unwrap']);
       expect(r.status, describeRun('kpt fn eval', r)).toBe(0);
       expect(templateContainers(find(parseStream(r.stdout), 'Deployment', 'web'))).toContain('log-agent');
     });
 
     it('kubectl kustomize with a container: function', () => {
-      const r = runCommand('kubectl', ['kustomize', '--enable-alpha-plugins', containerFunctionApp(image)], { env: dockerEnv() });
+      const r = runCommand('kubectl', ['kustomize', '--enable-alpha-plugins', containerFunctionApp()], { env: dockerEnv() });
       expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
       expect(templateContainers(find(parseStream(r.stdout), 'Deployment', 'web'))).toContain('log-agent');
     });
   });
 });
 
-/** A kustomization whose transformer is a SidecarSet run as the container function `image`. */
-function containerFunctionApp(image: string): string {
-  const dir = dirs.make();
+/** `kpt fn eval` of `dir`/pkg with the function image, which it must not pull, configured by the file `fnConfig` in `dir`. */
+function kptEvalImage(dir: string, fnConfig: string, env: NodeJS.ProcessEnv, outputArgs: string[] = []): Run {
+  const args = [
+    'fn',
+    'eval',
+    join(dir, 'pkg'),
+    '--image',
+    FUNCTION_IMAGE,
+    '--image-pull-policy',
+    'never',
+    '--fn-config',
+    join(dir, fnConfig),
+  ];
+  return runCommand('kpt', [...args, ...outputArgs], { env });
+}
+
+/** A kustomization whose transformer is a SidecarSet run as the container function FUNCTION_IMAGE. */
+function containerFunctionApp(): string {
   const transformer = sidecarSet('apps.kruise.io/v1alpha1').replace(
     'metadata:\n  name: log-agent\n',
-    `metadata:\n  name: log-agent\n  annotations:\n    config.kubernetes.io/function: |\n      container:\n        image: ${image}\n`,
+    `metadata:\n  name: log-agent\n${CONTAINER_FUNCTION_ANNOTATION}`,
   );
-  writeTree(dir, {
-    'kustomization.yaml': 'resources: [deploy.yaml, service.yaml]\ntransformers: [sidecarset.yaml]\n',
-    'deploy.yaml': DEPLOYMENT,
-    'service.yaml': SERVICE,
-    'sidecarset.yaml': transformer,
-  });
-  return dir;
+  return dirs.tree(webAppKustomization(transformer));
 }

@@ -2,9 +2,9 @@
 // no file (demo/ is committed as rendered), and no other package is touched: the repository root is
 // no kpt package, so the catalog examples and fixtures are never rendered as its subpackages.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, copyFileSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, copyFileSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ROOT, BUNDLE, assertTools, describeRun, runCommand, skipWithout, tempDirs } from './helpers.js';
+import { ROOT, assertTools, describeRun, runCommand, skipWithout, tempDirs, bundleOnPath } from './helpers.js';
 
 const skip = skipWithout('root kpt package', ['kpt', 'git']);
 
@@ -14,9 +14,7 @@ describe.skipIf(skip)('the repository as a kpt package', () => {
   let env: NodeJS.ProcessEnv;
   beforeAll(() => {
     assertTools(['kpt', 'git']);
-    const bin = temp.make();
-    symlinkSync(BUNDLE, join(bin, 'inject-sidecarsets'));
-    env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+    env = bundleOnPath(temp.make).env;
     pkg = join(temp.make(), 'repo');
     const files = runCommand('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: ROOT })
       .stdout.split('\0')

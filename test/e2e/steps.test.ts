@@ -4,13 +4,11 @@
 // inject-sidecarsets.kpt.dev/injections): it keeps what other steps injected, cleans up after
 // itself, and reports a clash with another step's SidecarSet as an error.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import YAML from 'yaml';
 import {
   BUNDLE,
   DEPLOYMENT,
-  PLUGIN_HOME,
   assertTools,
   describeRun,
   find,
@@ -18,9 +16,12 @@ import {
   runCommand,
   skipWithout,
   tempDirs,
-  writeTree,
   type KubeObject,
-  type Run,
+  type KptResult,
+  bundleOnPath,
+  kustomizeWithPlugin,
+  kptfile,
+  kptRenderResults,
 } from './helpers.js';
 
 // ---- Two SidecarSets, each with a container, an init container and a volume ----
@@ -173,18 +174,13 @@ const ORDER_WARNING = /SidecarSets logging, mesh all add containers: in a cluste
 /** What a step says when it strips its own earlier injection. */
 const REMOVAL_WARNING = /^removed what an earlier run of this step \(.+\) injected/;
 
-interface FunctionResult {
-  message?: string;
-  severity?: string;
-}
-
 /** The warnings and errors among `results` that match none of `expected`. */
-function problems(results: readonly FunctionResult[], expected: readonly RegExp[] = []): FunctionResult[] {
+function problems(results: readonly KptResult[], expected: readonly RegExp[] = []): KptResult[] {
   return results.filter((r) => (r.severity === 'warning' || r.severity === 'error') && !expected.some((e) => e.test(r.message ?? '')));
 }
 
 /** The clean-up of `step` is one warning, naming the mesh sidecar it removed, and nothing else is reported. */
-function expectOneRemoval(results: readonly FunctionResult[], step: string): void {
+function expectOneRemoval(results: readonly KptResult[], step: string): void {
   const reported = problems(results);
   expect(
     reported.map((r) => r.severity),
@@ -199,12 +195,6 @@ function expectOneRemoval(results: readonly FunctionResult[], step: string): voi
 
 const dirs = tempDirs('e2e-steps');
 afterAll(() => dirs.cleanup());
-
-function tree(files: Record<string, string>): string {
-  const dir = dirs.make();
-  writeTree(dir, files);
-  return dir;
-}
 
 /** Every file below `dir`, by relative path. */
 function snapshot(dir: string): Map<string, string> {
@@ -226,21 +216,16 @@ const KUSTOMIZE = 'several SidecarSet steps with kubectl kustomize';
 describe.skipIf(skipWithout(KUSTOMIZE, ['kubectl', 'node']))(KUSTOMIZE, () => {
   beforeAll(() => assertTools(['kubectl', 'node']));
 
-  const kustomize = (dir: string): Run =>
-    runCommand('kubectl', ['kustomize', '--enable-alpha-plugins', dir], {
-      env: { ...process.env, KUSTOMIZE_PLUGIN_HOME: PLUGIN_HOME, INJECT_SIDECARSETS_BIN: BUNDLE },
-    });
-
   /** A clean build: exit 0, nothing on stderr (the plugin prints only warnings and errors there). */
   const build = (dir: string): KubeObject => {
-    const r = kustomize(dir);
+    const r = kustomizeWithPlugin(dir);
     expect(r.status, describeRun('kubectl kustomize', r)).toBe(0);
     expect(r.stderr, describeRun('kubectl kustomize', r)).toBe('');
     return find(parseStream(r.stdout), 'Deployment', 'web');
   };
 
   it('keeps both sidecars of two transformer files in one kustomization', () => {
-    const dir = tree({
+    const dir = dirs.tree({
       'kustomization.yaml': 'resources: [deploy.yaml]\ntransformers: [logging.yaml, mesh.yaml]\n',
       'deploy.yaml': DEPLOYMENT,
       'logging.yaml': sidecarSetFile(LOGGING),
@@ -250,7 +235,7 @@ describe.skipIf(skipWithout(KUSTOMIZE, ['kubectl', 'node']))(KUSTOMIZE, () => {
   });
 
   it("keeps the base's sidecar when the overlay's transformer injects another", () => {
-    const dir = tree({
+    const dir = dirs.tree({
       'base/kustomization.yaml': 'resources: [deploy.yaml]\ntransformers: [logging.yaml]\n',
       'base/deploy.yaml': DEPLOYMENT,
       'base/logging.yaml': sidecarSetFile(LOGGING),
@@ -262,7 +247,7 @@ describe.skipIf(skipWithout(KUSTOMIZE, ['kubectl', 'node']))(KUSTOMIZE, () => {
 
   it('injects the same SidecarSet file listed in the base and in the overlay once, without a result', () => {
     // Both files are the step SidecarSet/logging: the overlay's run redoes the base's injection.
-    const dir = tree({
+    const dir = dirs.tree({
       'base/kustomization.yaml': 'resources: [deploy.yaml]\ntransformers: [logging.yaml]\n',
       'base/deploy.yaml': DEPLOYMENT,
       'base/logging.yaml': sidecarSetFile(LOGGING),
@@ -275,7 +260,7 @@ describe.skipIf(skipWithout(KUSTOMIZE, ['kubectl', 'node']))(KUSTOMIZE, () => {
 
   it('leaves the template alone when another step applies the same SidecarSet again', () => {
     // Each transformer file is the step SidecarSet/<name>, so the base's step gets another identity.
-    const dir = tree({
+    const dir = dirs.tree({
       'base/kustomization.yaml': 'resources: [deploy.yaml]\ntransformers: [logging.yaml, mesh.yaml]\n',
       'base/deploy.yaml': DEPLOYMENT,
       'base/logging.yaml': sidecarSetFile(LOGGING, { step: 'platform' }),
@@ -293,13 +278,13 @@ describe.skipIf(skipWithout(KUSTOMIZE, ['kubectl', 'node']))(KUSTOMIZE, () => {
     ['a container', { ...MESH, container: LOGGING.container }, LOGGING.container],
     ['an init container', { ...MESH, initContainer: LOGGING.initContainer }, LOGGING.initContainer],
   ])('fails when two steps inject %s of the same name from different SidecarSets, naming both', (_what, clashing, name) => {
-    const dir = tree({
+    const dir = dirs.tree({
       'kustomization.yaml': 'resources: [deploy.yaml]\ntransformers: [logging.yaml, mesh.yaml]\n',
       'deploy.yaml': DEPLOYMENT,
       'logging.yaml': sidecarSetFile(LOGGING),
       'mesh.yaml': sidecarSetFile(clashing),
     });
-    const r = kustomize(dir);
+    const r = kustomizeWithPlugin(dir);
     expect(r.status, describeRun('kubectl kustomize', r)).not.toBe(0);
     expect(r.stdout).toBe('');
     const error = r.stderr.split('\n').find((line) => line.includes('[error]')) ?? '';
@@ -309,14 +294,14 @@ describe.skipIf(skipWithout(KUSTOMIZE, ['kubectl', 'node']))(KUSTOMIZE, () => {
   });
 
   it('fails when two steps apply SidecarSets of the same name with different specs, naming the other step', () => {
-    const dir = tree({
+    const dir = dirs.tree({
       'base/kustomization.yaml': 'resources: [deploy.yaml]\ntransformers: [logging.yaml]\n',
       'base/deploy.yaml': DEPLOYMENT,
       'base/logging.yaml': sidecarSetFile(LOGGING, { step: 'platform' }),
       'overlay/kustomization.yaml': 'resources: [../base]\ntransformers: [logging.yaml]\n',
       'overlay/logging.yaml': sidecarSetFile({ ...LOGGING, image: 'fluent/fluent-bit:3.1' }),
     });
-    const r = kustomize(join(dir, 'overlay'));
+    const r = kustomizeWithPlugin(join(dir, 'overlay'));
     expect(r.status, describeRun('kubectl kustomize', r)).not.toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/\[error\].*SidecarSet logging\b.*\(platform\)/);
@@ -327,39 +312,21 @@ describe.skipIf(skipWithout(KUSTOMIZE, ['kubectl', 'node']))(KUSTOMIZE, () => {
 
 const KPT = 'several SidecarSet steps with kpt fn render';
 
-function kptfile(name: string, configPaths: readonly (string | undefined)[]): string {
-  const mutators = configPaths.map((path) => `    - exec: inject-sidecarsets${path ? `\n      configPath: ${path}` : ''}`);
-  return [
-    'apiVersion: kpt.dev/v1',
-    'kind: Kptfile',
-    'metadata:',
-    `  name: ${name}`,
-    '  annotations:',
-    '    config.kubernetes.io/local-config: "true"',
-    'pipeline:',
-    '  mutators:',
-    ...mutators,
-    '',
-  ].join('\n');
+/** A Kptfile whose mutators run the function once per config path (without a config where there is none). */
+function execMutatorsKptfile(name: string, configPaths: readonly (string | undefined)[]): string {
+  const mutators = configPaths.map((path) => `  - exec: inject-sidecarsets${path ? `\n    configPath: ${path}` : ''}`);
+  return kptfile(name, ['mutators:', ...mutators, ''].join('\n'));
 }
 
 describe.skipIf(skipWithout(KPT, ['kpt']))(KPT, () => {
   let env: NodeJS.ProcessEnv;
   beforeAll(() => {
     assertTools(['kpt']);
-    const bin = dirs.make();
-    symlinkSync(BUNDLE, join(bin, 'inject-sidecarsets'));
-    env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+    env = bundleOnPath(dirs.make).env;
   });
 
   /** Renders in place: exit 0, and the results of every function run. */
-  const render = (pkg: string): FunctionResult[] => {
-    const resultsDir = dirs.make();
-    const r = runCommand('kpt', ['fn', 'render', '--allow-exec', '--truncate-output=false', '--results-dir', resultsDir, pkg], { env });
-    expect(r.status, describeRun('kpt fn render', r)).toBe(0);
-    const list = YAML.parse(readFileSync(join(resultsDir, 'results.yaml'), 'utf8')) as { items?: { results?: FunctionResult[] }[] };
-    return (list.items ?? []).flatMap((item) => item.results ?? []);
-  };
+  const render = (pkg: string): KptResult[] => kptRenderResults(pkg, env, dirs.make);
 
   /** Renders twice: no warning or error but those `expected`, and the second render changes no byte. */
   const renderTwice = (pkg: string, expected: readonly RegExp[] = []): void => {
@@ -370,8 +337,8 @@ describe.skipIf(skipWithout(KPT, ['kpt']))(KPT, () => {
   };
 
   it('keeps both sidecars of two exec mutators in one pipeline, and a second render changes nothing', () => {
-    const pkg = tree({
-      Kptfile: kptfile('shop', ['logging.yaml', 'mesh.yaml']),
+    const pkg = dirs.tree({
+      Kptfile: execMutatorsKptfile('shop', ['logging.yaml', 'mesh.yaml']),
       'deploy.yaml': DEPLOYMENT,
       'logging.yaml': sidecarSetFile(LOGGING, { localConfig: true }),
       'mesh.yaml': sidecarSetFile(MESH, { localConfig: true }),
@@ -382,10 +349,10 @@ describe.skipIf(skipWithout(KPT, ['kpt']))(KPT, () => {
   });
 
   it("keeps the subpackage's sidecar when the parent's pipeline injects another, and a second render changes nothing", () => {
-    const pkg = tree({
-      Kptfile: kptfile('platform', ['logging.yaml']),
+    const pkg = dirs.tree({
+      Kptfile: execMutatorsKptfile('platform', ['logging.yaml']),
       'logging.yaml': sidecarSetFile(LOGGING, { localConfig: true }),
-      'app/Kptfile': kptfile('app', ['mesh.yaml']),
+      'app/Kptfile': execMutatorsKptfile('app', ['mesh.yaml']),
       'app/mesh.yaml': sidecarSetFile(MESH, { localConfig: true }),
       'app/deploy.yaml': DEPLOYMENT,
     });
@@ -394,8 +361,8 @@ describe.skipIf(skipWithout(KPT, ['kpt']))(KPT, () => {
   });
 
   it('strips a SidecarSet removed from its List on the next render in place, like a fresh render without it', () => {
-    const files = { Kptfile: kptfile('shop', ['sidecarsets.yaml']), 'deploy.yaml': DEPLOYMENT };
-    const pkg = tree({ ...files, 'sidecarsets.yaml': listFile('sidecarsets', [LOGGING, MESH], { localConfig: true }) });
+    const files = { Kptfile: execMutatorsKptfile('shop', ['sidecarsets.yaml']), 'deploy.yaml': DEPLOYMENT };
+    const pkg = dirs.tree({ ...files, 'sidecarsets.yaml': listFile('sidecarsets', [LOGGING, MESH], { localConfig: true }) });
     expect(problems(render(pkg), [ORDER_WARNING])).toEqual([]);
     expectInjected(web(join(pkg, 'deploy.yaml')), [LOGGING, MESH]);
 
@@ -404,14 +371,14 @@ describe.skipIf(skipWithout(KPT, ['kpt']))(KPT, () => {
     expectOneRemoval(render(pkg), 'List/sidecarsets');
     expectInjected(web(join(pkg, 'deploy.yaml')), [LOGGING], [MESH]);
 
-    const fresh = tree({ ...files, 'sidecarsets.yaml': reduced });
+    const fresh = dirs.tree({ ...files, 'sidecarsets.yaml': reduced });
     expect(problems(render(fresh))).toEqual([]);
     expect(readFileSync(join(pkg, 'deploy.yaml'), 'utf8')).toBe(readFileSync(join(fresh, 'deploy.yaml'), 'utf8'));
   });
 
   it('strips the sidecar of a SidecarSet file deleted from the package (SidecarSets among the items) on the next render', () => {
-    const files = { Kptfile: kptfile('shop', [undefined]), 'deploy.yaml': DEPLOYMENT, 'logging.yaml': sidecarSetFile(LOGGING) };
-    const pkg = tree({ ...files, 'mesh.yaml': sidecarSetFile(MESH) });
+    const files = { Kptfile: execMutatorsKptfile('shop', [undefined]), 'deploy.yaml': DEPLOYMENT, 'logging.yaml': sidecarSetFile(LOGGING) };
+    const pkg = dirs.tree({ ...files, 'mesh.yaml': sidecarSetFile(MESH) });
     renderTwice(pkg, [ORDER_WARNING]);
     expectInjected(web(join(pkg, 'deploy.yaml')), [LOGGING, MESH]);
 
@@ -419,7 +386,7 @@ describe.skipIf(skipWithout(KPT, ['kpt']))(KPT, () => {
     expectOneRemoval(render(pkg), 'items');
     expectInjected(web(join(pkg, 'deploy.yaml')), [LOGGING], [MESH]);
 
-    const fresh = tree(files);
+    const fresh = dirs.tree(files);
     expect(problems(render(fresh))).toEqual([]);
     expect(readFileSync(join(pkg, 'deploy.yaml'), 'utf8')).toBe(readFileSync(join(fresh, 'deploy.yaml'), 'utf8'));
   });
@@ -433,7 +400,7 @@ describe.skipIf(skipWithout(CLI, ['node']))(CLI, () => {
   beforeAll(() => assertTools(['node']));
 
   /** The results on stderr (`[severity] resource field: message (file)`) as results. */
-  const stderrResults = (stderr: string): FunctionResult[] =>
+  const stderrResults = (stderr: string): KptResult[] =>
     stderr.split('\n').flatMap((line) => {
       const m = /^\[(\w+)\] \S+ (?:\S+: )?(.*)$/.exec(line);
       return m ? [{ severity: m[1], message: m[2] }] : [];
@@ -448,7 +415,7 @@ describe.skipIf(skipWithout(CLI, ['node']))(CLI, () => {
   };
 
   const dir = (): string =>
-    tree({
+    dirs.tree({
       'logging.yaml': sidecarSetFile(LOGGING),
       'mesh.yaml': sidecarSetFile(MESH),
       'both.yaml': listFile('platform', [LOGGING, MESH]),

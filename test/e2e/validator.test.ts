@@ -3,10 +3,9 @@
 // way; the same with `kpt fn eval -- mode=validate`; `-- mode=uninject` takes a render back out, and
 // `-- mode=explain` reports through kpt's results.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  BUNDLE,
   DEPLOYMENT,
   SERVICE,
   assertTools,
@@ -16,32 +15,22 @@ import {
   skipWithout,
   tempDirs,
   writeTree,
+  bundleOnPath,
+  kptfile,
 } from './helpers.js';
 
 const skip = skipWithout('kpt validators', ['kpt']);
 
-const VALIDATING_KPTFILE = `apiVersion: kpt.dev/v1
-kind: Kptfile
-metadata:
-  name: app
-  annotations:
-    config.kubernetes.io/local-config: "true"
-pipeline:
-  validators:
-    - exec: inject-sidecarsets
-      configMap:
-        mode: validate
-`;
+const VALIDATING_KPTFILE = kptfile('app', 'validators:\n  - exec: inject-sidecarsets\n    configMap:\n      mode: validate\n');
 
 describe.skipIf(skip)('kpt validators: inject-sidecarsets with mode validate', () => {
   const temp = tempDirs('inject-validator');
   let env: NodeJS.ProcessEnv;
   beforeAll(() => {
     assertTools(['kpt']);
-    const bin = temp.make();
-    symlinkSync(BUNDLE, join(bin, 'inject-sidecarsets'));
-    writeTree(bin, { 'echo-items': ['#!/bin/sh\nexec cat\n', 0o755] });
-    env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+    const withBundle = bundleOnPath(temp.make);
+    writeTree(withBundle.bin, { 'echo-items': ['#!/bin/sh\nexec cat\n', 0o755] });
+    env = withBundle.env;
   });
   afterAll(() => temp.cleanup());
 

@@ -2,6 +2,7 @@
 import { stringify } from 'yaml';
 import { runFunction, type RunOutput } from '../../src/run.js';
 import { readResourceList, parseItem } from '../../src/krm/read.js';
+import { sidecarSetItemHead } from './manifest-text.js';
 
 export type Obj = Record<string, any>;
 
@@ -16,15 +17,7 @@ export const RESOURCE_LIST_HEAD = 'apiVersion: config.kubernetes.io/v1\nkind: Re
 
 /** As an item after RESOURCE_LIST_HEAD: the SidecarSet `log`, adding one container to pods labelled app=web. */
 export function logSidecarSetItem(container: 'log' | 'log-agent'): string {
-  return `- apiVersion: apps.kruise.io/v1beta1
-  kind: SidecarSet
-  metadata:
-    name: log
-  spec:
-    selector:
-      matchLabels:
-        app: web
-    containers:
+  return `${sidecarSetItemHead('log')}    containers:
     - name: ${container}
       image: log:1
 `;

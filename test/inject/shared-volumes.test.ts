@@ -2,49 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { V1Container, V1VolumeMount } from '@kubernetes/client-node';
 import { isInjectedSidecar, mergeSidecarDevices, mergeSidecarMounts, sharedMountsAndEnvs } from '../../src/inject/shared-volumes.js';
 import type { SidecarContainer } from '../../src/sidecarset/types.js';
+import { podSpecWithStaragent, sidecarSetWithStaragent } from '../kruise/fixtures.js';
 
 // Kruise's podWithStaragent / sidecarSetWithStaragent fixtures (pkg/webhook/pod/mutating/sidecarset_test.go).
-function podWithStaragent(): V1Container[] {
-  return [
-    {
-      name: 'nginx',
-      image: 'nginx:1.15.1',
-      env: [
-        { name: 'hello1', value: 'world1' },
-        { name: 'hello2', value: 'world2' },
-      ],
-      volumeMounts: [
-        { name: 'volume-a', mountPath: '/a/b' },
-        { name: 'volume-b', mountPath: '/e/f' },
-        { name: 'volume-staragent', mountPath: '/staragent' },
-      ],
-    },
-  ];
-}
-
-const initDnsE: SidecarContainer = {
-  name: 'dns-e',
-  image: 'dns-e-image:1.0',
-  volumeMounts: [
-    { name: 'volume-3', mountPath: '/g/h/i' },
-    { name: 'volume-4', mountPath: '/j/k/l' },
-    { name: 'volume-staragent', mountPath: '/staragent' },
-  ],
-  podInjectPolicy: 'BeforeAppContainer',
-  shareVolumePolicy: { type: 'enabled' },
-};
-
-const dnsF: SidecarContainer = {
-  name: 'dns-f',
-  image: 'dns-f-image:1.0',
-  volumeMounts: [
-    { name: 'volume-1', mountPath: '/a/b/c' },
-    { name: 'volume-2', mountPath: '/d/e/f' },
-    { name: 'volume-staragent', mountPath: '/staragent' },
-  ],
-  podInjectPolicy: 'AfterAppContainer',
-  shareVolumePolicy: { type: 'enabled' },
-};
+const podWithStaragent = (): V1Container[] => podSpecWithStaragent().containers;
+const staragentSpec = sidecarSetWithStaragent().spec;
+const initDnsE: SidecarContainer = staragentSpec.initContainers[0];
+const dnsF: SidecarContainer = staragentSpec.containers[0];
 
 /** Steps c + f for one sidecar, as the pipeline chains them. */
 function mountsOf(podContainers: V1Container[], sidecar: SidecarContainer) {

@@ -4,6 +4,23 @@ import { describe, expect, it } from 'vitest';
 import type { Obj } from '../helpers/krm.js';
 import { APP_LABELS, NOT_MATCHING, SHAPES, config, errors, list, names, podSpec1, render, sidecarSet1 } from './fixtures.js';
 
+const revisionId = 'sidecarset1-12345';
+
+/** sidecarSet1's revision `revisionId` as its ControllerRevision stores it: `spec` as a `$patch: replace` of the spec. */
+function sidecarSet1Revision(spec: Obj): Obj {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'ControllerRevision',
+    metadata: {
+      name: revisionId,
+      namespace: 'kruise-system',
+      labels: { 'kruise.io/sidecarset-name': 'sidecarset1', 'apps.kruise.io/sidecarset-custom-version': revisionId },
+    },
+    revision: 1,
+    data: { spec: { $patch: 'replace', ...spec } },
+  };
+}
+
 describe.each(SHAPES)('on a %s', (_kind, shape) => {
   it('TestPodHasNoMatchedSidecarSet', () => {
     const { out, spec } = render(shape({ labels: NOT_MATCHING, spec: podSpec1() }), sidecarSet1());
@@ -94,27 +111,12 @@ describe.each(SHAPES)('on a %s', (_kind, shape) => {
   });
 
   describe('TestInjectionStrategyRevision', () => {
-    const revisionId = 'sidecarset1-12345';
-    // The historic spec as the ControllerRevision stores it: a `$patch: replace` of the spec.
-    const controllerRevision: Obj = {
-      apiVersion: 'apps/v1',
-      kind: 'ControllerRevision',
-      metadata: {
-        name: revisionId,
-        namespace: 'kruise-system',
-        labels: { 'kruise.io/sidecarset-name': 'sidecarset1', 'apps.kruise.io/sidecarset-custom-version': revisionId },
-      },
-      revision: 1,
-      data: {
-        spec: {
-          $patch: 'replace',
-          initContainers: [{ name: 'init-2', image: 'busybox:1.0.0' }],
-          containers: [
-            { name: 'dns-f', image: 'dns-f-image:1.0', podInjectPolicy: 'BeforeAppContainer', shareVolumePolicy: { type: 'disabled' } },
-          ],
-        },
-      },
-    };
+    const controllerRevision = sidecarSet1Revision({
+      initContainers: [{ name: 'init-2', image: 'busybox:1.0.0' }],
+      containers: [
+        { name: 'dns-f', image: 'dns-f-image:1.0', podInjectPolicy: 'BeforeAppContainer', shareVolumePolicy: { type: 'disabled' } },
+      ],
+    });
 
     it('customVersion with policy Always injects the historic containers and init containers', () => {
       const set = sidecarSet1();
@@ -131,18 +133,7 @@ describe.each(SHAPES)('on a %s', (_kind, shape) => {
   describe('TestCanarySidecarSetInjection', () => {
     const stableImage = 'sidecar-image:stable';
     const canaryImage = 'sidecar-image:canary';
-    const revisionId = 'sidecarset1-12345';
-    const controllerRevision: Obj = {
-      apiVersion: 'apps/v1',
-      kind: 'ControllerRevision',
-      metadata: {
-        name: revisionId,
-        namespace: 'kruise-system',
-        labels: { 'kruise.io/sidecarset-name': 'sidecarset1', 'apps.kruise.io/sidecarset-custom-version': revisionId },
-      },
-      revision: 1,
-      data: { spec: { $patch: 'replace', containers: [{ name: 'sidecar', image: stableImage }] } },
-    };
+    const controllerRevision = sidecarSet1Revision({ containers: [{ name: 'sidecar', image: stableImage }] });
     // Kruise's SidecarSet leaves updateStrategy.type empty, which defaults to RollingUpdate, and
     // RollingUpdate forbids a partition next to a selector: the SidecarSet webhook would reject the
     // partition variants. NotUpdate is the type a SidecarSet with these fields must have in a cluster.

@@ -8,48 +8,21 @@ import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { runCli, parseCliArgs } from '../../src/modes/cli.js';
 import { onPath } from '../e2e/helpers.js';
+import { deploymentHead, sidecarSetHead } from '../helpers/manifest-text.js';
 
 const BUNDLE = join(import.meta.dirname, '../../dist/inject-sidecarsets.js');
 const dir = mkdtempSync(join(tmpdir(), 'inject-check-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const sidecarSet = (image: string) => `apiVersion: apps.kruise.io/v1beta1
-kind: SidecarSet
-metadata:
-  name: logging
-spec:
-  selector:
-    matchLabels:
-      app: web
-  containers:
+const sidecarSet = (image: string) => `${sidecarSetHead('logging')}  containers:
   - name: log-agent
     image: ${image}
 `;
-const mesh = `apiVersion: apps.kruise.io/v1beta1
-kind: SidecarSet
-metadata:
-  name: mesh
-spec:
-  selector:
-    matchLabels:
-      mesh: "on"
-  containers:
+const mesh = `${sidecarSetHead('mesh', 'mesh: "on"')}  containers:
   - name: proxy
     image: proxy:1
 `;
-const deployment = (name: string, namespace?: string) => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${name}
-${namespace ? `  namespace: ${namespace}\n` : ''}spec:
-  selector:
-    matchLabels:
-      app: web
-  template:
-    metadata:
-      labels:
-        app: web
-    spec:
+const deployment = (name: string, namespace?: string) => `${deploymentHead(name, { namespace })}    spec:
       containers:
       - name: web
         image: nginx # pinned

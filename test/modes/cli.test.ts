@@ -7,36 +7,17 @@ import { spawnSync } from 'node:child_process';
 import { parseAllDocuments } from 'yaml';
 import { runCli, parseCliArgs } from '../../src/modes/cli.js';
 import { HELP } from '../../src/modes/help.js';
+import { deploymentHead, sidecarSetHead } from '../helpers/manifest-text.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'inject-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const sidecarSet = `apiVersion: apps.kruise.io/v1beta1
-kind: SidecarSet
-metadata:
-  name: log
-spec:
-  selector:
-    matchLabels:
-      app: web
-  containers:
+const sidecarSet = `${sidecarSetHead('log')}  containers:
   - name: log-agent
     image: log:1
 `;
 const deployment = `# the web app
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  selector:
-    matchLabels:
-      app: web
-  template:
-    metadata:
-      labels:
-        app: web
-    spec:
+${deploymentHead('web')}    spec:
       containers:
       - name: web
         image: nginx # pinned

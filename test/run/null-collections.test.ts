@@ -4,6 +4,7 @@
 // null where the injection does not fill it, and be a fixed point.
 import { describe, expect, it } from 'vitest';
 import { run, runText, itemTexts, sidecarSet, type Obj, RESOURCE_LIST_HEAD as HEADER, logSidecarSetItem } from '../helpers/krm.js';
+import { deploymentItemHead } from '../helpers/manifest-text.js';
 
 type Path = (string | number)[];
 
@@ -230,19 +231,7 @@ describe('a null field of a SidecarSet', () => {
 
 describe('a null map written as YAML writes it', () => {
   const rule = logSidecarSetItem('log');
-  const deployment = (annotations: string, env: string) => `- apiVersion: apps/v1
-  kind: Deployment
-  metadata:
-    name: web
-  spec:
-    selector:
-      matchLabels:
-        app: web
-    template:
-      metadata:
-        labels:
-          app: web
-        annotations:${annotations}
+  const deployment = (annotations: string, env: string) => `${deploymentItemHead('web')}        annotations:${annotations}
       spec:
         containers:
         - name: app

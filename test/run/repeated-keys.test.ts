@@ -2,32 +2,23 @@
 // value and lies outside what the injection reads or writes, with a warning and both lines kept;
 // an error, and the item unchanged, when a SidecarSet selects it otherwise.
 import { describe, expect, it } from 'vitest';
-import { runText, itemTexts } from '../helpers/krm.js';
+import { runText, itemTexts, RESOURCE_LIST_HEAD } from '../helpers/krm.js';
+import { sidecarSetItemHead } from '../helpers/manifest-text.js';
 
-const HEADER = `apiVersion: config.kubernetes.io/v1
-kind: ResourceList
-items:
-- apiVersion: apps.kruise.io/v1beta1
-  kind: SidecarSet
-  metadata:
-    name: log
-  spec:
-    selector:
-      matchLabels:
-        name: etcd
-    containers:
+const HEADER = `${RESOURCE_LIST_HEAD}${sidecarSetItemHead('log', 'name: etcd')}    containers:
     - name: log-agent
       image: log:1
 `;
 
-const TEMPLATE = `    template:
+/** The etcd Deployment's pod template; `container` goes at the end of its one container. */
+const template = (container = '') => `    template:
       metadata:
         labels:
           name: etcd
       spec:
         containers:
         - name: member
-          image: openshift/etcd-20-centos7
+          image: openshift/etcd-20-centos7${container}
 `;
 
 /** kubernetes/examples' etcd Deployment, shortened; `extra` goes after the second selector. */
@@ -45,15 +36,7 @@ const etcd = (replicas = 'replicas: 3', extra = '', container = '') => `- apiVer
     selector:
       matchLabels:
         name: etcd
-${extra}    template:
-      metadata:
-        labels:
-          name: etcd
-      spec:
-        containers:
-        - name: member
-          image: openshift/etcd-20-centos7${container}
-`;
+${extra}${template(container)}`;
 
 /** Each input line is in the output, in order. */
 function keepsEveryLine(input: string, output: string): void {
@@ -97,7 +80,7 @@ describe('a repeated key', () => {
       etcd(undefined, undefined, '\n          image: openshift/etcd-20-centos7'),
       / repeated at line \d+ in this object where the injection reads or writes; it is passed through unchanged/,
     ],
-    ['on the way to the pod template', etcd(undefined, TEMPLATE), /where the injection reads or writes/],
+    ['on the way to the pod template', etcd(undefined, template()), /where the injection reads or writes/],
     [
       'in the namespace the match reads',
       etcd().replace('    name: etcd\n  spec:', '    name: etcd\n    namespace: a\n    namespace: a\n  spec:'),

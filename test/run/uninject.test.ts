@@ -7,7 +7,8 @@ import { join, relative } from 'node:path';
 import { runFunction } from '../../src/run.js';
 import { runCli } from '../../src/modes/cli.js';
 import { readResourceList } from '../../src/krm/read.js';
-import { resourceList, sidecarSet, podMeta, SHAPES, app, type Obj, withFunctionConfig } from '../helpers/krm.js';
+import { resourceList, sidecarSet, podMeta, SHAPES, app, type Obj, withFunctionConfig, RESOURCE_LIST_HEAD } from '../helpers/krm.js';
+import { podItemHead } from '../helpers/manifest-text.js';
 
 const selector = { matchLabels: { app: 'web' } };
 const logging = sidecarSet('logging', {
@@ -148,10 +149,7 @@ describe('byte for byte, the corner cases', () => {
   };
 
   it('an empty annotations map, empty lists, and a template without metadata', () => {
-    const empty = `apiVersion: config.kubernetes.io/v1
-kind: ResourceList
-items:
-- apiVersion: v1
+    const empty = `${RESOURCE_LIST_HEAD}- apiVersion: v1
   kind: Pod
   metadata:
     name: p
@@ -185,22 +183,12 @@ items:
   });
 
   it('a ServiceAccount set, and the old token volume and its mount removed for it', () => {
-    const text = `apiVersion: config.kubernetes.io/v1
-kind: ResourceList
-items:
-- apiVersion: v1
+    const text = `${RESOURCE_LIST_HEAD}- apiVersion: v1
   kind: ServiceAccount
   metadata:
     name: mesh
     namespace: default
-- apiVersion: v1
-  kind: Pod
-  metadata:
-    name: p
-    labels:
-      app: web
-  spec:
-    containers:
+${podItemHead('p')}    containers:
     - name: app
       image: app:1
       volumeMounts:
@@ -236,17 +224,7 @@ items:
   });
 
   it('an app container a sidecar of the same name replaced, a field of it the sidecar lacks included', () => {
-    const text = `apiVersion: config.kubernetes.io/v1
-kind: ResourceList
-items:
-- apiVersion: v1
-  kind: Pod
-  metadata:
-    name: p
-    labels:
-      app: web
-  spec:
-    containers:
+    const text = `${RESOURCE_LIST_HEAD}${podItemHead('p')}    containers:
     - name: web # the app
       image: app:1
       volumeMounts:

@@ -10,27 +10,20 @@ import { parse, stringify } from 'yaml';
 import { runFunction } from '../../src/run.js';
 import { BUNDLE, runBundle, STACK_TRACE, type BundleRun } from './bundle.js';
 import { readItems } from './invariants.js';
+import { RESOURCE_LIST_HEAD as HEADER } from '../helpers/krm.js';
+import { sidecarSetItemHead } from '../helpers/manifest-text.js';
 
 const corpus = (name: string): Buffer => readFileSync(new URL(`./corpus/${name}`, import.meta.url));
 const corpusText = (name: string): string => corpus(name).toString('utf8');
 
-const HEADER = 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n';
 const DEPTH = 10_000;
 const BIG = 50 * 1024 * 1024;
 
 /** A ConfigMap item whose `data.x` is `value` written on one line. */
 const configMapWith = (name: string, value: string): string =>
-  `${HEADER}items:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: ${name}\n  data:\n    x: ${value}\n`;
+  `${HEADER}- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: ${name}\n  data:\n    x: ${value}\n`;
 
-const logAgent = (app: string): string => `- apiVersion: apps.kruise.io/v1beta1
-  kind: SidecarSet
-  metadata:
-    name: log-agent
-  spec:
-    selector:
-      matchLabels:
-        app: ${app}
-    containers:
+const logAgent = (app: string): string => `${sidecarSetItemHead('log-agent', `app: ${app}`)}    containers:
     - name: log-agent
       image: log-agent:1
 `;
@@ -165,7 +158,7 @@ const CASES: Case[] = [
   {
     name: 'a 50 MB annotation on an injected pod',
     input: () =>
-      `${HEADER}items:\n${logAgent('web')}- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: big\n    labels:\n      app: web\n    annotations:\n      big: ${'y'.repeat(BIG)}\n  spec:\n    containers:\n    - name: app\n      image: app:1\n`,
+      `${HEADER}${logAgent('web')}- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: big\n    labels:\n      app: web\n    annotations:\n      big: ${'y'.repeat(BIG)}\n  spec:\n    containers:\n    - name: app\n      image: app:1\n`,
     outcome: { injected: ['big'] },
     budget: 20_000,
   },
@@ -476,7 +469,7 @@ describe('stdout closed early', () => {
         { length: 20_000 },
         (_, i) => `- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: cm-${i}\n  data:\n    k: ${'v'.repeat(64)}\n`,
       );
-      writeFileSync(join(dir, 'big.yaml'), `${HEADER}items:\n${configMaps.join('')}`);
+      writeFileSync(join(dir, 'big.yaml'), `${HEADER}${configMaps.join('')}`);
       const r = spawnSync('bash', ['-c', `"${process.execPath}" "${BUNDLE}" < big.yaml | head -1; echo "exit=\${PIPESTATUS[0]}" >&2`], {
         cwd: dir,
         encoding: 'utf8',

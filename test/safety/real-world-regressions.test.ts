@@ -19,16 +19,9 @@ import {
   readItems,
 } from './invariants.js';
 import { RESOURCE_LIST_HEAD as HEADER } from '../helpers/krm.js';
+import { sidecarSetItemHead } from '../helpers/manifest-text.js';
 
-const SIDECAR_SET = `- apiVersion: apps.kruise.io/v1beta1
-  kind: SidecarSet
-  metadata:
-    name: log
-  spec:
-    selector:
-      matchLabels:
-        app: web
-    containers:
+const SIDECAR_SET = `${sidecarSetItemHead('log')}    containers:
     - name: log
       image: log:1
       env:

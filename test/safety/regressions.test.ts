@@ -5,20 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { runFunction } from '../../src/run.js';
 import { checkAll, checkIdempotent, observe } from './invariants.js';
 import { RESOURCE_LIST_HEAD as HEADER, logSidecarSetItem } from '../helpers/krm.js';
+import { deploymentItemHead, podItemHead, sidecarSetItemHead } from '../helpers/manifest-text.js';
 
 describe('regressions', () => {
   // Found by properties.test.ts, seed 1174625681 (shrunk, then reduced by hand).
   // Fixed: hot-upgrade twins (<name>-1/-2) injected by a run were resourcesPolicy targets of the next run, so every re-run grew the request.
   it('hot-upgrade twins do not become resourcesPolicy targets on a re-run', () => {
-    const text = `${HEADER}- apiVersion: apps.kruise.io/v1beta1
-  kind: SidecarSet
-  metadata:
-    name: envoy
-  spec:
-    selector:
-      matchLabels:
-        app: web
-    containers:
+    const text = `${HEADER}${sidecarSetItemHead('envoy')}    containers:
     - name: envoy
       image: envoy:1
       upgradeStrategy:
@@ -30,14 +23,7 @@ describe('regressions', () => {
         resourcesExpr:
           requests:
             memory: memory*50%
-- apiVersion: v1
-  kind: Pod
-  metadata:
-    name: web
-    labels:
-      app: web
-  spec:
-    containers:
+${podItemHead('web')}    containers:
     - name: main
       image: main:1
       resources:
@@ -60,27 +46,12 @@ describe('regressions', () => {
       'persistentVolumeClaim:\n        claimName: claim',
     ],
   ])('a sidecar named like an app container keeps the shared %s on a re-run', (policy, use, source) => {
-    const text = `${HEADER}- apiVersion: apps.kruise.io/v1beta1
-  kind: SidecarSet
-  metadata:
-    name: agent
-  spec:
-    selector:
-      matchLabels:
-        app: web
-    containers:
+    const text = `${HEADER}${sidecarSetItemHead('agent')}    containers:
     - name: main
       image: agent:1
       ${policy}:
         type: enabled
-- apiVersion: v1
-  kind: Pod
-  metadata:
-    name: web
-    labels:
-      app: web
-  spec:
-    containers:
+${podItemHead('web')}    containers:
     - name: main
       image: main:1
       ${use}
@@ -96,38 +67,15 @@ describe('regressions', () => {
 
   // Found by properties.test.ts, seed 759588224 (shrunk): the same case across two SidecarSets.
   it('a container replaced by one SidecarSet stays a share source for another on a re-run', () => {
-    const text = `${HEADER}- apiVersion: apps.kruise.io/v1beta1
-  kind: SidecarSet
-  metadata:
-    name: agent
-  spec:
-    selector:
-      matchLabels:
-        app: web
-    containers:
+    const text = `${HEADER}${sidecarSetItemHead('agent')}    containers:
     - name: agent
       image: agent:1
       shareVolumePolicy:
         type: enabled
-- apiVersion: apps.kruise.io/v1beta1
-  kind: SidecarSet
-  metadata:
-    name: logging
-  spec:
-    selector:
-      matchLabels:
-        app: web
-    containers:
+${sidecarSetItemHead('logging')}    containers:
     - name: log
       image: log:1
-- apiVersion: v1
-  kind: Pod
-  metadata:
-    name: web
-    labels:
-      app: web
-  spec:
-    containers:
+${podItemHead('web')}    containers:
     - name: log
       image: app-log:1
       volumeMounts:
@@ -147,15 +95,7 @@ describe('regressions', () => {
   // Found by properties.test.ts, seed -926648111 (shrunk; kept as found).
   // Fixed: when two SidecarSets both inject hot-upgrade twins agent-1/agent-2 (an error result), only the first SidecarSet's are injected.
   it('two SidecarSets injecting the same hot-upgrade twins are a fixed point', () => {
-    const text = `${HEADER}- apiVersion: apps.kruise.io/v1beta1
-  kind: SidecarSet
-  metadata:
-    name: envoy
-  spec:
-    selector:
-      matchLabels:
-        app: web
-    containers:
+    const text = `${HEADER}${sidecarSetItemHead('envoy')}    containers:
     - name: agent
       image: side:1
       podInjectPolicy: AfterAppContainer
@@ -168,28 +108,13 @@ describe('regressions', () => {
         resourcesExpr:
           requests:
             memory: memory*20% + 10Mi
-- apiVersion: apps.kruise.io/v1beta1
-  kind: SidecarSet
-  metadata:
-    name: side
-  spec:
-    selector:
-      matchLabels:
-        app: web
-    containers:
+${sidecarSetItemHead('side')}    containers:
     - name: agent
       image: side:1
       upgradeStrategy:
         upgradeType: HotUpgrade
         hotUpgradeEmptyImage: empty:1
-- apiVersion: v1
-  kind: Pod
-  metadata:
-    name: app
-    labels:
-      app: web
-  spec:
-    containers:
+${podItemHead('app')}    containers:
     - name: api
       image: app:1
 `;
@@ -201,40 +126,17 @@ describe('regressions', () => {
   // Found by properties.test.ts, seed 2030771624 (shrunk, names made readable): the same bug with init containers.
   // Fixed: two SidecarSets injecting an init container of one name (an error result): only the first SidecarSet's is injected.
   it('two SidecarSets injecting the same init container name are a fixed point', () => {
-    const text = `${HEADER}- apiVersion: apps.kruise.io/v1beta1
-  kind: SidecarSet
-  metadata:
-    name: a-native
-  spec:
-    selector:
-      matchLabels:
-        app: web
-    updateStrategy:
+    const text = `${HEADER}${sidecarSetItemHead('a-native')}    updateStrategy:
       type: NotUpdate
     initContainers:
     - name: log
       image: log:1
       restartPolicy: Always
-- apiVersion: apps.kruise.io/v1beta1
-  kind: SidecarSet
-  metadata:
-    name: b-classic
-  spec:
-    selector:
-      matchLabels:
-        app: web
-    initContainers:
+${sidecarSetItemHead('b-classic')}    initContainers:
     - name: log
       image: log:1
       podInjectPolicy: BeforeAppContainer
-- apiVersion: v1
-  kind: Pod
-  metadata:
-    name: web
-    labels:
-      app: web
-  spec:
-    containers:
+${podItemHead('web')}    containers:
     - name: main
       image: main:1
 `;
@@ -247,26 +149,10 @@ describe('regressions', () => {
   // (an error result) still brought its volume, which the next run swept as unmounted.
   // Fixed: a SidecarSet's volume comes only with a container of it that is injected and mounts it.
   it('the volume of a sidecar left out after a name conflict is not injected', () => {
-    const text = `${HEADER}- apiVersion: apps.kruise.io/v1beta1
-  kind: SidecarSet
-  metadata:
-    name: a-first
-  spec:
-    selector:
-      matchLabels:
-        app: web
-    containers:
+    const text = `${HEADER}${sidecarSetItemHead('a-first')}    containers:
     - name: proxy
       image: side:1
-- apiVersion: apps.kruise.io/v1beta1
-  kind: SidecarSet
-  metadata:
-    name: b-second
-  spec:
-    selector:
-      matchLabels:
-        app: web
-    initContainers:
+${sidecarSetItemHead('b-second')}    initContainers:
     - name: proxy
       image: side:1
       volumeMounts:
@@ -275,14 +161,7 @@ describe('regressions', () => {
     volumes:
     - name: certs
       emptyDir: {}
-- apiVersion: v1
-  kind: Pod
-  metadata:
-    name: app
-    labels:
-      app: web
-  spec:
-    containers:
+${podItemHead('app')}    containers:
     - name: app
       image: app:1
 `;
@@ -297,25 +176,10 @@ describe('regressions', () => {
   // the volumes of an earlier run were read off the template after the replaced container was given
   // back, so the volume its sidecar had mounted looked like the template's own.
   it('a volume mounted by a sidecar that replaced an app container is known as injected on a re-run', () => {
-    const text = `${HEADER}- apiVersion: v1
-  kind: Pod
-  metadata:
-    name: app
-    labels:
-      app: web
-  spec:
-    containers:
+    const text = `${HEADER}${podItemHead('app')}    containers:
     - name: web
       image: app:1
-- apiVersion: apps.kruise.io/v1beta1
-  kind: SidecarSet
-  metadata:
-    name: side
-  spec:
-    selector:
-      matchLabels:
-        app: web
-    containers:
+${sidecarSetItemHead('side')}    containers:
     - name: web
       image: side:1
       volumeMounts:
@@ -346,19 +210,7 @@ describe('regressions', () => {
     - name: log
       image: log:1
       env:
-- apiVersion: apps/v1
-  kind: Deployment
-  metadata:
-    name: web
-  spec:
-    selector:
-      matchLabels:
-        app: web
-    template:
-      metadata:
-        labels:
-          app: web
-        annotations:
+${deploymentItemHead('web')}        annotations:
           # owner: someone
       spec:
         containers:
@@ -403,15 +255,7 @@ describe('regressions', () => {
   // Reported in issue 12 (defect 10): kubernetes/examples' etcd Deployment repeats spec.selector
   // with one value, and a SidecarSet selecting it failed the render.
   it('a repeated key with one value outside the pod template', () => {
-    const text = `${HEADER}- apiVersion: apps.kruise.io/v1beta1
-  kind: SidecarSet
-  metadata:
-    name: log
-  spec:
-    selector:
-      matchLabels:
-        name: etcd
-    containers:
+    const text = `${HEADER}${sidecarSetItemHead('log', 'name: etcd')}    containers:
     - name: log
       image: log:1
 - apiVersion: apps/v1
@@ -443,25 +287,10 @@ describe('regressions', () => {
   });
 
   it('the idempotency check itself sees a plain injection as a fixed point', () => {
-    const text = `${HEADER}- apiVersion: apps.kruise.io/v1beta1
-  kind: SidecarSet
-  metadata:
-    name: envoy
-  spec:
-    selector:
-      matchLabels:
-        app: web
-    containers:
+    const text = `${HEADER}${sidecarSetItemHead('envoy')}    containers:
     - name: envoy
       image: envoy:1
-- apiVersion: v1
-  kind: Pod
-  metadata:
-    name: web
-    labels:
-      app: web
-  spec:
-    containers:
+${podItemHead('web')}    containers:
     - name: main
       image: main:1
 `;
