@@ -63,33 +63,48 @@ function scalar(value: unknown): string | undefined {
 /**
  * What `yaml` writes for the common strings of one line of printable ASCII, decided without it:
  * most strings injection writes are fresh copies, so a look-up in the cache above costs a hash of
- * each. Plain: a letter first, none of `: `, ` #` or a space or colon last (where a plain scalar
- * would end or read differently), and no YAML 1.1 boolean, null or float. Double-quoted, as JSON
- * writes it: one of those three and no `"` or `\`. Otherwise undefined (emit.test.ts holds this to
- * stringify's output).
+ * each, and a one-workload run that never calls `yaml`'s stringify skips its cold start (its
+ * Document, schema and tags). Plain: a letter or `/` first (no indicator, number, boolean or null
+ * starts so), none of `: `, ` #` or a space or colon last (where a plain scalar would end or read
+ * differently), no YAML 1.1 boolean, null or float; or a quantity (`quantitySuffix`). Otherwise, and
+ * always after `{` or `[` (a flow collection), quoted as `yaml` quotes one line: in single quotes
+ * when it holds `"` and no `'` (JSON annotation values), else in double quotes when it holds neither
+ * `"` nor `\`. Anything else: undefined (emit.test.ts holds this to stringify's output).
  */
 function quickString(value: string): string | undefined {
   const n = value.length;
   if (n === 0) return undefined;
-  const first = value.charCodeAt(0) | 0x20;
-  const letterFirst = first >= 97 && first <= 122;
-  let breaksPlain = false;
-  let escapes = false;
+  const first = value.charCodeAt(0);
+  const lower = first | 0x20;
+  const letterFirst = lower >= 97 && lower <= 122;
+  const flowFirst = first === 123 /* { */ || first === 91; /* [ */
+  if (!letterFirst && !flowFirst && first !== 47 /* / */) return QUANTITY.test(value) ? value : undefined;
+  let breaksPlain = flowFirst;
+  let doubleQuote = false;
+  let singleQuote = false;
+  let backslash = false;
   let prev = 0;
   for (let i = 0; i < n; i++) {
     const c = value.charCodeAt(i);
     if (c < 0x20 || c > 0x7e) return undefined;
     if ((c === 32 && prev === 58) || (c === 35 && prev === 32)) breaksPlain = true;
-    else if (c === 34 || c === 92) escapes = true;
-    // Neither plain nor quoted as is: long JSON values end here, at their first quote.
-    if (escapes && (breaksPlain || !letterFirst)) return undefined;
+    else if (c === 34) doubleQuote = true;
+    else if (c === 39) singleQuote = true;
+    else if (c === 92) backslash = true;
     prev = c;
   }
   if (prev === 32 || prev === 58) breaksPlain = true;
-  if (breaksPlain) return escapes ? undefined : `"${value}"`;
-  if (!letterFirst || (n <= 5 && YAML11_WORDS.has(value)) || (first === 101 /* e */ && FLOAT_EXP.test(value))) return undefined;
-  return value;
+  if (letterFirst && ((n <= 5 && YAML11_WORDS.has(value)) || (lower === 101 /* e */ && FLOAT_EXP.test(value)))) breaksPlain = true;
+  if (!breaksPlain) return value;
+  if (doubleQuote) return singleQuote ? undefined : `'${value}'`;
+  return backslash ? undefined : `"${value}"`;
 }
+
+/**
+ * Kubernetes quantities with a unit (`64Mi`, `50m`, `1.5Gi`): digits, an optional fraction and a
+ * suffix that no YAML schema and no go-yaml number reads (an exponent needs digits after its `e`).
+ */
+const QUANTITY = /^[0-9]+(?:\.[0-9]+)?(?:[KMGTPE]i|[mkMGTPE])$/;
 
 /** Strings starting with a letter that YAML 1.1 reads as something else. */
 const YAML11_WORDS = new Set([

@@ -2,7 +2,7 @@
 // defaults plus
 // the SidecarSet mutating webhook (Kruise's setDefault* functions and the Kubernetes core defaulters
 // they call). Values of the wrong JSON type are left untouched: Kruise would reject them while
-// decoding, which invalidContainerValues reports.
+// decoding, which containerDecodeFindings reports.
 import { Quantity, QuantityParseError } from '../k8s/quantity.js';
 import { VOLUME_SOURCES } from '../k8s/validation.js';
 import { deepClone } from '../util/json.js';

@@ -192,7 +192,7 @@ const CONTAINER_FIELDS: readonly Field[] = [
 const SHARE_VOLUME_POLICY = struct(optional('type', STRING));
 const RESOURCE_EXPRS = struct(optional('cpu', STRING), optional('memory', STRING));
 
-const SIDECAR_CONTAINER: Kind = struct(
+const SIDECAR_CONTAINER_FIELDS: readonly Field[] = [
   ...CONTAINER_FIELDS,
   optional('podInjectPolicy', STRING),
   optional('upgradeStrategy', struct(optional('upgradeType', STRING), optional('hotUpgradeEmptyImage', STRING))),
@@ -217,7 +217,8 @@ const SIDECAR_CONTAINER: Kind = struct(
       required('resourcesExpr', struct(pointer('limits', RESOURCE_EXPRS), pointer('requests', RESOURCE_EXPRS))),
     ),
   ),
-);
+];
+const SIDECAR_CONTAINER: Kind = struct(...SIDECAR_CONTAINER_FIELDS);
 
 const CONTAINER: Kind = struct(...CONTAINER_FIELDS);
 
@@ -408,25 +409,41 @@ export function goOrderContainer(c: SidecarContainer, path = ''): Container {
  * every sidecar from one SidecarSet container, changing a few fields per pod.
  */
 export function goOrderContainerChanged(ordered: Container, c: SidecarContainer, changed: ReadonlySet<string>): Container {
+  return encodeChanged(CONTAINER_FIELDS, ordered as unknown as Record<string, unknown>, c, changed) as unknown as Container;
+}
+
+/** goOrderContainerChanged for the whole SidecarContainer: the hash without image re-encodes only `image`. */
+export function goOrderSidecarContainerChanged(
+  ordered: Record<string, unknown>,
+  c: SidecarContainer,
+  changed: ReadonlySet<string>,
+): Record<string, unknown> {
+  return encodeChanged(SIDECAR_CONTAINER_FIELDS, ordered, c, changed);
+}
+
+function encodeChanged(
+  fields: readonly Field[],
+  ordered: Record<string, unknown>,
+  c: SidecarContainer,
+  changed: ReadonlySet<string>,
+): Record<string, unknown> {
   const findings: Findings = { unknown: [], invalid: [] };
   const encoded: Record<string, unknown> = {};
-  const base = ordered as unknown as Record<string, unknown>;
-  for (const field of CONTAINER_FIELDS) {
+  for (const field of fields) {
     if (changed.has(field.key)) encodeField(field, c as unknown as Record<string, unknown>, '', findings, encoded);
-    else if (Object.hasOwn(base, field.key)) encoded[field.key] = base[field.key];
+    else if (Object.hasOwn(ordered, field.key)) encoded[field.key] = ordered[field.key];
   }
   if (findings.invalid.length > 0) throw new GoDecodeError(findings.invalid);
-  return encoded as unknown as Container;
+  return encoded;
 }
 
-/** Paths (under `path`) of keys that Kruise's decoder silently drops: unknown or mis-cased. */
-export function unknownContainerFields(c: unknown, path: string): string[] {
-  return encodeContainer(SIDECAR_CONTAINER, c, path).findings.unknown;
-}
-
-/** Messages for values Kruise's decoder would reject (wrong JSON type, unparsable quantity, out-of-range integer). */
-export function invalidContainerValues(c: unknown, path: string): string[] {
-  return encodeContainer(SIDECAR_CONTAINER, c, path).findings.invalid;
+/**
+ * What Kruise's decoder makes of a container, in one pass: `unknown`, the paths (under `path`) of
+ * keys it silently drops (unknown or mis-cased); `invalid`, messages for values it rejects (wrong
+ * JSON type, unparsable quantity, out-of-range integer).
+ */
+export function containerDecodeFindings(c: unknown, path: string): { unknown: string[]; invalid: string[] } {
+  return encodeContainer(SIDECAR_CONTAINER, c, path).findings;
 }
 
 // JSON.stringify escapes lone surrogates; Go has already replaced invalid UTF-8 by U+FFFD and

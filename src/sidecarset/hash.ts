@@ -1,7 +1,7 @@
 // kruise.io/sidecarset-hash and kruise.io/sidecarset-hash-without-image (pkg/control/sidecarcontrol/hash.go,
 // SidecarSetHashV1beta1 and SidecarSetHashWithoutImageV1beta1).
 import { createHash } from 'node:crypto';
-import { GoDecodeError, goJson, goOrderSidecarContainer } from './go-json.js';
+import { GoDecodeError, goJson, goOrderSidecarContainer, goOrderSidecarContainerChanged } from './go-json.js';
 import type { SidecarContainer, SidecarSetSpec } from './types.js';
 
 const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -19,18 +19,22 @@ function encodeList(containers: unknown, field: string): Record<string, unknown>
   return containers.map((c: SidecarContainer, i) => goOrderSidecarContainer(c, `spec.${field}[${i}]`));
 }
 
-function hashContainers(containers: SidecarContainer[] | undefined, initContainers: SidecarContainer[] | undefined): string {
+function hashContainers(containers: Record<string, unknown>[] | null, initContainers: Record<string, unknown>[] | null): string {
   // Keys in sorted order, as Go writes a map; an absent containers list is a nil slice, i.e. null.
-  const hashed: Record<string, unknown> = { containers: encodeList(containers, 'containers') };
-  const init = encodeList(initContainers, 'initContainers');
+  const hashed: Record<string, unknown> = { containers };
   // Classic init containers never count; one native sidecar (restartPolicy Always) brings them all in.
-  if (init?.some((c) => c.restartPolicy === 'Always')) hashed.initContainers = init;
+  if (initContainers?.some((c) => c.restartPolicy === 'Always')) hashed.initContainers = initContainers;
   const digest = createHash('sha256').update(goJson(hashed), 'utf8').digest('hex');
   return safeEncodeString(digest);
 }
 
-function withoutImage(containers: SidecarContainer[] | undefined): SidecarContainer[] | undefined {
-  return Array.isArray(containers) ? containers.map((c) => ({ ...c, image: '' })) : containers;
+const IMAGE = new Set(['image']);
+
+/** The encoded containers with an empty image: only that field is encoded again. */
+function withoutImage(encoded: Record<string, unknown>[] | null, containers: unknown): Record<string, unknown>[] | null {
+  return (
+    encoded && encoded.map((c, i) => goOrderSidecarContainerChanged(c, { ...(containers as SidecarContainer[])[i], image: '' }, IMAGE))
+  );
 }
 
 /**
@@ -38,8 +42,10 @@ function withoutImage(containers: SidecarContainer[] | undefined): SidecarContai
  * value Kruise's decoder would reject.
  */
 export function sidecarSetHashes(spec: SidecarSetSpec): { hash: string; hashWithoutImage: string } {
+  const containers = encodeList(spec.containers, 'containers');
+  const initContainers = encodeList(spec.initContainers, 'initContainers');
   return {
-    hash: hashContainers(spec.containers, spec.initContainers),
-    hashWithoutImage: hashContainers(withoutImage(spec.containers), withoutImage(spec.initContainers)),
+    hash: hashContainers(containers, initContainers),
+    hashWithoutImage: hashContainers(withoutImage(containers, spec.containers), withoutImage(initContainers, spec.initContainers)),
   };
 }

@@ -12,7 +12,7 @@ import { validateSidecarSet, findControllerRevision, canaryBaseOf } from './vali
 import { restoreRevision, type HistoricSpec } from './revision.js';
 import { renderTimeWarnings } from './render-time.js';
 import { sidecarSetHashes } from './hash.js';
-import { unknownContainerFields, invalidContainerValues } from './go-json.js';
+import { containerDecodeFindings } from './go-json.js';
 import { findConflicts } from './conflicts.js';
 import { NAMESPACE_NAME_LABEL } from '../k8s/selector.js';
 import type { LabelSelector, SidecarSet } from './types.js';
@@ -62,6 +62,8 @@ interface Candidate {
   set: SidecarSet;
   subject: Subject;
   object: unknown;
+  /** Paths of container fields Kruise's decoder drops (unknown or mis-cased). */
+  unknownFields: string[];
 }
 
 /**
@@ -92,18 +94,22 @@ function decodeSidecarSets(sources: readonly RuleSource[], results: Result[]): C
       continue;
     }
     const converted = toV1beta1(source.object as SidecarSet);
-    // Values Kruise's Go decoder (or its defaulter) would refuse: the apiserver rejects the object.
-    const undecodable = [
-      ...sidecarSetDefaultingProblems(converted),
-      ...(['initContainers', 'containers'] as const).flatMap((kind) =>
-        (converted.spec[kind] ?? []).flatMap((c, i) => invalidContainerValues(c, `spec.${kind}[${i}]`)),
-      ),
-    ];
+    // One decoding of each container says both what Kruise's Go decoder would refuse (then the
+    // apiserver rejects the object) and what it would drop (warned about once the rule is valid).
+    const findings = (['initContainers', 'containers'] as const).flatMap((kind) =>
+      (converted.spec[kind] ?? []).map((c, i) => containerDecodeFindings(c, `spec.${kind}[${i}]`)),
+    );
+    const undecodable = [...sidecarSetDefaultingProblems(converted), ...findings.flatMap((f) => f.invalid)];
     if (undecodable.length > 0) {
       for (const message of undecodable) results.push(result('error', `invalid ${label}: ${message}; it is not applied`, source.subject));
       continue;
     }
-    candidates.push({ set: defaultSidecarSet(converted), subject: source.subject, object: source.object });
+    candidates.push({
+      set: defaultSidecarSet(converted),
+      subject: source.subject,
+      object: source.object,
+      unknownFields: findings.flatMap((f) => f.unknown),
+    });
   }
   return candidates;
 }
@@ -113,7 +119,7 @@ function decodeSidecarSets(sources: readonly RuleSource[], results: Result[]): C
  * applied (reported).
  */
 function toRule(
-  { set, subject, object }: Candidate,
+  { set, subject, unknownFields }: Candidate,
   byName: ReadonlyMap<string, SidecarSet>,
   ctx: RuleContext,
   results: Result[],
@@ -130,7 +136,7 @@ function toRule(
     for (const e of errors) results.push(invalid(subject, `SidecarSet ${name}`, e.pointer, e.message));
     return undefined;
   }
-  warnUnknownContainerFields(name, object, subject, results);
+  warnUnknownContainerFields(name, unknownFields, subject, results);
   const extensions = readExtensionAnnotations(set, subject, results);
   if (!extensions) return undefined;
   if (!ctx.options.featureGates.SidecarSetServiceAccountInjection && set.spec.serviceAccountName !== undefined) {
@@ -162,23 +168,17 @@ function toRule(
 }
 
 /** Container fields Kruise's Go types do not have, which it drops: a warning each. */
-function warnUnknownContainerFields(name: string, object: unknown, subject: Subject, results: Result[]): void {
-  for (const kind of ['initContainers', 'containers'] as const) {
-    const raw = isPlainObject(object) && isPlainObject(object.spec) ? object.spec[kind] : undefined;
-    if (!Array.isArray(raw)) continue;
-    raw.forEach((c, i) => {
-      for (const path of unknownContainerFields(c, `spec.${kind}[${i}]`)) {
-        results.push(
-          result(
-            'warning',
-            `SidecarSet ${name}: ${path} is not a field of a Kubernetes 1.32 container (or is mis-cased); Kruise drops ` +
-              `it, so it is neither injected nor hashed`,
-            subject,
-            { field: path },
-          ),
-        );
-      }
-    });
+function warnUnknownContainerFields(name: string, paths: readonly string[], subject: Subject, results: Result[]): void {
+  for (const path of paths) {
+    results.push(
+      result(
+        'warning',
+        `SidecarSet ${name}: ${path} is not a field of a Kubernetes 1.32 container (or is mis-cased); Kruise drops ` +
+          `it, so it is neither injected nor hashed`,
+        subject,
+        { field: path },
+      ),
+    );
   }
 }
 

@@ -78,10 +78,36 @@ const tricky = fc.constantFrom(
   '... x',
   '%x',
   "SidecarSets a, b all add containers: in a cluster their order is random; rendered in this function's fixed order",
+  // Paths, JSON annotation values and quantities, which the emitter also decides without `yaml`.
+  '/etc/config',
+  '/a: b',
+  '/a #b',
+  '/a:',
+  '/a"b',
+  "/it's",
+  '{"a":{"b":["c"]}}',
+  '{"a":"it\'s"}',
+  '{"a":"b\\c"}',
+  "{'a'}",
+  '{a}',
+  '[1, 2]',
+  '64Mi',
+  '50m',
+  '1.5Gi',
+  '100k',
+  '1E',
+  '0E',
+  '1e3',
+  '1.5',
+  '08m',
+  '1Mx',
 );
 /** Strings of the characters that decide plain or quoted, to reach every branch of the quick path. */
 const quick = fc
-  .array(fc.constantFrom('a', 'E', 'y', '0', ' ', ':', '#', '"', "'", '\\', '-', '.', ',', 'é'), { minLength: 1, maxLength: 10 })
+  .array(fc.constantFrom('a', 'E', 'y', '0', ' ', ':', '#', '"', "'", '\\', '-', '.', ',', 'é', '/', '{', '[', 'm', 'i', 'M'), {
+    minLength: 1,
+    maxLength: 10,
+  })
   .map((cs) => cs.join(''));
 const scalar = fc.oneof(tricky, quick, fc.string({ maxLength: 8 }), fc.integer(), fc.boolean(), fc.constant(null), fc.double());
 const value = fc.letrec((tie) => ({

@@ -5,8 +5,7 @@ import {
   goOrderContainer,
   goOrderContainerChanged,
   goOrderSidecarContainer,
-  invalidContainerValues,
-  unknownContainerFields,
+  containerDecodeFindings,
 } from '../../src/sidecarset/go-json.js';
 import type { SidecarContainer } from '../../src/sidecarset/types.js';
 
@@ -159,7 +158,7 @@ describe('goOrderContainer', () => {
   });
 });
 
-describe('unknownContainerFields', () => {
+describe('containerDecodeFindings: unknown fields', () => {
   it('reports unknown and mis-cased keys with dotted paths', () => {
     const c = {
       name: 'c',
@@ -169,7 +168,7 @@ describe('unknownContainerFields', () => {
       resources: { limits: { 'vendor.com/gpu': '1' } },
       transferEnv: [{ envname: 'A' }],
     };
-    expect(unknownContainerFields(c, 'containers[0]')).toEqual([
+    expect(containerDecodeFindings(c, 'containers[0]').unknown).toEqual([
       'containers[0].Image',
       'containers[0].ports[1].hostip',
       'containers[0].lifecycle.stopSignal',
@@ -178,7 +177,10 @@ describe('unknownContainerFields', () => {
   });
 
   it('reports nothing for a clean container', () => {
-    expect(unknownContainerFields({ name: 'c', resourcesPolicy: { targetContainersMode: 'sum', resourcesExpr: {} } }, 'x')).toEqual([]);
+    expect(containerDecodeFindings({ name: 'c', resourcesPolicy: { targetContainersMode: 'sum', resourcesExpr: {} } }, 'x')).toEqual({
+      unknown: [],
+      invalid: [],
+    });
   });
 });
 
@@ -194,7 +196,7 @@ describe('ill-typed values', () => {
     [{ name: 'c', resources: { limits: { cpu: true } } }, 'c.resources.limits.cpu'],
     [{ name: 'c', livenessProbe: { httpGet: { port: 1.5 } } }, 'c.livenessProbe.httpGet.port'],
   ])('%j is reported at %s and refused by the encoders', (c, path) => {
-    const problems = invalidContainerValues(c, 'c');
+    const problems = containerDecodeFindings(c, 'c').invalid;
     expect(problems).toHaveLength(1);
     expect(problems[0].startsWith(`${path}: `)).toBe(true);
     expect(() => goOrderSidecarContainer(c as unknown as SidecarContainer)).toThrow(GoDecodeError);
@@ -206,7 +208,7 @@ describe('ill-typed values', () => {
   });
 
   it('reports a non-object container', () => {
-    expect(invalidContainerValues('x', 'containers[0]')).toEqual(['containers[0]: expected an object, got string']);
+    expect(containerDecodeFindings('x', 'containers[0]').invalid).toEqual(['containers[0]: expected an object, got string']);
     expect(() => goOrderSidecarContainer([] as unknown as SidecarContainer)).toThrow(GoDecodeError);
   });
 
