@@ -62,9 +62,9 @@ function fieldPath(path: readonly unknown[]): string {
 }
 
 /**
- * The merge keys of a node parsed with `merge: true`, made plain `<<` strings again: the schema the
- * function writes with has no merge tag (quoting.ts), and a plain `<<` key written as it was read
- * merges again for every YAML 1.1 reader.
+ * The merge keys of a node parsed with `merge: true`, made plain `<<` strings again (their `!!merge`
+ * tag, as kpt writes them, kept): the schema the function writes with has no merge tag (quoting.ts),
+ * and a plain `<<` key written as it was read merges again for every YAML 1.1 reader.
  */
 export function writeMergeKeysPlain(node: YamlNode | Document): void {
   visit(node, {
@@ -72,7 +72,6 @@ export function writeMergeKeysPlain(node: YamlNode | Document): void {
       if (!isMergePair(pair)) return;
       pair.key.value = '<<';
       pair.key.source = '<<';
-      pair.key.tag = undefined;
     },
   });
 }
