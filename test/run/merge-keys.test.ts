@@ -11,50 +11,10 @@ import { runFunction, type RunOutput } from '../../src/run.js';
 import { runCli } from '../../src/modes/cli.js';
 import { RESOURCE_LIST_HEAD as HEADER, type Obj } from '../helpers/krm.js';
 import { checkIdempotent } from '../safety/invariants.js';
+import { asItem, LOG_SIDECARSET as LOG_SIDECARSET_DOCUMENT, WEB as WEB_DOCUMENT } from '../helpers/merge-keys.js';
 
-const LOG_SIDECARSET = `- apiVersion: apps.kruise.io/v1beta1
-  kind: SidecarSet
-  metadata:
-    name: log
-  spec:
-    selector:
-      matchLabels:
-        app: web
-    containers:
-    - name: log
-      image: log:1
-    patchPodMetadata:
-    - annotations:
-        team/owner: logging
-      patchPolicy: Overwrite
-`;
-
-/** Labels and annotations of the template merged from the workload's own. */
-const WEB = `- apiVersion: apps/v1
-  kind: Deployment
-  metadata:
-    name: web
-    labels: &common
-      app: web
-      tier: front
-    annotations: &owner
-      team/owner: web-team
-      note: kept
-  spec:
-    selector:
-      matchLabels: *common
-    template:
-      metadata:
-        labels:
-          <<: *common
-          track: stable
-        annotations:
-          <<: *owner
-      spec:
-        containers:
-        - name: main
-          image: main:1
-`;
+const LOG_SIDECARSET = asItem(LOG_SIDECARSET_DOCUMENT);
+const WEB = asItem(WEB_DOCUMENT);
 
 /** As kubectl reads a YAML text: merge keys applied. */
 const kubectlReads = (text: string): unknown => parse(text, { version: '1.1', maxAliasCount: -1 });
@@ -216,9 +176,8 @@ describe('merge keys in the command-line mode', () => {
 
   it('read manifest files as kubectl does', () => {
     mkdirSync(join(dir, 'manifests'));
-    const deployment = WEB.replace(/^- /, '  ').replace(/^ {2}/gm, '');
-    writeFileSync(join(dir, 'manifests', 'web.yaml'), deployment);
-    writeFileSync(join(dir, 'sidecarsets.yaml'), LOG_SIDECARSET.replace(/^- /, '  ').replace(/^ {2}/gm, ''));
+    writeFileSync(join(dir, 'manifests', 'web.yaml'), WEB_DOCUMENT);
+    writeFileSync(join(dir, 'sidecarsets.yaml'), LOG_SIDECARSET_DOCUMENT);
     const out = runCli(['--config', join(dir, 'sidecarsets.yaml'), join(dir, 'manifests')], () => '');
     expect(out.exitCode, out.stderr).toBe(0);
     expect(out.stderr).not.toMatch(/strings to strings/);
