@@ -88,7 +88,8 @@ function prepareRun(list: ResourceListInput, { configFile, itemFiles, overrides 
     const kind = sniffKind(item);
     return kind === undefined || CONTEXT_KINDS.has(kind) ? parseItem(item) : undefined;
   });
-  const objects = parsed.map((p) => p?.object);
+  // An item kubectl cannot read is no rule nor cluster input (processItem reports it).
+  const objects = parsed.map((p) => (p?.mergeKeyError === undefined ? p?.object : undefined));
   const config = readConfiguration(list.functionConfig, list.hasFunctionConfig, objects, configFile, itemFiles);
   const options: Options = { ...config.options, ...overrides };
   const uninject = options.mode === 'uninject';

@@ -2,13 +2,14 @@
 // order and quoting. The fast way edits the item's text line by line (krm/text-edit.ts); for
 // layouts it does not handle, the item's own text is parsed into a Document and each node is
 // brought in line with the new plain data, replacing only the nodes whose value changed.
-import { parseDocument, isMap, isSeq, isScalar, isPair, Scalar, visit, YAMLMap, YAMLSeq } from 'yaml';
+import { parseDocument, isAlias, isMap, isSeq, isScalar, isPair, Scalar, visit, YAMLMap, YAMLSeq } from 'yaml';
 import type { Document, Node as YamlNode, Pair } from 'yaml';
 import { dedentItem, dedentLines, indentItem, indentLines, PARSE_OPTIONS } from './read.js';
 import { deepEqual, isPlainObject } from '../util/json.js';
 import { contentEnd, editItemLines, editItemText, newKeyPlaces } from './text-edit.js';
 import { isJsSpace, pad } from './chars.js';
-import { WRITE_SCHEMA, keepMergeKeysPlain } from './quoting.js';
+import { WRITE_SCHEMA } from './quoting.js';
+import { isMergePair, mayHaveMergeKey, writeMergeKeysPlain } from './merge-keys.js';
 
 export function rewriteItem(raw: string, indent: number, old: unknown, next: unknown): string {
   const { head, body, tail } = splitItem(raw, indent);
@@ -53,6 +54,8 @@ function commentOrBlankAt(text: string, start: number): boolean {
 }
 
 function rewriteBody(raw: string, indent: number, old: unknown, next: unknown): string {
+  // The text edit takes the keys of a map off its lines, where merged keys are not: the Document path reads them.
+  if (mayHaveMergeKey(raw)) return indentItem(rewriteWithDocument(dedentItem(raw, indent), next), indent);
   // The item's lines go from its text to the edit and back without the whole text being copied
   // on the way (dedented, split, joined, indented), and with the same bytes as those steps.
   const lines = dedentLines(raw, indent);
@@ -68,34 +71,74 @@ function rewriteBody(raw: string, indent: number, old: unknown, next: unknown): 
   return edited === undefined ? indentItem(rewriteWithDocument(dedentItem(raw, indent), next), indent) : indentLines(edited, indent);
 }
 
-/** The Document path on its own: for layouts the text edit does not handle, and to test the two against each other. */
+/**
+ * The Document path on its own: for layouts the text edit does not handle, and to test the two against each other.
+ * An alias, or a merge key's alias, stands for what its anchored node holds in the input: where the
+ * injection changes that node (a template's annotations another template merges), or replaces it (a
+ * container it overwrote), the alias is written out as a copy of what it stood for.
+ */
 export function rewriteWithDocument(text: string, next: unknown): string {
+  let first: Synced | undefined;
   try {
-    return syncedText(text, next, false);
+    first = synced(text, next, () => false);
   } catch (e) {
-    // An alias whose anchored node the injection replaced (a container it overwrote) has nothing
-    // left to point at: with every alias written out as a copy of what it stood for, it needs none.
+    // An alias compared after its anchored node was replaced: every alias is written out.
     if (!(e instanceof ReferenceError)) throw e;
-    return syncedText(text, next, true);
   }
+  const changed = first?.changedAnchors;
+  const { doc } = changed?.size === 0 ? first! : synced(text, next, (anchorStart) => changed === undefined || changed.has(anchorStart));
+  writeMergeKeysPlain(doc);
+  return doc.toString({ lineWidth: 0, indentSeq: !usesCompactSequences(text), flowCollectionPadding: false });
 }
 
-function syncedText(text: string, next: unknown, expandAliases: boolean): string {
+interface Synced {
+  doc: Document;
+  /** Where the anchored nodes that aliases stand for and that the sync changed start in the text. */
+  changedAnchors: Set<number>;
+}
+
+/** The item's Document brought in line with `next`, its aliases of the anchored nodes `expand` picks written out first. */
+function synced(text: string, next: unknown, expand: (anchorStart: number) => boolean): Synced {
   // A repeated key reaches here only when identical and left alone (run.ts): syncMap keeps both.
-  const doc = parseDocument(text, { ...PARSE_OPTIONS, uniqueKeys: false });
-  if (expandAliases) {
+  // Merge keys are parsed as such: a node's toJS applies them, as kubectl reads the item.
+  const doc = parseDocument(text, { ...PARSE_OPTIONS, uniqueKeys: false, merge: true });
+  const aliased = new Map<YamlNode, unknown>();
+  if (text.includes('*')) {
     visit(doc, {
       Alias(_, alias) {
-        const copy = alias.resolve(doc)?.clone() as YamlNode | undefined;
-        if (copy) copy.anchor = undefined;
-        return copy;
+        const source = alias.resolve(doc) as YamlNode | undefined;
+        if (source?.range && expand(source.range[0])) return writtenOut(source);
+        if (source && !aliased.has(source)) aliased.set(source, plainOf(doc, source));
+        return undefined;
       },
     });
   }
   // New and changed scalars are quoted so that every reader reads them back (quoting.ts).
   doc.setSchema('1.1', WRITE_SCHEMA);
   doc.contents = syncNode(doc, doc.contents as YamlNode | null, next) as typeof doc.contents;
-  return doc.toString({ lineWidth: 0, indentSeq: !usesCompactSequences(text), flowCollectionPadding: false });
+  const changedAnchors = new Set<number>();
+  if (aliased.size > 0) {
+    const present = new Set<unknown>();
+    visit(doc, { Node: (_, node) => void present.add(node) });
+    for (const [source, before] of aliased) {
+      if (!present.has(source) || !deepEqual(plainOf(doc, source), before)) changedAnchors.add(source.range![0]);
+    }
+  }
+  return { doc, changedAnchors };
+}
+
+const plainOf = (doc: Document, node: YamlNode) => node.toJS(doc, { maxAliasCount: PARSE_OPTIONS.maxAliasCount }) as unknown;
+
+/** A copy of an anchored node to stand where an alias of it stood: no anchors in it, which would shadow the original's. */
+function writtenOut(source: YamlNode): YamlNode {
+  const copy = source.clone() as YamlNode;
+  copy.anchor = undefined;
+  visit(copy, {
+    Node(_, node) {
+      if (!isAlias(node)) node.anchor = undefined;
+    },
+  });
+  return copy;
 }
 
 /** kpt's `compact` style puts a sequence's dashes at its key's indentation; keep whichever the item uses. */
@@ -157,20 +200,39 @@ function syncNode(doc: Document, node: YamlNode | null, value: unknown): YamlNod
     fresh.commentBefore = node.commentBefore;
     return fresh;
   }
-  return keepMergeKeysPlain(doc.createNode(value, NEW_NODE) as YamlNode);
+  return doc.createNode(value, NEW_NODE) as YamlNode;
 }
 
 function isCollectionValue(v: unknown): boolean {
   return typeof v === 'object' && v !== null;
 }
 
+/**
+ * A map's pairs brought in line with `value`. A merge key stays while every key it brings in stays:
+ * a merged key whose value changes becomes a key of the map (which wins over the merged one, and
+ * leaves the anchored map to its other users); a merged key the value drops cannot be dropped beside
+ * the merge key, so the map then holds all its keys itself, without it.
+ */
 function syncMap(doc: Document, node: YAMLMap, value: Record<string, unknown>): YAMLMap {
+  const merges = node.items.filter(isMergePair);
+  const brought = merges.length === 0 ? undefined : mergedIn(doc, merges);
+  const keepMerges = brought !== undefined && Object.keys(brought).every((key) => key in value);
+  if (brought !== undefined && !keepMerges) node.items = node.items.filter((pair) => !isMergePair(pair));
+  const mergedAsIs = (key: string) => keepMerges && key in brought && deepEqual(brought[key], value[key]);
   const kept: Pair[] = [];
   const seen = new Set<string>();
-  const keys = node.items.map(keyString).filter((key): key is string => key !== undefined);
+  const keys = node.items
+    .filter((pair) => !isMergePair(pair))
+    .map(keyString)
+    .filter((key): key is string => key !== undefined);
   const { before, last } = newKeyPlaces(Object.fromEntries(keys.map((key) => [key, true])), value);
-  const create = (key: string) => keepMergeKeysPlain(doc.createPair(key, value[key], NEW_NODE) as Pair);
+  const create = (newKeys: readonly string[]) =>
+    newKeys.filter((key) => !mergedAsIs(key)).map((key) => doc.createPair(key, value[key], NEW_NODE) as Pair);
   for (const pair of node.items) {
+    if (isMergePair(pair)) {
+      kept.push(pair);
+      continue;
+    }
     const key = keyString(pair);
     if (key === undefined || !(key in value)) continue;
     if (seen.has(key)) {
@@ -179,13 +241,20 @@ function syncMap(doc: Document, node: YAMLMap, value: Record<string, unknown>): 
     }
     seen.add(key);
     // Before the pair, and so before its comments, as the text edit puts them.
-    kept.push(...(before.get(key) ?? []).map(create));
+    kept.push(...create(before.get(key) ?? []));
     pair.value = syncNode(doc, (pair.value as YamlNode | null) ?? null, value[key]);
     kept.push(pair);
   }
-  kept.push(...last.map(create));
+  kept.push(...create(last));
   node.items = kept;
   return node;
+}
+
+/** The data the merge keys of a map bring into it. */
+function mergedIn(doc: Document, merges: Pair[]): Record<string, unknown> {
+  const only = new YAMLMap(doc.schema);
+  only.items = merges;
+  return plainOf(doc, only) as Record<string, unknown>;
 }
 
 function keyString(pair: Pair): string | undefined {
@@ -200,7 +269,7 @@ function syncSeq(doc: Document, node: YAMLSeq, value: unknown[]): YAMLSeq {
   const old = node.items as Array<YamlNode | null>;
   const byName = new Map<string, number[]>();
   old.forEach((item, i) => {
-    const name = nameOf(item);
+    const name = nameOf(doc, item);
     if (name !== undefined) byName.set(name, [...(byName.get(name) ?? []), i]);
   });
   const used = new Set<number>();
@@ -208,16 +277,17 @@ function syncSeq(doc: Document, node: YAMLSeq, value: unknown[]): YAMLSeq {
     const name = isPlainObject(v) && typeof v.name === 'string' ? v.name : undefined;
     let match: number | undefined;
     if (name !== undefined) match = byName.get(name)?.find((j) => !used.has(j));
-    else if (i < old.length && nameOf(old[i]) === undefined && !used.has(i)) match = i;
-    if (match === undefined) return keepMergeKeysPlain(doc.createNode(v, NEW_NODE) as YamlNode);
+    else if (i < old.length && nameOf(doc, old[i]) === undefined && !used.has(i)) match = i;
+    if (match === undefined) return doc.createNode(v, NEW_NODE) as YamlNode;
     used.add(match);
     return syncNode(doc, old[match], v);
   });
   return node;
 }
 
-function nameOf(item: YamlNode | null): string | undefined {
+function nameOf(doc: Document, item: YamlNode | null): string | undefined {
   if (!isMap(item)) return undefined;
-  const name = item.get('name');
+  // A name a merge key brings in is only in the data.
+  const name = item.items.some(isMergePair) ? (plainOf(doc, item) as Record<string, unknown>).name : item.get('name');
   return typeof name === 'string' ? name : undefined;
 }

@@ -4,7 +4,7 @@
 // `yaml` itself once and remembered, and a shape it does not know makes it give up.
 import { Document, stringify } from 'yaml';
 import { pad } from './chars.js';
-import { WRITE_SCHEMA, isMergeValue, keepMergeKeysPlain } from './quoting.js';
+import { WRITE_SCHEMA } from './quoting.js';
 
 export interface EmitStyle {
   /** kpt's `compact` sequences: dashes at the indentation of their key. */
@@ -183,7 +183,7 @@ function emitMap(
   out: string[],
 ): boolean {
   for (let i = 0; i < keys.length; i++) {
-    const key = keys[i] === '<<' && isMergeValue(map[keys[i]]) ? mergeKeyText(indent) : keyText(indent, keys[i]);
+    const key = keyText(indent, keys[i]);
     if (key === undefined) return false;
     // The first line starts with `first`; the others with the key as cached, indentation and all.
     const bare = i === 0 ? `${first}${key.text}:` : key.bare;
@@ -235,11 +235,6 @@ function keyText(indent: number, key: string): KeyText | undefined {
   return text;
 }
 
-function mergeKeyText(indent: number): KeyText {
-  const bare = pad(indent) + '<<:';
-  return { text: '<<', bare, spaced: bare + ' ' };
-}
-
 /** Block-style YAML that YAML 1.1 readers (kyaml, PyYAML) read back as the same strings. */
 export function toYaml(value: unknown): string {
   const style = { compactSequences: false };
@@ -247,8 +242,8 @@ export function toYaml(value: unknown): string {
   return lines ? lines.join('\n') + '\n' : writeWithYaml(value, style);
 }
 
-/** `yaml`'s own output, for shapes the emitter declines; a merge key stays plain there too. */
+/** `yaml`'s own output, for shapes the emitter declines. */
 function writeWithYaml(value: unknown, style: EmitStyle): string {
   const options = yamlOptions(style);
-  return keepMergeKeysPlain(new Document(value, options)).toString(options);
+  return new Document(value, options).toString(options);
 }

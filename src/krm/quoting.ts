@@ -9,9 +9,7 @@
 //   YAML 1.1 merge and value keys `<<` and `=`, and tabs where a reader stumbles on them (PyYAML
 //   ends a plain scalar at one, go-yaml rejects one starting a block scalar) — the string tag below;
 // and write strings with special characters double-quoted, those characters escaped.
-import { Scalar, isNode, isPair, isScalar, visit } from 'yaml';
-import type { Document, Node as YamlNode, Pair } from 'yaml';
-import { isPlainObject } from '../util/json.js';
+import { Scalar } from 'yaml';
 import type { ScalarTag, SchemaOptions, Tags } from 'yaml';
 import { stringifyString, stringTag } from 'yaml/util';
 
@@ -93,7 +91,8 @@ const readBackString: ScalarTag = {
 
 /**
  * The YAML 1.1 schema with the string tag above, and without the merge tag, which would write the
- * string `<<` plain (new data holds no merges: items are read with the 1.2 core schema).
+ * string `<<` plain: a `<<` key of the data is a string key (items are read with their merge keys
+ * applied, krm/merge-keys.ts), and must not become a merge key.
  */
 function writeTags(tags: Tags): Tags {
   return tags
@@ -103,29 +102,3 @@ function writeTags(tags: Tags): Tags {
 
 /** Schema options for every YAML text the function writes (with `version: '1.1'`, or `setSchema('1.1', …)`). */
 export const WRITE_SCHEMA = { compat: 'core', customTags: writeTags } as const satisfies SchemaOptions;
-
-/**
- * A `<<` key holding a map or a list of maps is a merge key the input wrote (read as a plain key by
- * the YAML 1.2 core schema): written plain, it reads as it did in the input under either schema,
- * where a quoted one would no longer merge for YAML 1.1 readers.
- */
-export const isMergeValue = (value: unknown) =>
-  isPlainObject(value) || (Array.isArray(value) && value.length > 0 && value.every(isPlainObject));
-
-/** Marks the merge keys of new nodes (a pair's too) as written plain, which the string tag above keeps so. */
-export function keepMergeKeysPlain<T extends Document | YamlNode | Pair>(node: T): T {
-  if (isPair(node)) {
-    markMergeKey(node);
-    if (isNode(node.value)) visit(node.value, { Pair: (_, pair) => markMergeKey(pair) });
-  } else {
-    visit(node, { Pair: (_, pair) => markMergeKey(pair) });
-  }
-  return node;
-}
-
-function markMergeKey(pair: Pair): void {
-  if (isScalar(pair.key) && pair.key.value === '<<' && isMergeValue(isNode(pair.value) ? pair.value.toJSON() : pair.value)) {
-    pair.key.type = Scalar.PLAIN;
-    pair.key.source = '<<';
-  }
-}

@@ -2,13 +2,14 @@
 // source text with a line scan (kpt and kustomize emit block-style items at a fixed indentation),
 // parse items one at a time, and fall back to a real parser for any other layout.
 import { WRITE_SCHEMA } from './quoting.js';
-import { parseAllDocuments, isMap, isScalar, isSeq, Document } from 'yaml';
+import { parseAllDocuments, parseDocument, isMap, isScalar, isSeq, Document } from 'yaml';
 import type { Node as YamlNode, YAMLMap, YAMLSeq } from 'yaml';
 import { load as fastLoad, CORE_SCHEMA, YAMLException } from 'js-yaml';
 import { hasOtherLineBreak, isJsSpace, pad } from './chars.js';
 import { toYaml } from './emit.js';
 import { deepEqual, isPlainObject } from '../util/json.js';
 import { NotJson, repeatedJsonKey, scanJson, type JsonSpan } from './json.js';
+import { mayHaveMergeKey, mergeKeyProblem, writeMergeKeysPlain, type MergeKeyProblem } from './merge-keys.js';
 
 export interface SourceItem {
   /** The item's text as it came in: its `-` line and every line up to the next item. */
@@ -35,6 +36,11 @@ export interface ParsedItem {
   object: unknown;
   /** Set when a mapping of the item repeats a key: which one, and where (the last value is used). */
   duplicateKey?: string;
+  /**
+   * Set when kubectl could not read the item's merge keys: what is wrong, and where. `object` is then
+   * the item read without merging, for naming it.
+   */
+  mergeKeyError?: MergeKeyProblem;
 }
 
 /** An item the fast path cut out but that does not parse on its own: the whole list needs the full parser. */
@@ -60,7 +66,8 @@ export function parseItem(item: SourceItem): ParsedItem {
  * and the dedented text is parsed as before.
  */
 function parseInPlace(raw: string): ParsedItem | undefined {
-  if (raw.includes('---') || raw.includes('...') || hasOtherLineBreak(raw) || mayNeedFullParser(raw)) return undefined;
+  if (raw.includes('---') || raw.includes('...') || hasOtherLineBreak(raw) || mayNeedFullParser(raw) || mayHaveMergeKey(raw))
+    return undefined;
   try {
     const list = fastLoad(raw, { schema: CORE_SCHEMA });
     return Array.isArray(list) && list.length === 1 ? { object: list[0] ?? null } : undefined;
@@ -330,7 +337,7 @@ function scanBlockResourceList(text: string, lineBreak: LineBreak): ResourceList
   // The rest of the list (apiVersion, kind, functionConfig, …) is small: parse it on its own.
   const head = sliceLines(text, docStart, itemsLine, lineBreak) + 'items: []\n' + sliceLines(text, end, docEnd, lineBreak);
   const parsedHead = parseItemText(head);
-  if (parsedHead === undefined || parsedHead.duplicateKey) return undefined;
+  if (parsedHead === undefined || parsedHead.duplicateKey || parsedHead.mergeKeyError) return undefined;
   const rest = parsedHead.object;
   if (!isPlainObject(rest)) return undefined;
   const header = checkHeader(rest.apiVersion, rest.kind);
@@ -375,32 +382,41 @@ const mayNeedFullParser = (text: string) =>
 
 /**
  * Plain data of one item: js-yaml's core schema (the fastest safe parser), or the `yaml` parser
- * when the item uses anchors, aliases or tags. undefined when the item does not parse on its own.
+ * when the item uses anchors, aliases, tags or merge keys. undefined when the item does not parse on its own.
  */
-function parseItemText(text: string): { object: unknown; duplicateKey?: string } | undefined {
-  if (!mayNeedFullParser(text)) {
+function parseItemText(text: string): ParsedItem | undefined {
+  if (!mayNeedFullParser(text) && !mayHaveMergeKey(text)) {
     try {
       return { object: fastLoad(text, { schema: CORE_SCHEMA }) ?? null };
     } catch (e) {
       if (!(e instanceof YAMLException) || !/duplicated mapping key/.test(e.reason)) return undefined;
-      const object = parseWithYaml(text, false);
+      const parsed = parseWithYaml(text, false);
       const at = e.mark ? ` at line ${e.mark.line + 1}` : '';
       const key = /^\s*("?)([^":]+)\1\s*:/.exec(text.split('\n')[e.mark?.line ?? 0] ?? '')?.[2];
-      return object === undefined ? undefined : { object, duplicateKey: `${key ? `key ${JSON.stringify(key)}` : 'a key'} repeated${at}` };
+      return parsed === undefined
+        ? undefined
+        : { ...parsed, duplicateKey: `${key ? `key ${JSON.stringify(key)}` : 'a key'} repeated${at}` };
     }
   }
-  const object = parseWithYaml(text, true);
-  if (object !== undefined) return { object };
+  const parsed = parseWithYaml(text, true);
+  if (parsed !== undefined) return parsed;
   const lenient = parseWithYaml(text, false);
-  return lenient === undefined ? undefined : { object: lenient, duplicateKey: 'a key repeated' };
+  return lenient === undefined ? undefined : { ...lenient, duplicateKey: 'a key repeated' };
 }
 
-function parseWithYaml(text: string, uniqueKeys: boolean): unknown {
+/** Merge keys applied, as kubectl reads them (merge-keys.ts). */
+const MERGING_PARSE_OPTIONS = { ...PARSE_OPTIONS, merge: true } as const;
+
+function parseWithYaml(text: string, uniqueKeys: boolean): ParsedItem | undefined {
   try {
-    const doc = parseAllDocuments(text, { ...PARSE_OPTIONS, uniqueKeys });
-    if (!Array.isArray(doc) || doc.length !== 1 || doc[0].errors.length > 0) return undefined;
-    const object = doc[0].toJS({ maxAliasCount: PARSE_OPTIONS.maxAliasCount }) ?? null;
-    return expandsWithinBudget(object, text) ? object : undefined;
+    const docs = parseAllDocuments(text, { ...MERGING_PARSE_OPTIONS, uniqueKeys });
+    if (!Array.isArray(docs) || docs.length !== 1 || docs[0].errors.length > 0) return undefined;
+    const mergeKeyError = mergeKeyProblem(docs[0]);
+    // Merge keys kubectl refuses are no keys to apply: the item is read without them, to be named in the error.
+    const doc = mergeKeyError === undefined ? docs[0] : parseDocument(text, { ...PARSE_OPTIONS, uniqueKeys });
+    const object = doc.toJS({ maxAliasCount: PARSE_OPTIONS.maxAliasCount }) ?? null;
+    if (!expandsWithinBudget(object, text)) return undefined;
+    return mergeKeyError === undefined ? { object } : { object, mergeKeyError };
   } catch {
     return undefined;
   }
@@ -612,7 +628,7 @@ function jsonKind(text: string, span: JsonSpan): string | undefined {
 // own gives the same data; the others are written anew (as JSON when nothing else reads the same).
 
 function parseWholeResourceList(text: string, lineBreak: LineBreak): ResourceListInput {
-  const docs = parseAllDocuments(text, PARSE_OPTIONS);
+  const docs = parseAllDocuments(text, MERGING_PARSE_OPTIONS);
   const all = Array.isArray(docs) ? docs : [docs];
   // An empty document (a last `---`, perhaps with comments) holds a null scalar of no text: kubectl skips it.
   const nonEmpty = all.filter(
@@ -626,6 +642,8 @@ function parseWholeResourceList(text: string, lineBreak: LineBreak): ResourceLis
   if (doc.errors.length > 0) throw new InputError(`input is not valid YAML or JSON: ${firstLine(doc.errors[0].message)}`);
   const root = doc.contents;
   if (!isMap(root)) throw new InputError('input is not a ResourceList (not a mapping)');
+  const mergeKeyError = mergeKeyProblem(doc);
+  if (mergeKeyError !== undefined) throw new InputError(`input cannot be read: ${mergeKeyError.field}: ${mergeKeyError.message}`);
   let plain: Record<string, unknown>;
   try {
     plain = doc.toJS({ maxAliasCount: PARSE_OPTIONS.maxAliasCount }) as Record<string, unknown>;
@@ -653,13 +671,9 @@ function parseWholeResourceList(text: string, lineBreak: LineBreak): ResourceLis
     const data = itemsPlain[i];
     const written = (itemText: string) => ({ raw: withLineBreak(indentItem(itemText, indent), lineBreak), indent });
     // The first text that reads on its own as the item's data: its own, its node written with its
-    // comments, its data as JSON (one reading under every reader, but a quoted "<<" is no merge key
-    // to YAML 1.1 readers); the data as the writer writes new nodes at worst.
-    const candidates = [
-      () => own[i],
-      () => written(new Document(node).toString({ lineWidth: 0 })),
-      () => (hasMergeKey(data) ? undefined : written(JSON.stringify(data, null, 2) + '\n')),
-    ];
+    // comments, its data as JSON (one reading under every reader); the data as the writer writes new
+    // nodes at worst.
+    const candidates = [() => own[i], () => written(nodeText(node)), () => written(JSON.stringify(data, null, 2) + '\n')];
     for (const candidate of candidates) {
       let item: { raw: string; indent: number } | undefined;
       try {
@@ -717,11 +731,11 @@ function ownItemTexts(text: string, root: YAMLMap, seq: YAMLSeq, lineBreak: Line
   });
 }
 
-/** A `<<` key anywhere: a merge key to YAML 1.1 readers where it is written plain, a key like any other in YAML 1.2. */
-function hasMergeKey(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  if (Array.isArray(value)) return value.some(hasMergeKey);
-  return Object.keys(value).some((k) => k === '<<' || hasMergeKey((value as Record<string, unknown>)[k]));
+/** An item's node of the whole list as a standalone document, its merge keys written as they were. */
+function nodeText(node: unknown): string {
+  const doc = new Document(node);
+  writeMergeKeysPlain(doc);
+  return doc.toString({ lineWidth: 0 });
 }
 
 /** Whether an item's text, read on its own, is `data` (not so for an alias to another item's anchor). */

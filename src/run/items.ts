@@ -47,6 +47,14 @@ function processItem(state: RunState, item: SourceItem, position: number): ItemO
   if (!state.parsed[position] && cannotChange(state, item)) return unchanged;
   const parsed = state.parsed[position] ?? parseItem(item);
   const obj = parsed.object;
+  if (parsed.mergeKeyError !== undefined) {
+    state.results.push(
+      result('error', `${parsed.mergeKeyError.message}; it is passed through unchanged`, subjectOf(obj, file), {
+        field: parsed.mergeKeyError.field,
+      }),
+    );
+    return unchanged;
+  }
   if (!isPlainObject(obj)) {
     state.results.push(
       result(

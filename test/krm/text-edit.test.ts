@@ -375,13 +375,14 @@ describe('rewriteItem, line by line', () => {
   });
 });
 
-describe('rewriteWithDocument, merge keys in new nodes', () => {
-  // A map the injection writes anew (an alias expanded so that the data behind it stays as it was)
-  // may hold a merge key the input wrote: it stays plain (real-world counterexample, seed -1887713099).
-  it('writes a new `<<` key holding a map plain', () => {
-    const out = rewriteWithDocument('a: 1\n', { a: 1, b: { '<<': { x: 1 }, y: 2 } });
-    expect(out).toMatch(/^ {2}<<:$/m);
-    expect(parse(out, { version: '1.1', merge: true })).toEqual({ a: 1, b: { x: 1, y: 2 } });
+describe('rewriteWithDocument, `<<` keys in new nodes', () => {
+  // Items are read with their merge keys applied, as kubectl reads them: a `<<` key left in the data
+  // was a quoted key, a string, and must not come out as a merge key.
+  it('writes a new `<<` key quoted', () => {
+    const value = { a: 1, b: { '<<': { x: 1 }, y: 2 } };
+    const out = rewriteWithDocument('a: 1\n', value);
+    expect(out).toMatch(/^ {2}"<<":$/m);
+    expect(parse(out, { version: '1.1', merge: true })).toEqual(value);
   });
 });
 
@@ -407,7 +408,7 @@ describe('rewriteWithDocument, scalars kept from the input', () => {
   // wrote plain must stay plain, or a YAML 1.1 reader loses the merge (or the boolean) it read.
   it('keeps a merge key and a plain `on` as written while changing a value beside them', () => {
     const text = 'metadata:\n  labels: &l\n    app: web\nspec:\n  selector:\n    <<: *l\n  flag: on\n  image: app:1\n';
-    const next = parse(text, { schema: 'core', merge: false }) as { spec: { image: string } };
+    const next = parse(text, { schema: 'core', merge: true }) as { spec: { image: string } };
     next.spec.image = 'app:2';
     const out = rewriteWithDocument(text, next);
     expect(out).toContain('    <<: *l\n');

@@ -187,9 +187,13 @@ export function checkAll(observed: Observed): void {
 
 // --- Real-world YAML (real-world.ts): both readers, bytes, line breaks -------------------------------
 
-/** The two readers the output must satisfy: YAML 1.2 core (the `yaml` package, js-yaml) and YAML 1.1 (kubectl's and kustomize's go-yaml). */
+/**
+ * The two readers the output must satisfy: YAML 1.2 core's scalars (the `yaml` package, js-yaml) and
+ * YAML 1.1 (kubectl's and kustomize's go-yaml). Both apply merge keys, as kubectl does and as the
+ * function reads items: what matters is what kubectl reads, not how a `<<` key spells it.
+ */
 export const READERS = {
-  'YAML 1.2 core': { schema: 'core', merge: false },
+  'YAML 1.2 core': { schema: 'core', merge: true },
   'YAML 1.1': { version: '1.1' },
 } as const;
 

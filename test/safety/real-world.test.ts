@@ -64,6 +64,7 @@ describe(`random ResourceLists in real-world YAML (${RUNS} runs${SEED === undefi
           'anchor',
           'alias',
           'merge key',
+          'merge key in a template',
           'flow in block',
           'flow item',
           'json item',

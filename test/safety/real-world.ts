@@ -196,10 +196,8 @@ class Writer {
   private itemNumber = 0;
   private readonly crossItemAliases: boolean;
   private compact = true;
-  /** The pod templates of the item being written. */
+  /** The pod templates of the item being written: merge keys go there more often. */
   private templates: unknown[] = [];
-  /** Whether the item takes merge keys: workloads outside their templates, and items the function never reads. */
-  private mergeable = false;
   /** The collections being written, outermost first (an anchor is no merge source inside itself). */
   private readonly open: unknown[] = [];
 
@@ -215,10 +213,6 @@ class Writer {
   item(item: Obj): string[] {
     this.itemNumber++;
     this.templates = templateObjects(item);
-    this.mergeable =
-      this.templates.length > 0 ||
-      ['Kptfile', 'Widget', undefined].includes(item.kind) ||
-      (item.kind === 'ConfigMap' && item.metadata?.name !== 'kruise-configuration');
     this.compact = this.ch.chance(70);
     const ch = this.ch;
     const lines: string[] = [];
@@ -400,15 +394,15 @@ class Writer {
   }
 
   /**
-   * An anchored map of this item to merge into the map being written, where merge keys go: not in
-   * a SidecarSet or another item the function reads (kubectl would merge; the function reads YAML
-   * 1.2, where `<<` is a key like any other), and not in a pod template.
+   * An anchored map to merge into the map being written, in any item (the function reads merge keys
+   * as kubectl does), of another item where aliases across items are: the pod templates' maps, which
+   * the injection changes, take one more often.
    */
   private mergeSource(): string | undefined {
-    if (!this.mergeable || this.open.some((o) => this.templates.includes(o))) return undefined;
-    const found = this.anchors.find((a) => a.map && a.item === this.itemNumber && !this.open.includes(a.value));
-    if (!found || !this.ch.chance(50)) return undefined;
-    this.features.add('merge key');
+    const found = this.anchors.find((a) => a.map && (this.crossItemAliases || a.item === this.itemNumber) && !this.open.includes(a.value));
+    const inTemplate = this.open.some((o) => this.templates.includes(o));
+    if (!found || !this.ch.chance(inTemplate ? 50 : 25)) return undefined;
+    this.features.add(inTemplate ? 'merge key in a template' : 'merge key');
     return found.name;
   }
 }
