@@ -476,7 +476,18 @@ export function dedentItem(raw: string, indent: number): string {
     dedenters.set(indent, re);
   }
   // A marker alone on its line (`-`, the item starting below) leaves an empty line.
-  return raw.replace(re.marker, '$1 ').replace(re.lines, '');
+  return compactString(raw.replace(re.marker, '$1 ').replace(re.lines, ''));
+}
+
+/**
+ * The text in a flat string of its own. V8 holds what a global regular-expression replace returns
+ * in a form several times the text's size (measured on the 10,000-workload bench stream: 150 MB
+ * for 42 MB of item texts, 43 MB once written out flat): the texts a stream's documents become are
+ * kept for the whole run, and written out once here. Joining with a character and slicing it off
+ * is what makes V8 write the string out.
+ */
+export function compactString(text: string): string {
+  return (text + ' ').slice(0, -1);
 }
 
 /**
@@ -552,7 +563,7 @@ export function indentItem(text: string, indent: number): string {
   const pad = ' '.repeat(indent + 2);
   const before = body.slice(0, first.index).replace(/^(?=.)/gm, pad);
   const after = body.slice(first.index).replace(/\n(?=.)/g, '\n' + pad);
-  return before + ' '.repeat(indent) + '- ' + after;
+  return compactString(before + ' '.repeat(indent) + '- ' + after);
 }
 
 // ---------------------------------------------------------------------------------------------
