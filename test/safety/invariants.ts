@@ -199,26 +199,47 @@ export const READERS = {
 
 /** The items of a list as `reader` reads them (a `%YAML` directive aside: kubectl's reader ignores it). */
 export function itemsUnder(text: string, reader: keyof typeof READERS): unknown[] {
+  return listUnder(text, reader).items as unknown[];
+}
+
+function listUnder(text: string, reader: keyof typeof READERS): Obj {
   const docs = parseAllDocuments(text.replace(/^\ufeff/, '').replace(/^%YAML.*\r?\n/m, ''), { ...READERS[reader], uniqueKeys: false });
   const list = (Array.isArray(docs) ? docs : [docs]).find((d) => d.contents !== null);
   if (!list || list.errors.length > 0) throw new Error(`not one ResourceList: ${list?.errors[0]?.message}`);
-  return (list.toJS({ maxAliasCount: -1 }) as Obj).items as unknown[];
+  return list.toJS({ maxAliasCount: -1 }) as Obj;
 }
 
-/** Annotations the function writes (its own, Kruise's) or the SidecarSets of arbitraries.ts patch. */
-function mayBeWrittenByInjection(key: string): boolean {
+/**
+ * Annotations the function writes (its own, Kruise's) or the SidecarSets of arbitraries.ts patch,
+ * and `patched`: those the list's SidecarSets patch as a reader reads them (a merge key brings in
+ * keys of its own).
+ */
+function mayBeWrittenByInjection(key: string, patched: ReadonlySet<string>): boolean {
   return (
     /(^|\.)kruise\.io\//.test(key) ||
     key.startsWith('inject-sidecarsets.kpt.dev/') ||
-    ['example.com/owner', 'example.com/config', 'note'].includes(key)
+    ['example.com/owner', 'example.com/config', 'note'].includes(key) ||
+    patched.has(key)
   );
+}
+
+/** The annotation keys of every patchPodMetadata anywhere in `value` (the items' SidecarSets, the config's). */
+function patchedAnnotationKeys(value: unknown, out = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) value.forEach((v) => patchedAnnotationKeys(v, out));
+  else if (isObj(value)) {
+    if (Array.isArray(value.patchPodMetadata))
+      for (const patch of value.patchPodMetadata)
+        if (isObj(patch) && isObj(patch.annotations)) Object.keys(patch.annotations).forEach((k) => out.add(k));
+    Object.values(value).forEach((v) => patchedAnnotationKeys(v, out));
+  }
+  return out;
 }
 
 /**
  * An item with its pod templates' spec blanked out, and the annotations injection writes: what
  * injection may not touch.
  */
-export function untouchedParts(item: unknown): unknown {
+export function untouchedParts(item: unknown, patched: ReadonlySet<string> = new Set()): unknown {
   // A copy that shares nothing: aliases read as shared objects, and only one place is blanked.
   const copy = JSON.parse(JSON.stringify(item)) as Obj;
   for (const { where, template: found } of templatesOf(copy)) {
@@ -229,7 +250,7 @@ export function untouchedParts(item: unknown): unknown {
     if (!isObj(template.metadata)) continue;
     // The user's own annotations, absent when there are none (injection writes a map where there was none, or null).
     const own = Object.entries(isObj(template.metadata.annotations) ? template.metadata.annotations : {}).filter(
-      ([key]) => !mayBeWrittenByInjection(key),
+      ([key]) => !mayBeWrittenByInjection(key, patched),
     );
     delete template.metadata.annotations;
     if (own.length > 0) template.metadata.annotations = Object.fromEntries(own);
@@ -278,9 +299,11 @@ export function checkSameDataUnderBothReaders({ text, first }: Observed): void {
   for (const reader of Object.keys(READERS) as Array<keyof typeof READERS>) {
     const before = itemsUnder(text, reader);
     const after = itemsUnder(first.stdout, reader);
+    // The function config's SidecarSets patch too.
+    const patched = patchedAnnotationKeys(listUnder(text, reader));
     expect(after, reader).toHaveLength(before.length);
     before.forEach((item, i) => {
-      if (first.items[i].changed) expect(untouchedParts(after[i]), `${reader}, item ${i}`).toEqual(untouchedParts(item));
+      if (first.items[i].changed) expect(untouchedParts(after[i], patched), `${reader}, item ${i}`).toEqual(untouchedParts(item, patched));
       else expect(after[i], `${reader}, item ${i}`).toEqual(item);
     });
   }
